@@ -1,0 +1,17 @@
+// Identifiers in the forms AWS uses: request ids (UUID v4), API Gateway request ids.
+#pragma once
+
+#include <string>
+
+namespace nimbus {
+
+// A random UUID v4 in lower-case 8-4-4-4-12 form, as Lambda request ids are.
+std::string newUuid();
+
+// A random string of `length` characters from [A-Za-z0-9], e.g. an API id or log stream suffix.
+std::string randomAlnum(size_t length, bool lowerOnly = false);
+
+// A 32-hex-digit random string (log stream names use one).
+std::string randomHex(size_t length);
+
+}  // namespace nimbus

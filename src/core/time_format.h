@@ -1,0 +1,23 @@
+// Wall-clock timestamps in the text forms AWS events and logs use.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace nimbus {
+
+using WallTime = std::chrono::system_clock::time_point;
+
+int64_t epochMillis(WallTime t);
+
+// "21/Apr/2020:15:08:21 +0000": API Gateway's requestContext.time / requestTime.
+std::string apiGatewayTime(WallTime t);
+
+// "2020-04-21T15:08:21.067Z": ISO 8601 in UTC with milliseconds (logs, records).
+std::string isoTimeMillis(WallTime t);
+
+// "2020/04/21": the date prefix of Lambda log stream names.
+std::string logStreamDate(WallTime t);
+
+}  // namespace nimbus
