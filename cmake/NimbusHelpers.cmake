@@ -22,6 +22,7 @@ function(nimbus_add_test name)
     NIMBUS_CONFORMANCE_DIR="${PROJECT_SOURCE_DIR}/../shared/conformance/events")
   nimbus_warnings(${name})
   add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 300)
 endfunction()
 
 # nimbus_add_bench(NAME SOURCES... DEPS ...): a Google Benchmark executable (never run by CTest).

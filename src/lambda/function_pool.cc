@@ -1,0 +1,579 @@
+#include "lambda/function_pool.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+
+#include "core/ids.h"
+#include "core/json_writer.h"
+#include "core/time_format.h"
+
+namespace nimbus::lambda {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Lambda allows a response of 6 MiB plus a little framing before it refuses it.
+constexpr size_t kResponseSlackBytes = 100;
+
+double millisBetween(SteadyTime from, SteadyTime to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+// {"errorType":..., "errorMessage":"RequestId: <id> Error: <message>"}: the shape Lambda uses for
+// errors that the platform, not the function, reports.
+std::string platformError(std::string_view errorType, std::string_view requestId,
+                          std::string_view message) {
+  std::string out;
+  JsonWriter w(out);
+  w.beginObject()
+      .field("errorType", errorType)
+      .field("errorMessage", fmt::format("RequestId: {} Error: {}", requestId, message))
+      .endObject();
+  return out;
+}
+
+std::string traceId() {
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  return fmt::format("Root=1-{:08x}-{};Parent={};Sampled=0", secs, randomHex(24), randomHex(16));
+}
+
+HttpResponse accepted() {
+  return HttpResponse{202, {{"Content-Type", "application/json"}}, "{\"status\":\"OK\"}\n"};
+}
+
+HttpResponse runtimeApiError(int status, std::string_view type, std::string_view message) {
+  std::string body;
+  JsonWriter w(body);
+  w.beginObject().field("errorMessage", message).field("errorType", type).endObject();
+  body.push_back('\n');
+  return HttpResponse{status, {{"Content-Type", "application/json"}}, std::move(body)};
+}
+
+// "Runtime.ImportModuleError" from a runtime's error body when the header is missing.
+std::string errorTypeOf(std::string_view header, std::string_view body) {
+  if (!header.empty()) return std::string(header);
+  auto key = body.find("\"errorType\"");
+  if (key != std::string_view::npos) {
+    auto open = body.find('"', body.find(':', key) + 1);
+    auto close = open == std::string_view::npos ? open : body.find('"', open + 1);
+    if (close != std::string_view::npos)
+      return std::string(body.substr(open + 1, close - open - 1));
+  }
+  return "Runtime.Unknown";
+}
+
+std::string runtimeVersionLine(const FunctionSpec& spec) {
+  // "nodejs20.x" -> "nodejs:20", "python3.12" -> "python:3.12", "provided.al2023" ->
+  // "provided:al2023"
+  std::string runtime = spec.runtime;
+  std::string family, version;
+  if (runtime.rfind("nodejs", 0) == 0) {
+    family = "nodejs";
+    version = runtime.substr(6);
+    if (auto x = version.find(".x"); x != std::string::npos) version.erase(x);
+  } else if (runtime.rfind("python", 0) == 0) {
+    family = "python";
+    version = runtime.substr(6);
+  } else {
+    family = "provided";
+    version = runtime.size() > 9 ? runtime.substr(9) : "al1";
+  }
+  std::string hex;
+  for (char c : runtime) hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
+  hex.resize(64, '0');
+  return fmt::format(
+      "INIT_START Runtime Version: {}:{}.v1\tRuntime Version ARN: arn:aws:lambda:{}::runtime:{}",
+      family, version, spec.region, hex);
+}
+
+}  // namespace
+
+ServiceContext::ServiceContext(boost::asio::io_context& io, observe::LogStore& logs,
+                               LambdaOptions opts)
+    : io(io),
+      logs(logs),
+      options(std::move(opts)),
+      catalog(options.runtimesDir),
+      memory("nimbus-" + std::to_string(::getpid())),
+      housekeeping(io) {}
+
+FunctionPool::FunctionPool(ServiceContext& context, FunctionSpec spec)
+    : context_(context), spec_(std::make_shared<const FunctionSpec>(std::move(spec))) {
+  launch_ = context_.catalog.launch(spec_->runtime, spec_->codeDirectory);
+}
+
+std::vector<std::string> FunctionPool::environmentVariables() const {
+  const FunctionSpec& s = *spec_;
+  std::vector<std::string> env;
+  // The function's own variables first: the reserved ones below take precedence, as on Lambda,
+  // which refuses to let configuration override them.
+  for (const auto& [k, v] : s.environment) env.push_back(k + "=" + v);
+  const char* path = std::getenv("PATH");
+  env.push_back(std::string("PATH=") + (path ? path : "/usr/local/bin:/usr/bin:/bin"));
+  env.push_back("LANG=en_US.UTF-8");
+  env.push_back("TZ=:UTC");
+  env.push_back("AWS_REGION=" + s.region);
+  env.push_back("AWS_DEFAULT_REGION=" + s.region);
+  env.push_back("AWS_LAMBDA_FUNCTION_NAME=" + s.name);
+  env.push_back("AWS_LAMBDA_FUNCTION_VERSION=" + s.version);
+  env.push_back("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + std::to_string(s.memorySizeMb));
+  env.push_back("AWS_LAMBDA_LOG_GROUP_NAME=" + s.logGroup());
+  env.push_back("AWS_LAMBDA_INITIALIZATION_TYPE=on-demand");
+  env.push_back("LAMBDA_TASK_ROOT=" + s.codeDirectory.string());
+  env.push_back("LAMBDA_RUNTIME_DIR=" + context_.options.runtimesDir.string());
+  env.push_back("_HANDLER=" + s.handler);
+  if (launch_ && !launch_->executionEnv.empty()) {
+    env.push_back("AWS_EXECUTION_ENV=" + launch_->executionEnv);
+  }
+  // Credentials of the function's role: placeholders that nimbus's own endpoint accepts, so
+  // that AWS SDKs in handlers sign requests without extra setup.
+  env.push_back("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE");
+  env.push_back("AWS_SECRET_ACCESS_KEY=nimbus-local-secret");
+  env.push_back("AWS_SESSION_TOKEN=nimbus-local-session");
+  if (!context_.options.awsEndpointUrl.empty()) {
+    env.push_back("AWS_ENDPOINT_URL=" + context_.options.awsEndpointUrl);
+  }
+  return env;
+}
+
+size_t FunctionPool::environmentCount() const {
+  std::lock_guard lock(mutex_);
+  return environments_.size();
+}
+
+void FunctionPool::invoke(Invocation&& invocation) {
+  Deferred later;
+  {
+    std::lock_guard lock(mutex_);
+    std::shared_ptr<ExecutionEnvironment> env;
+    while (!ready_.empty() && !env) {
+      env = ready_.back();
+      ready_.pop_back();
+      if (env->state != ExecutionEnvironment::State::Ready) env.reset();
+    }
+    if (env) {
+      assign(env, std::move(invocation), later);
+    } else {
+      startEnvironment(std::move(invocation), later);
+    }
+  }
+  for (auto& f : later) f();
+}
+
+std::shared_ptr<ExecutionEnvironment> FunctionPool::startEnvironment(Invocation&& invocation,
+                                                                     Deferred& later) {
+  auto env =
+      std::make_shared<ExecutionEnvironment>(context_.io, spec_, weak_from_this(), context_.logs);
+  coldStarts_.fetch_add(1);
+  env->state = ExecutionEnvironment::State::Busy;
+  std::string requestId = invocation.requestId;
+  env->invocation = std::move(invocation);
+  environments_.push_back(env);
+
+  std::string error;
+  std::string errorType = "Runtime.Unknown";
+  bool started = false;
+  if (!launch_) {
+    error = "Runtime " + spec_->runtime + " is not supported";
+  } else if (launch_->family == RuntimeFamily::Provided &&
+             ::access(launch_->argv[0].c_str(), X_OK) != 0) {
+    // Lambda's wording for a custom runtime package without an executable bootstrap.
+    errorType = "Runtime.InvalidEntrypoint";
+    error = "Couldn't find valid bootstrap(s): [" + launch_->argv[0] + "]";
+  } else {
+    auto memory = context_.memory.create(spec_->name + "-" + std::to_string(++nextEnvironmentId_),
+                                         static_cast<uint64_t>(spec_->memorySizeMb) * 1024 * 1024);
+    std::string spawnError;
+    started = env->start(launch_->argv, environmentVariables(), std::move(memory), spawnError);
+    if (!started) error = "fork/exec " + launch_->argv[0] + ": " + spawnError;
+  }
+  if (!started) {
+    env->state = ExecutionEnvironment::State::Dead;
+    InvokeResult result;
+    result.status = InvokeStatus::FunctionError;
+    result.requestId = requestId;
+    result.errorType = errorType;
+    result.payload = platformError(errorType, requestId, error);
+    later.push_back([env] {
+      env->log(fmt::format(
+          "INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: {}",
+          "Runtime.Unknown"));
+    });
+    complete(env, std::move(result), "Status: error\tError Type: " + errorType, later);
+    remove(env);
+    return env;
+  }
+  env->log(runtimeVersionLine(*spec_));
+  // The init phase has its own limit; a runtime that never asks for work is abandoned.
+  env->armDeadline(Clock::now() + context_.options.initTimeout, 0);
+  return env;
+}
+
+void FunctionPool::assign(const std::shared_ptr<ExecutionEnvironment>& env, Invocation&& invocation,
+                          Deferred& later) {
+  env->state = ExecutionEnvironment::State::Busy;
+  env->invocation = std::move(invocation);
+  env->delivered = false;
+  if (env->pendingNext) deliver(env, std::move(env->pendingNext), later);
+  // Otherwise the runtime is between its last response and its next `GET next`; the invocation
+  // is delivered when that request arrives.
+}
+
+void FunctionPool::deliver(const std::shared_ptr<ExecutionEnvironment>& env,
+                           http::Responder responder, Deferred& later) {
+  Invocation& inv = *env->invocation;
+  env->delivered = true;
+  ++env->generation;  // Generation 0 is the init phase; each delivery gets its own.
+  env->invocationStartedAt = Clock::now();
+  auto timeout = std::chrono::seconds(spec_->timeoutSeconds);
+  auto deadlineWall = std::chrono::system_clock::now() + timeout;
+  HttpResponse next;
+  next.status = 200;
+  next.headers.reserve(7);
+  next.headers.push_back({"Content-Type", "application/json"});
+  next.headers.push_back({"Lambda-Runtime-Aws-Request-Id", inv.requestId});
+  next.headers.push_back({"Lambda-Runtime-Deadline-Ms", std::to_string(epochMillis(deadlineWall))});
+  next.headers.push_back({"Lambda-Runtime-Invoked-Function-Arn", spec_->arn()});
+  next.headers.push_back({"Lambda-Runtime-Trace-Id", traceId()});
+  if (!inv.request.clientContext.empty()) {
+    next.headers.push_back({"Lambda-Runtime-Client-Context", inv.request.clientContext});
+  }
+  if (!inv.request.cognitoIdentity.empty()) {
+    next.headers.push_back({"Lambda-Runtime-Cognito-Identity", inv.request.cognitoIdentity});
+  }
+  next.body = std::move(inv.request.payload);  // The event is not needed after delivery.
+  env->log(fmt::format("START RequestId: {} Version: {}", inv.requestId, spec_->version));
+  env->armDeadline(env->invocationStartedAt + timeout, env->generation);
+  later.push_back(
+      [r = std::make_shared<http::Responder>(std::move(responder)),
+       n = std::make_shared<HttpResponse>(std::move(next))]() mutable { r->send(std::move(*n)); });
+}
+
+void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, InvokeResult&& result,
+                            std::string reportStatus, Deferred& later) {
+  env->cancelDeadline();
+  Invocation inv = std::move(*env->invocation);
+  env->invocation.reset();
+  SteadyTime now = Clock::now();
+  bool wasDelivered = env->delivered;
+  env->delivered = false;
+  double duration = wasDelivered ? millisBetween(env->invocationStartedAt, now) : 0.0;
+  std::optional<double> initDuration;
+  if (!env->coldStartReported && env->initialized) {
+    env->coldStartReported = true;
+    initDuration = millisBetween(env->startedAt, env->initDoneAt);
+  }
+  result.executedVersion = spec_->version;
+  int memorySize = spec_->memorySizeMb;
+  later.push_back([env, inv = std::move(inv), result = std::move(result), duration, initDuration,
+                   memorySize, status = std::move(reportStatus), wasDelivered]() mutable {
+    env->drainLogs(env->state == ExecutionEnvironment::State::Dead);
+    if (!wasDelivered) {
+      // The invocation never reached the runtime (init failed): Lambda still frames it.
+      env->log(fmt::format("START RequestId: {} Version: {}", inv.requestId, env->spec().version));
+    }
+    env->log(fmt::format("END RequestId: {}", inv.requestId));
+    uint64_t peak = env->peakMemoryBytes();
+    uint64_t usedMb = (peak + 1024 * 1024 - 1) / (1024 * 1024);
+    if (usedMb > static_cast<uint64_t>(memorySize)) usedMb = static_cast<uint64_t>(memorySize);
+    // Since August 2025 the init phase is billed too, so a cold start's billed duration
+    // covers both phases.
+    double billed = std::ceil(duration + initDuration.value_or(0.0));
+    std::string report = fmt::format(
+        "REPORT RequestId: {}\tDuration: {:.2f} ms\tBilled Duration: {} ms\tMemory Size: {} MB\t"
+        "Max Memory Used: {} MB\t",
+        inv.requestId, duration, static_cast<int64_t>(billed), memorySize, usedMb);
+    if (initDuration) report += fmt::format("Init Duration: {:.2f} ms\t", *initDuration);
+    if (!status.empty()) {
+      report += status;
+    }
+    env->log(std::move(report));
+    inv.done(std::move(result));
+  });
+}
+
+void FunctionPool::makeReady(const std::shared_ptr<ExecutionEnvironment>& env, Deferred& later) {
+  env->lastUsed = Clock::now();
+  if (env->retiring || retired_) {
+    env->state = ExecutionEnvironment::State::Dead;
+    later.push_back([env] { env->kill(); });
+    return;
+  }
+  env->state = ExecutionEnvironment::State::Ready;
+  ready_.push_back(env);
+}
+
+void FunctionPool::remove(const std::shared_ptr<ExecutionEnvironment>& env) {
+  std::erase(environments_, env);
+  std::erase(ready_, env);
+}
+
+void FunctionPool::onNext(const std::shared_ptr<ExecutionEnvironment>& env,
+                          http::Responder responder) {
+  Deferred later;
+  {
+    std::lock_guard lock(mutex_);
+    if (env->state == ExecutionEnvironment::State::Dead) return;  // Connection just closes.
+    if (!env->initialized) {
+      env->initialized = true;
+      env->initDoneAt = Clock::now();
+      env->cancelDeadline();  // The init-phase limit no longer applies.
+    }
+    if (env->state == ExecutionEnvironment::State::Busy && !env->delivered) {
+      deliver(env, std::move(responder), later);
+    } else {
+      // Idle: the runtime now waits for work. (A runtime that asks again while its invocation
+      // is running simply waits too.)
+      env->pendingNext = std::move(responder);
+    }
+  }
+  for (auto& f : later) f();
+}
+
+void FunctionPool::onResponse(const std::shared_ptr<ExecutionEnvironment>& env,
+                              const std::string& requestId, std::string body,
+                              http::Responder responder) {
+  Deferred later;
+  {
+    std::lock_guard lock(mutex_);
+    if (env->state != ExecutionEnvironment::State::Busy || !env->delivered ||
+        env->invocation->requestId != requestId) {
+      later.push_back([r = std::make_shared<http::Responder>(std::move(responder))] {
+        r->send(runtimeApiError(400, "InvalidRequestID", "Invalid request ID"));
+      });
+    } else {
+      InvokeResult result;
+      result.requestId = requestId;
+      HttpResponse reply = accepted();
+      size_t limit = context_.options.maxResponseBytes + kResponseSlackBytes;
+      if (body.size() > limit) {
+        reply = runtimeApiError(
+            413, "RequestEntityTooLarge",
+            fmt::format("Exceeded maximum allowed payload size ({} bytes).", limit));
+        result.status = InvokeStatus::FunctionError;
+        result.errorType = "Function.ResponseSizeTooLarge";
+        std::string payload;
+        JsonWriter(payload)
+            .beginObject()
+            .field("errorMessage",
+                   fmt::format(
+                       "Response payload size exceeded maximum allowed payload size ({} bytes).",
+                       limit))
+            .field("errorType", "Function.ResponseSizeTooLarge")
+            .endObject();
+        result.payload = std::move(payload);
+      } else {
+        result.status = InvokeStatus::Ok;
+        result.payload = std::move(body);
+      }
+      complete(env, std::move(result), std::string(), later);
+      makeReady(env, later);
+      later.insert(later.begin(), [r = std::make_shared<http::Responder>(std::move(responder)),
+                                   rep = std::make_shared<HttpResponse>(std::move(reply))] {
+        r->send(std::move(*rep));
+      });
+    }
+  }
+  for (auto& f : later) f();
+}
+
+void FunctionPool::onError(const std::shared_ptr<ExecutionEnvironment>& env,
+                           const std::string& requestId, std::string body, std::string errorType,
+                           http::Responder responder) {
+  Deferred later;
+  {
+    std::lock_guard lock(mutex_);
+    if (env->state != ExecutionEnvironment::State::Busy || !env->delivered ||
+        env->invocation->requestId != requestId) {
+      later.push_back([r = std::make_shared<http::Responder>(std::move(responder))] {
+        r->send(runtimeApiError(400, "InvalidRequestID", "Invalid request ID"));
+      });
+    } else {
+      InvokeResult result;
+      result.requestId = requestId;
+      result.status = InvokeStatus::FunctionError;
+      result.errorType = errorTypeOf(errorType, body);
+      result.payload = body.empty() ? platformError(result.errorType, requestId,
+                                                    "Unknown application error occurred")
+                                    : std::move(body);
+      complete(env, std::move(result), std::string(), later);
+      makeReady(env, later);
+      later.insert(later.begin(), [r = std::make_shared<http::Responder>(std::move(responder))] {
+        r->send(accepted());
+      });
+    }
+  }
+  for (auto& f : later) f();
+}
+
+void FunctionPool::onInitError(const std::shared_ptr<ExecutionEnvironment>& env, std::string body,
+                               std::string errorType, http::Responder responder) {
+  Deferred later;
+  later.push_back(
+      [r = std::make_shared<http::Responder>(std::move(responder))] { r->send(accepted()); });
+  {
+    std::lock_guard lock(mutex_);
+    if (env->state != ExecutionEnvironment::State::Dead && !env->initialized) {
+      std::string type = errorTypeOf(errorType, body);
+      double initMs = millisBetween(env->startedAt, Clock::now());
+      env->state = ExecutionEnvironment::State::Dead;
+      remove(env);
+      later.push_back([env, type, initMs] {
+        env->drainLogs(true);
+        env->log(fmt::format(
+            "INIT_REPORT Init Duration: {:.2f} ms\tPhase: init\tStatus: error\tError Type: {}",
+            initMs, type));
+        env->kill();
+      });
+      if (env->invocation) {
+        InvokeResult result;
+        result.requestId = env->invocation->requestId;
+        result.status = InvokeStatus::FunctionError;
+        result.errorType = type;
+        result.payload = std::move(body);
+        complete(env, std::move(result), "Status: error\tError Type: " + type, later);
+      }
+    }
+  }
+  for (auto& f : later) f();
+}
+
+void FunctionPool::onExit(const std::shared_ptr<ExecutionEnvironment>& env) {
+  Deferred later;
+  std::optional<Invocation> redispatch;
+  {
+    std::lock_guard lock(mutex_);
+    auto status = env->reap();
+    bool expected = env->state == ExecutionEnvironment::State::Dead;
+    env->state = ExecutionEnvironment::State::Dead;
+    env->cancelDeadline();
+    remove(env);
+    if (env->invocation) {
+      if (!env->delivered && env->initialized) {
+        // It died between invocations; the waiting invocation never reached it, so it goes to
+        // another environment as if this one had never been chosen.
+        redispatch = std::move(env->invocation);
+        env->invocation.reset();
+      } else {
+        std::string requestId = env->invocation->requestId;
+        bool oom = env->oomKilled();
+        std::string type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+        std::string message =
+            status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0
+                ? "Runtime exited without providing a reason"
+                : "Runtime exited with error: " + (status ? ChildProcess::describeExit(*status)
+                                                          : std::string("signal: killed"));
+        InvokeResult result;
+        result.requestId = requestId;
+        result.status = InvokeStatus::FunctionError;
+        result.errorType = type;
+        result.payload = platformError(type, requestId, message);
+        if (!env->initialized) {
+          double initMs = millisBetween(env->startedAt, Clock::now());
+          later.push_back([env, type, initMs] {
+            env->drainLogs(true);
+            env->log(fmt::format(
+                "INIT_REPORT Init Duration: {:.2f} ms\tPhase: init\tStatus: error\tError Type: {}",
+                initMs, type));
+          });
+        }
+        complete(env, std::move(result), "Status: error\tError Type: " + type, later);
+      }
+    } else if (!expected) {
+      later.push_back([env] { env->drainLogs(true); });
+    }
+  }
+  for (auto& f : later) f();
+  if (redispatch) invoke(std::move(*redispatch));
+}
+
+void FunctionPool::onDeadline(const std::shared_ptr<ExecutionEnvironment>& env,
+                              uint64_t generation) {
+  Deferred later;
+  {
+    std::lock_guard lock(mutex_);
+    if (env->state != ExecutionEnvironment::State::Busy || env->generation != generation) return;
+    if (generation == 0 ? env->initialized : !env->delivered) return;
+    std::string requestId = env->invocation->requestId;
+    env->state = ExecutionEnvironment::State::Dead;
+    env->timedOut = true;
+    remove(env);
+    later.push_back([env] { env->kill(); });
+    InvokeResult result;
+    result.requestId = requestId;
+    result.status = InvokeStatus::FunctionError;
+    result.errorType = "Sandbox.Timedout";
+    double seconds = generation == 0
+                         ? std::chrono::duration<double>(context_.options.initTimeout).count()
+                         : static_cast<double>(spec_->timeoutSeconds);
+    result.payload = platformError("Sandbox.Timedout", requestId,
+                                   fmt::format("Task timed out after {:.2f} seconds", seconds));
+    complete(env, std::move(result), "Status: timeout", later);
+  }
+  for (auto& f : later) f();
+}
+
+void FunctionPool::retire() {
+  Deferred later;
+  {
+    std::lock_guard lock(mutex_);
+    retired_ = true;
+    for (auto& env : environments_) {
+      if (env->state == ExecutionEnvironment::State::Ready) {
+        env->state = ExecutionEnvironment::State::Dead;
+        later.push_back([env] { env->kill(); });
+      } else {
+        env->retiring = true;
+      }
+    }
+    ready_.clear();
+  }
+  for (auto& f : later) f();
+}
+
+void FunctionPool::shutdown() {
+  Deferred later;
+  {
+    std::lock_guard lock(mutex_);
+    retired_ = true;
+    for (auto& env : environments_) {
+      if (env->invocation) {
+        InvokeResult result;
+        result.requestId = env->invocation->requestId;
+        result.status = InvokeStatus::ServiceError;
+        result.errorType = "ServiceException";
+        result.payload = R"({"Type":"Service","message":"nimbus is shutting down"})";
+        complete(env, std::move(result), "Status: error\tError Type: Runtime.ExitError", later);
+      }
+      env->state = ExecutionEnvironment::State::Dead;
+      later.push_back([env] { env->kill(); });
+    }
+    ready_.clear();
+  }
+  for (auto& f : later) f();
+}
+
+void FunctionPool::housekeeping(SteadyTime now) {
+  Deferred later;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& env : environments_) {
+      if (env->state == ExecutionEnvironment::State::Ready && env->pendingNext &&
+          now - env->lastUsed > context_.options.idleTimeout) {
+        env->state = ExecutionEnvironment::State::Dead;
+        std::erase(ready_, env);
+        later.push_back([env] { env->kill(); });
+      } else if (env->state == ExecutionEnvironment::State::Busy) {
+        later.push_back([env] { env->pollMemory(); });
+      }
+    }
+  }
+  for (auto& f : later) f();
+}
+
+}  // namespace nimbus::lambda

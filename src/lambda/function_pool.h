@@ -1,0 +1,97 @@
+// The environments of one function version and the scheduling between them: an invocation
+// takes the most recently used ready environment, or starts a new one (a cold start) bound to
+// it. Every state change happens under the pool's mutex; callbacks, log drains and replies run
+// after it is released. There is no global lock: pools are independent.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "lambda/execution_environment.h"
+#include "lambda/invoker.h"
+#include "lambda/memory_limit.h"
+#include "lambda/runtime_catalog.h"
+
+namespace nimbus::lambda {
+
+class FunctionPool;
+
+// Shared by the service and all pools; outlives every environment.
+struct ServiceContext {
+  ServiceContext(boost::asio::io_context& io, observe::LogStore& logs, LambdaOptions options);
+
+  boost::asio::io_context& io;
+  observe::LogStore& logs;
+  LambdaOptions options;
+  RuntimeCatalog catalog;
+  MemoryLimiter memory;
+  std::atomic<int> inflight{0};  // Invocations admitted and not finished, account-wide.
+  std::mutex registryMutex;      // Guards `pools` and `stopped` (held briefly, never across I/O).
+  std::map<std::string, std::shared_ptr<FunctionPool>> pools;
+  bool stopped = false;
+  boost::asio::steady_timer housekeeping;
+};
+
+class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
+ public:
+  FunctionPool(ServiceContext& context, FunctionSpec spec);
+
+  const FunctionSpec& spec() const { return *spec_; }
+
+  void invoke(Invocation&& invocation);
+  // Stops idle environments now and busy ones when their invocation ends.
+  void retire();
+  // Kills every environment; in-flight invocations fail.
+  void shutdown();
+  // Retires environments idle for longer than the idle timeout; samples memory watchdogs.
+  void housekeeping(SteadyTime now);
+
+  size_t environmentCount() const;
+  size_t coldStarts() const { return coldStarts_.load(); }
+
+  // Events from environments.
+  void onNext(const std::shared_ptr<ExecutionEnvironment>& env, http::Responder responder);
+  void onResponse(const std::shared_ptr<ExecutionEnvironment>& env, const std::string& requestId,
+                  std::string body, http::Responder responder);
+  void onError(const std::shared_ptr<ExecutionEnvironment>& env, const std::string& requestId,
+               std::string body, std::string errorType, http::Responder responder);
+  void onInitError(const std::shared_ptr<ExecutionEnvironment>& env, std::string body,
+                   std::string errorType, http::Responder responder);
+  void onExit(const std::shared_ptr<ExecutionEnvironment>& env);
+  void onDeadline(const std::shared_ptr<ExecutionEnvironment>& env, uint64_t generation);
+
+ private:
+  // Work to run once the pool mutex is released, in order.
+  using Deferred = std::vector<std::function<void()>>;
+
+  std::shared_ptr<ExecutionEnvironment> startEnvironment(Invocation&& invocation, Deferred& later);
+  void assign(const std::shared_ptr<ExecutionEnvironment>& env, Invocation&& invocation,
+              Deferred& later);
+  void deliver(const std::shared_ptr<ExecutionEnvironment>& env, http::Responder responder,
+               Deferred& later);
+  // Ends the environment's invocation with `result`; logs END and REPORT (with `status`, e.g.
+  // "Status: timeout") and calls back, after the lock is released.
+  void complete(const std::shared_ptr<ExecutionEnvironment>& env, InvokeResult&& result,
+                std::string reportStatus, Deferred& later);
+  void makeReady(const std::shared_ptr<ExecutionEnvironment>& env, Deferred& later);
+  void remove(const std::shared_ptr<ExecutionEnvironment>& env);
+  std::vector<std::string> environmentVariables() const;
+
+  ServiceContext& context_;
+  std::shared_ptr<const FunctionSpec> spec_;
+  std::optional<RuntimeLaunch> launch_;
+  mutable std::mutex mutex_;
+  std::vector<std::shared_ptr<ExecutionEnvironment>> environments_;
+  std::vector<std::shared_ptr<ExecutionEnvironment>> ready_;  // LIFO: warmest last.
+  bool retired_ = false;
+  std::atomic<size_t> coldStarts_{0};
+  uint64_t nextEnvironmentId_ = 0;
+};
+
+}  // namespace nimbus::lambda

@@ -1,0 +1,135 @@
+#include "lambda/invoker.h"
+
+#include "core/ids.h"
+#include "lambda/function_pool.h"
+
+namespace nimbus::lambda {
+
+namespace {
+
+constexpr auto kHousekeepingInterval = std::chrono::milliseconds(250);
+
+void scheduleHousekeeping(const std::shared_ptr<ServiceContext>& context) {
+  context->housekeeping.expires_after(kHousekeepingInterval);
+  context->housekeeping.async_wait(
+      [weak = std::weak_ptr<ServiceContext>(context)](boost::system::error_code ec) {
+        if (ec) return;
+        auto ctx = weak.lock();
+        if (!ctx) return;
+        std::vector<std::shared_ptr<FunctionPool>> pools;
+        {
+          std::lock_guard lock(ctx->registryMutex);
+          if (ctx->stopped) return;
+          for (auto& [_, pool] : ctx->pools) pools.push_back(pool);
+        }
+        auto now = std::chrono::steady_clock::now();
+        for (auto& pool : pools) pool->housekeeping(now);
+        scheduleHousekeeping(ctx);
+      });
+}
+
+}  // namespace
+
+LambdaService::LambdaService(boost::asio::io_context& io, observe::LogStore& logs,
+                             LambdaOptions options)
+    : context_(std::make_shared<ServiceContext>(io, logs, std::move(options))) {
+  scheduleHousekeeping(context_);
+}
+
+LambdaService::~LambdaService() {
+  stop();
+}
+
+void LambdaService::deploy(std::vector<FunctionSpec> functions) {
+  std::vector<std::shared_ptr<FunctionPool>> retired;
+  {
+    std::lock_guard lock(context_->registryMutex);
+    std::map<std::string, std::shared_ptr<FunctionPool>> next;
+    for (auto& spec : functions) {
+      auto it = context_->pools.find(spec.name);
+      if (it != context_->pools.end() && it->second->spec().sameDeployment(spec)) {
+        next.emplace(spec.name, it->second);
+        context_->pools.erase(it);
+      } else {
+        std::string name = spec.name;
+        next.emplace(name, std::make_shared<FunctionPool>(*context_, std::move(spec)));
+      }
+    }
+    for (auto& [_, pool] : context_->pools) retired.push_back(pool);
+    context_->pools = std::move(next);
+  }
+  for (auto& pool : retired) pool->retire();
+}
+
+void LambdaService::invoke(InvokeRequest request, InvokeCallback done) {
+  std::shared_ptr<FunctionPool> pool;
+  {
+    std::lock_guard lock(context_->registryMutex);
+    if (!context_->stopped) {
+      auto it = context_->pools.find(request.functionName);
+      if (it != context_->pools.end()) pool = it->second;
+    }
+  }
+  InvokeResult early;
+  early.requestId = newUuid();
+  if (!pool) {
+    early.status = InvokeStatus::NotFound;
+    done(std::move(early));
+    return;
+  }
+  if (request.payload.size() > context_->options.maxRequestBytes) {
+    early.status = InvokeStatus::RequestTooLarge;
+    done(std::move(early));
+    return;
+  }
+  // Lambda admits a synchronous invocation only while account concurrency is below the limit,
+  // and throttles at once otherwise.
+  if (context_->inflight.fetch_add(1) >= context_->options.accountConcurrencyLimit) {
+    context_->inflight.fetch_sub(1);
+    early.status = InvokeStatus::Throttled;
+    done(std::move(early));
+    return;
+  }
+  Invocation invocation;
+  invocation.requestId = std::move(early.requestId);
+  invocation.request = std::move(request);
+  invocation.done = [ctx = context_, done = std::move(done)](InvokeResult&& result) {
+    ctx->inflight.fetch_sub(1);
+    done(std::move(result));
+  };
+  pool->invoke(std::move(invocation));
+}
+
+void LambdaService::stop() {
+  std::map<std::string, std::shared_ptr<FunctionPool>> pools;
+  {
+    std::lock_guard lock(context_->registryMutex);
+    if (context_->stopped) return;
+    context_->stopped = true;
+    pools.swap(context_->pools);
+  }
+  context_->housekeeping.cancel();
+  for (auto& [_, pool] : pools) pool->shutdown();
+}
+
+std::string LambdaService::memoryEnforcement() const {
+  return describe(context_->memory.mode());
+}
+
+std::string LambdaService::runtimeWarning(const std::string& runtime) const {
+  return context_->catalog.versionWarning(runtime);
+}
+
+size_t LambdaService::environmentCount(const std::string& functionName) const {
+  std::lock_guard lock(context_->registryMutex);
+  auto it = context_->pools.find(functionName);
+  return it == context_->pools.end() ? 0 : it->second->environmentCount();
+}
+
+size_t LambdaService::coldStarts(const std::string& functionName) const {
+  std::lock_guard lock(context_->registryMutex);
+  auto it = context_->pools.find(functionName);
+  return it == context_->pools.end() ? 0 : it->second->coldStarts();
+}
+
+}  // namespace nimbus::lambda

@@ -1,0 +1,95 @@
+// The Lambda core's face: deploy function specs, invoke them synchronously, stop everything.
+// Invocations run on execution environments (one process each, speaking the Runtime API) that
+// are started on demand, reused while warm, scaled out under concurrent load and reaped when
+// idle. Callers never block: results arrive through a callback, on an I/O thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lambda/function_spec.h"
+
+namespace boost::asio {
+class io_context;
+}
+namespace nimbus::observe {
+class LogStore;
+}
+
+namespace nimbus::lambda {
+
+struct InvokeRequest {
+  std::string functionName;
+  std::string payload;
+  std::string clientContext;    // Lambda-Runtime-Client-Context (base64 JSON), optional.
+  std::string cognitoIdentity;  // Lambda-Runtime-Cognito-Identity, optional.
+};
+
+enum class InvokeStatus {
+  Ok,             // The function returned; `payload` is its response.
+  FunctionError,  // The function failed (X-Amz-Function-Error: Unhandled); `payload` is the error.
+  Throttled,      // Over the concurrency limit (TooManyRequestsException).
+  NotFound,       // No such function (ResourceNotFoundException).
+  RequestTooLarge,  // Payload over the synchronous limit (RequestTooLargeException).
+  ServiceError,     // nimbus could not run it at all (ServiceException).
+};
+
+struct InvokeResult {
+  InvokeStatus status = InvokeStatus::ServiceError;
+  std::string requestId;
+  std::string payload;
+  std::string errorType;  // For FunctionError: "Runtime.ExitError", "Sandbox.Timedout", ...
+  std::string executedVersion = "$LATEST";
+};
+
+using InvokeCallback = std::function<void(InvokeResult&&)>;
+
+struct LambdaOptions {
+  std::filesystem::path runtimesDir;
+  std::string awsEndpointUrl;  // AWS_ENDPOINT_URL inside environments.
+  int accountConcurrencyLimit = 1000;
+  std::chrono::milliseconds idleTimeout = std::chrono::minutes(10);
+  // Lambda's synchronous payload limits (6 MB each way).
+  size_t maxRequestBytes = 6 * 1024 * 1024;
+  size_t maxResponseBytes = 6 * 1024 * 1024;
+  // The init phase may take this long before the environment is abandoned (Lambda: 10 s).
+  std::chrono::milliseconds initTimeout = std::chrono::seconds(10);
+};
+
+struct ServiceContext;
+
+class LambdaService {
+ public:
+  LambdaService(boost::asio::io_context& io, observe::LogStore& logs, LambdaOptions options);
+  ~LambdaService();
+  LambdaService(const LambdaService&) = delete;
+  LambdaService& operator=(const LambdaService&) = delete;
+
+  // Replaces the set of deployed functions. Functions whose spec is unchanged keep their warm
+  // environments; changed or removed ones retire theirs after in-flight work finishes.
+  void deploy(std::vector<FunctionSpec> functions);
+
+  void invoke(InvokeRequest request, InvokeCallback done);
+
+  // Stops every environment; in-flight invocations fail. Idempotent.
+  void stop();
+
+  // How memory limits are enforced on this machine, for the serve log.
+  std::string memoryEnforcement() const;
+  // Warnings for runtimes whose installed interpreter differs from the named version.
+  std::string runtimeWarning(const std::string& runtime) const;
+
+  // Counters for tests and `nimbus info`.
+  size_t environmentCount(const std::string& functionName) const;
+  size_t coldStarts(const std::string& functionName) const;
+
+ private:
+  std::shared_ptr<ServiceContext> context_;
+};
+
+}  // namespace nimbus::lambda

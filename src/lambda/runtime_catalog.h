@@ -1,0 +1,48 @@
+// How each Lambda runtime is launched here: the managed runtimes (Node.js, Python) run nimbus's
+// own bootstrap programs on the interpreter installed on this machine; the OS-only runtimes
+// (`provided*`) run the function package's own `bootstrap` executable, as Lambda does.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nimbus::lambda {
+
+enum class RuntimeFamily { NodeJs, Python, Provided };
+
+struct RuntimeLaunch {
+  RuntimeFamily family;
+  std::vector<std::string> argv;  // Program and arguments.
+  std::string executionEnv;  // AWS_EXECUTION_ENV ("AWS_Lambda_nodejs20.x"), empty for provided.
+};
+
+class RuntimeCatalog {
+ public:
+  // `runtimesDir` holds node/bootstrap.js and python/bootstrap.py.
+  explicit RuntimeCatalog(std::filesystem::path runtimesDir);
+
+  static std::optional<RuntimeFamily> familyOf(const std::string& runtime);
+
+  // The command that starts an environment for `runtime` with code in `codeDirectory`.
+  std::optional<RuntimeLaunch> launch(const std::string& runtime,
+                                      const std::filesystem::path& codeDirectory) const;
+
+  // A warning when the interpreter installed here is not the version the runtime names
+  // ("python3.12 runs on Python 3.11.7 here"), empty when it matches. Probes once per family.
+  std::string versionWarning(const std::string& runtime) const;
+
+  const std::filesystem::path& runtimesDir() const { return runtimesDir_; }
+
+ private:
+  std::filesystem::path runtimesDir_;
+  mutable std::optional<std::string> nodeVersion_;    // "20.20.2"
+  mutable std::optional<std::string> pythonVersion_;  // "3.11.7"
+};
+
+// Finds the runtimes/ folder: $NIMBUS_RUNTIMES_DIR, beside the executable's parent (a build
+// tree or an install prefix's share/nimbus), or the source tree the binary was built from.
+std::filesystem::path locateRuntimesDir();
+
+}  // namespace nimbus::lambda
