@@ -149,6 +149,7 @@ class FakeRuntimeAPI(object):
         self.next_calls = queue.Queue()
         self.stopping = threading.Event()
         self._outcomes = {}
+        self._unanswered = set()
         self._init_errors = queue.Queue()
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.api = self
@@ -178,13 +179,24 @@ class FakeRuntimeAPI(object):
     def _record(self, request_id, outcome):
         if request_id is None:
             self._init_errors.put(outcome)
+            # invocations waiting for this environment will never run: their
+            # waiters get the init error as their outcome
+            with self.lock:
+                waiting = list(self._unanswered)
+                self._unanswered.clear()
+            for rid in waiting:
+                self._slot(rid).put(outcome)
         else:
+            with self.lock:
+                self._unanswered.discard(request_id)
             self._slot(request_id).put(outcome)
 
     def submit(self, event, request_id=None, timeout_ms=3000, headers=None, raw_body=None):
         """Queues an invocation and returns its request id."""
         request_id = request_id or str(uuid.uuid4())
         self._slot(request_id)
+        with self.lock:
+            self._unanswered.add(request_id)
         body = raw_body if raw_body is not None else json.dumps(event).encode()
         self.pending.put(
             {
