@@ -11,7 +11,6 @@ Launched as `python3 bootstrap.py` with the function's code folder as cwd
 """
 
 import decimal
-import http.client
 import json
 import logging
 import math
@@ -21,6 +20,7 @@ import socket
 import sys
 import time
 import traceback
+from urllib.parse import quote
 
 RUNTIME_PREFIX = "/2018-06-01/runtime"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
@@ -348,71 +348,161 @@ def unmarshal_request(body, content_type):
 # ---------------------------------------------------------------------------
 
 
-class _Connection(http.client.HTTPConnection):
-    """An HTTP connection with Nagle's algorithm off (small request/response
-    pairs must not wait for delayed ACKs)."""
+class ConnectionClosed(Exception):
+    """The server closed the connection before answering."""
 
-    def connect(self):
-        super().connect()
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+class Response(object):
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # lower-case names
+        self.body = body
 
 
 class RuntimeApiClient(object):
-    """One persistent HTTP/1.1 connection to the Runtime API."""
+    """A minimal HTTP/1.1 client on one persistent connection to the Runtime API.
+
+    The exchange with the Runtime API is strictly one request, then its
+    response, on a connection that lives as long as the environment; each
+    request goes out in one write. http.client does the same work with
+    several writes and a full email-header parser per response, which costs
+    more than the rest of an invocation's overhead together.
+    """
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
         if not host:
             host, port = address, "80"
-        self.conn = _Connection(host.strip("[]"), int(port))
+        self.address = (host.strip("[]"), int(port))
+        self.host_header = ("Host: %s\r\n" % address).encode("latin-1")
+        self.sock = None
+        self.rfile = None
 
-    def _request(self, method, path, body=None, headers=None):
-        conn = self.conn
-        reused = conn.sock is not None
+    def _connect(self):
+        sock = socket.create_connection(self.address)
+        # Small request/response pairs must not wait for delayed ACKs.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = sock
+        self.rfile = sock.makefile("rb")
+
+    def close(self):
+        if self.sock is not None:
+            try:
+                self.rfile.close()
+                self.sock.close()
+            finally:
+                self.sock = None
+                self.rfile = None
+
+    def _request(self, method, path, body=None, headers=b""):
+        request = b"%s %s HTTP/1.1\r\n" % (method, path.encode("utf-8")) + self.host_header + headers
+        if body is not None:
+            request += b"Content-Length: %d\r\n\r\n" % len(body) + body
+        else:
+            request += b"\r\n"
+        reused = self.sock is not None
+        if not reused:
+            self._connect()
         try:
-            conn.request(method, path, body, headers or {})
-            resp = conn.getresponse()
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            # The server closed the kept-alive connection while it was idle:
-            # the request never arrived, so it is sent once more on a new one.
-            conn.close()
+            self.sock.sendall(request)
+            return self._read_response()
+        except (ConnectionClosed, ConnectionResetError, BrokenPipeError):
+            self.close()
             if not reused:
                 raise
-            conn.request(method, path, body, headers or {})
-            resp = conn.getresponse()
-        return resp, resp.read()
+        # The server closed the kept-alive connection while it was idle: the
+        # request never arrived, so it is sent once more on a new connection.
+        self._connect()
+        self.sock.sendall(request)
+        return self._read_response()
+
+    def _read_response(self):
+        rfile = self.rfile
+        line = rfile.readline(65537)
+        if not line:
+            raise ConnectionClosed()
+        status = int(line.split(None, 2)[1])
+        headers = {}
+        while True:
+            line = rfile.readline(65537)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower().decode("latin-1")] = value.strip().decode(
+                "utf-8", "surrogateescape"
+            )
+        length = headers.get("content-length")
+        if length is not None:
+            body = rfile.read(int(length))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            body = self._read_chunked()
+        elif status in (204, 304) or 100 <= status < 200:
+            body = b""
+        else:
+            body = rfile.read()
+            self.close()
+            return Response(status, headers, body)
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return Response(status, headers, body)
+
+    def _read_chunked(self):
+        rfile = self.rfile
+        parts = []
+        while True:
+            size = int(rfile.readline(65537).split(b";", 1)[0].strip(), 16)
+            if size == 0:
+                break
+            parts.append(rfile.read(size))
+            rfile.readline(65537)
+        while rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return b"".join(parts)
 
     def next_invocation(self):
-        resp, body = self._request("GET", RUNTIME_PREFIX + "/invocation/next")
+        resp = self._request(b"GET", NEXT_PATH)
         if resp.status != 200:
             raise RuntimeError(
-                "Failed to get next invocation: HTTP {} {}".format(resp.status, body[:200])
+                "Failed to get next invocation: HTTP {} {!r}".format(resp.status, resp.body[:200])
             )
-        return resp, body
+        return resp
 
     def post_invocation_result(self, invoke_id, result, content_type):
         self._request(
-            "POST",
-            RUNTIME_PREFIX + "/invocation/" + invoke_id + "/response",
+            b"POST",
+            RUNTIME_PREFIX + "/invocation/" + quote(invoke_id, safe="") + "/response",
             result,
-            {"Content-Type": content_type},
+            JSON_CONTENT_TYPE if content_type == "application/json" else
+            ("Content-Type: %s\r\n" % content_type).encode("latin-1"),
         )
 
     def post_invocation_error(self, invoke_id, error_json, error_type):
         self._request(
-            "POST",
-            RUNTIME_PREFIX + "/invocation/" + invoke_id + "/error",
+            b"POST",
+            RUNTIME_PREFIX + "/invocation/" + quote(invoke_id, safe="") + "/error",
             error_json.encode("utf-8"),
-            {"Content-Type": "application/json", ERROR_TYPE_HEADER: error_type},
+            JSON_CONTENT_TYPE + _error_type_header(error_type),
         )
 
     def post_init_error(self, error_result):
         self._request(
-            "POST",
+            b"POST",
             RUNTIME_PREFIX + "/init/error",
             to_json(error_result).encode("utf-8"),
-            {"Content-Type": "application/json", ERROR_TYPE_HEADER: error_result["errorType"]},
+            JSON_CONTENT_TYPE + _error_type_header(error_result["errorType"]),
         )
+
+
+JSON_CONTENT_TYPE = b"Content-Type: application/json\r\n"
+NEXT_PATH = RUNTIME_PREFIX + "/invocation/next"
+
+
+def _error_type_header(error_type):
+    # header values are one line of printable ASCII
+    value = "".join(c if " " <= c <= "~" else "?" for c in str(error_type))
+    return ("%s: %s\r\n" % (ERROR_TYPE_HEADER, value)).encode("ascii")
 
 
 # ---------------------------------------------------------------------------
@@ -665,24 +755,24 @@ def make_error_logger(json_format):
 # ---------------------------------------------------------------------------
 
 
-def handle_invocation(client, request_handler, resp, body, sink, log_error):
+def handle_invocation(client, request_handler, resp, sink, log_error):
     headers = resp.headers
-    invoke_id = headers.get("Lambda-Runtime-Aws-Request-Id")
+    invoke_id = headers.get("lambda-runtime-aws-request-id")
     error_result = None
     try:
-        client_context = headers.get("Lambda-Runtime-Client-Context")
-        cognito_identity = headers.get("Lambda-Runtime-Cognito-Identity")
+        client_context = headers.get("lambda-runtime-client-context")
+        cognito_identity = headers.get("lambda-runtime-cognito-identity")
         context = LambdaContext(
             invoke_id,
             _parse_json_header(client_context, "Client Context") if client_context else None,
             _parse_json_header(cognito_identity, "Cognito Identity")
             if cognito_identity
             else None,
-            int(headers.get("Lambda-Runtime-Deadline-Ms") or 0),
-            headers.get("Lambda-Runtime-Invoked-Function-Arn"),
-            headers.get("Lambda-Runtime-Aws-Tenant-Id"),
+            int(headers.get("lambda-runtime-deadline-ms") or 0),
+            headers.get("lambda-runtime-invoked-function-arn"),
+            headers.get("lambda-runtime-aws-tenant-id"),
         )
-        event = unmarshal_request(body, headers.get("Content-Type"))
+        event = unmarshal_request(resp.body, headers.get("content-type"))
         response = request_handler(event, context)
         result, content_type = marshal_response(response)
     except FaultException as e:
@@ -737,15 +827,15 @@ def main():
         sys.exit(1)
 
     while True:
-        resp, body = client.next_invocation()
-        _request_id = resp.headers.get("Lambda-Runtime-Aws-Request-Id")
-        _tenant_id = resp.headers.get("Lambda-Runtime-Aws-Tenant-Id")
-        trace_id = resp.headers.get("Lambda-Runtime-Trace-Id")
+        resp = client.next_invocation()
+        _request_id = resp.headers.get("lambda-runtime-aws-request-id")
+        _tenant_id = resp.headers.get("lambda-runtime-aws-tenant-id")
+        trace_id = resp.headers.get("lambda-runtime-trace-id")
         if trace_id is not None:
             os.environ["_X_AMZN_TRACE_ID"] = trace_id
         elif "_X_AMZN_TRACE_ID" in os.environ:
             del os.environ["_X_AMZN_TRACE_ID"]
-        handle_invocation(client, request_handler, resp, body, sink, log_error)
+        handle_invocation(client, request_handler, resp, sink, log_error)
 
 
 if __name__ == "__main__":
