@@ -10,6 +10,7 @@ import http.server
 import json
 import os
 import queue
+import select
 import socket
 import subprocess
 import threading
@@ -50,6 +51,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with self.server.api.lock:
             self.server.api.connections += 1
 
+    def _client_gone(self):
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
     def _reply(self, status, body=b"", headers=None):
         self.send_response(status)
         for k, v in (headers or {}).items():
@@ -71,9 +81,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return
             try:
                 inv = api.pending.get(timeout=0.05)
-                break
             except queue.Empty:
+                if self._client_gone():
+                    return
                 continue
+            if self._client_gone():
+                # a bootstrap killed while waiting must not swallow the
+                # invocation meant for the next one
+                api.pending.put(inv)
+                self.close_connection = True
+                return
+            break
         headers = {
             "Content-Type": "application/json",
             "Lambda-Runtime-Aws-Request-Id": inv["id"],
