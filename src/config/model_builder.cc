@@ -1,0 +1,896 @@
+#include "config/model_builder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "config/runtimes.h"
+
+namespace nimbus::config {
+
+namespace {
+
+// Lambda sets these itself and rejects a function configuration that names them.
+const std::set<std::string>& reservedEnvironmentNames() {
+  static const std::set<std::string> names = {
+      "_HANDLER",
+      "_X_AMZN_TRACE_ID",
+      "AWS_DEFAULT_REGION",
+      "AWS_REGION",
+      "AWS_EXECUTION_ENV",
+      "AWS_LAMBDA_FUNCTION_NAME",
+      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+      "AWS_LAMBDA_FUNCTION_VERSION",
+      "AWS_LAMBDA_INITIALIZATION_TYPE",
+      "AWS_LAMBDA_LOG_GROUP_NAME",
+      "AWS_LAMBDA_LOG_STREAM_NAME",
+      "AWS_ACCESS_KEY",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",
+      "AWS_LAMBDA_RUNTIME_API",
+      "LAMBDA_TASK_ROOT",
+      "LAMBDA_RUNTIME_DIR",
+      "TZ",
+  };
+  return names;
+}
+
+// AWS Lambda's limit on the total size of a function's environment variables.
+constexpr size_t kEnvironmentLimitBytes = 4096;
+constexpr size_t kFunctionNameLimit = 64;
+constexpr size_t kDescriptionLimit = 256;
+
+const std::set<std::string>& httpMethods() {
+  static const std::set<std::string> methods = {"ANY",   "GET",  "POST",   "PUT",
+                                                "PATCH", "HEAD", "DELETE", "OPTIONS"};
+  return methods;
+}
+
+bool matches(const std::string& s, bool (*first)(char), bool (*rest)(char), size_t minSize = 1) {
+  if (s.size() < minSize || !first(s[0])) return false;
+  return std::all_of(s.begin() + 1, s.end(), rest);
+}
+bool isAlpha(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) != 0;
+}
+bool isAlnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+bool isAlnumHyphen(char c) {
+  return isAlnum(c) || c == '-';
+}
+bool isNameChar(char c) {
+  return isAlnum(c) || c == '-' || c == '_';
+}
+bool isEnvFirst(char c) {
+  return isAlpha(c) || c == '_';
+}
+bool isEnvChar(char c) {
+  return isAlnum(c) || c == '_';
+}
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), ::toupper);
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+std::vector<std::string> splitWords(const std::string& s) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : s) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      if (!word.empty()) words.push_back(std::move(word));
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
+}
+
+// path/module.export: the last path segment holds a module name, a dot, and an export.
+bool isHandlerForm(const std::string& handler) {
+  if (handler.empty()) return false;
+  if (std::any_of(handler.begin(), handler.end(),
+                  [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
+    return false;
+  }
+  auto slash = handler.rfind('/');
+  std::string last = slash == std::string::npos ? handler : handler.substr(slash + 1);
+  auto dot = last.find('.');
+  return dot != std::string::npos && dot > 0 && last.back() != '.';
+}
+
+// Checks a route path as API Gateway would: "/", "/items/{id}", "/{proxy+}".
+std::optional<std::string> pathProblem(const std::string& path, bool allowTrailingSlash) {
+  if (path.empty() || path[0] != '/') return "a path must start with '/'";
+  if (std::any_of(path.begin(), path.end(),
+                  [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
+    return "a path cannot contain spaces";
+  }
+  if (path == "/") return std::nullopt;
+  std::vector<std::string> segments;
+  size_t start = 1;
+  while (true) {
+    size_t slash = path.find('/', start);
+    segments.push_back(path.substr(start, slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& segment = segments[i];
+    bool last = i + 1 == segments.size();
+    if (segment.empty()) {
+      if (last && allowTrailingSlash) continue;
+      return "a path cannot contain an empty segment ('//')";
+    }
+    if (segment.find_first_of("{}") == std::string::npos) continue;
+    bool greedy = segment.size() > 3 && segment.compare(segment.size() - 2, 2, "+}") == 0;
+    std::string name =
+        segment.size() >= 2 ? segment.substr(1, segment.size() - (greedy ? 3 : 2)) : std::string();
+    bool wellFormed = segment.front() == '{' && segment.back() == '}' && !name.empty() &&
+                      std::all_of(name.begin(), name.end(), [](char c) {
+                        return isAlnum(c) || c == '_' || c == '-' || c == '.';
+                      });
+    if (!wellFormed) {
+      return fmt::format(
+          "'{}' is not a valid path segment: a parameter is a whole segment, "
+          "{{name}} or {{name+}}",
+          segment);
+    }
+    if (greedy && !last) return fmt::format("{} must be the last segment of a path", segment);
+  }
+  return std::nullopt;
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+std::string locationText(const SourceLocation& where) {
+  return where.line > 0 ? fmt::format("{}:{}", where.file, where.line) : where.file;
+}
+
+}  // namespace
+
+ModelBuilder::ModelBuilder(Node& root, Resolver& resolver, const LoadOptions& options,
+                           std::vector<ConfigError>& errors, std::vector<std::string>& warnings)
+    : root_(root), resolver_(resolver), options_(options), errors_(errors), warnings_(warnings) {}
+
+void ModelBuilder::error(const SourceLocation& where, const std::string& path,
+                         std::string message) {
+  errors_.push_back({where, path, std::move(message)});
+}
+
+void ModelBuilder::warn(const SourceLocation& where, const std::string& text) {
+  warnings_.push_back(warningText(where, text));
+}
+
+ModelBuilder::Entry ModelBuilder::get(Node& map, const std::string& key,
+                                      const std::string& mapPath) {
+  Entry entry;
+  entry.path = childPath(mapPath, key);
+  if (map.kind != Node::Kind::Map) return entry;
+  int index = map.indexOf(key);
+  if (index < 0) return entry;
+  entry.where = map.keyLocations[index];
+  Node& value = map.children[index];
+  if (!resolver_.resolveShallow(value, entry.path)) {
+    entry.failed = true;
+    return entry;
+  }
+  entry.node = &value;
+  return entry;
+}
+
+void ModelBuilder::build(ProjectConfig& project) {
+  top_ = {resolver_.displayName(options_.configFile), 1, 1};
+  if (!resolver_.resolveShallow(root_, "")) return;
+  if (root_.kind != Node::Kind::Map) {
+    error(top_, "",
+          root_.kind == Node::Kind::Null
+              ? "the file is empty: it needs at least service, provider and functions"
+              : "the configuration must be a mapping (service, provider, functions, ...)");
+    return;
+  }
+  checkTopLevelKeys();
+  service_ = buildService();
+  Settings provider;
+  buildProvider(provider);
+  project.service = service_;
+  project.stage = stage_;
+  project.region = resolver_.region().value_or("us-east-1");
+  buildPlugins();
+  buildFunctions(project, provider);
+  checkRoutes();
+}
+
+void ModelBuilder::checkTopLevelKeys() {
+  // Keys nimbus reads, and keys with no meaning for a local run (dashboard and CLI settings).
+  static const std::set<std::string> known = {"service",
+                                              "provider",
+                                              "functions",
+                                              "plugins",
+                                              "useDotenv",
+                                              "params",
+                                              "frameworkVersion",
+                                              "custom",
+                                              "package",
+                                              "variablesResolutionMode",
+                                              "configValidationMode",
+                                              "org",
+                                              "app",
+                                              "console",
+                                              "dashboard",
+                                              "deprecationNotificationMode",
+                                              "disabledDeprecations"};
+  for (size_t i = 0; i < root_.keys.size(); ++i) {
+    if (known.count(root_.keys[i]) == 0) {
+      warn(root_.keyLocations[i],
+           fmt::format("{} is not supported yet and is ignored", root_.keys[i]));
+    }
+  }
+}
+
+void ModelBuilder::warnUnsupportedKeys(const Node& map, const std::string& mapPath,
+                                       std::initializer_list<std::string_view> used) {
+  if (map.kind != Node::Kind::Map) return;
+  for (size_t i = 0; i < map.keys.size(); ++i) {
+    if (std::find(used.begin(), used.end(), map.keys[i]) != used.end()) continue;
+    warn(map.keyLocations[i],
+         fmt::format("{} is not supported yet and is ignored", childPath(mapPath, map.keys[i])));
+  }
+}
+
+std::optional<std::string> ModelBuilder::stringSetting(const Entry& entry) {
+  const Node& node = *entry.node;
+  if (auto text = scalarToString(node)) return text;
+  error(entry.where, entry.path,
+        node.kind == Node::Kind::Null ? "has no value; expected a string"
+                                      : fmt::format("must be a string, got {}", node.kindName()));
+  return std::nullopt;
+}
+
+std::optional<int> ModelBuilder::integerSetting(const Entry& entry, int min, int max,
+                                                const char* unit) {
+  const Node& node = *entry.node;
+  double value = 0;
+  bool numeric = false;
+  if (node.kind == Node::Kind::Number) {
+    value = node.number;
+    numeric = true;
+  } else if (node.kind == Node::Kind::String) {
+    // The Framework's schema validation coerces "512" (from ${opt:memory}, say) to a number.
+    std::string text = trim(node.text);
+    char* end = nullptr;
+    if (!text.empty()) value = std::strtod(text.c_str(), &end);
+    numeric = !text.empty() && end == text.c_str() + text.size();
+  }
+  if (!numeric || std::isnan(value)) {
+    error(entry.where, entry.path,
+          fmt::format("must be a whole number of {}, got {}", unit,
+                      node.kind == Node::Kind::String ? "'" + node.text + "'" : node.kindName()));
+    return std::nullopt;
+  }
+  if (value != std::floor(value)) {
+    error(entry.where, entry.path,
+          fmt::format("must be a whole number of {}, got {}", unit, formatNumber(value)));
+    return std::nullopt;
+  }
+  if (value < min || value > max) {
+    error(entry.where, entry.path,
+          fmt::format("{} is outside the range AWS Lambda allows ({} to {} {})",
+                      formatNumber(value), min, max, unit));
+    return std::nullopt;
+  }
+  return static_cast<int>(value);
+}
+
+std::optional<std::string> ModelBuilder::runtimeSetting(const Entry& entry) {
+  auto runtime = stringSetting(entry);
+  if (!runtime) return std::nullopt;
+  if (auto problem = runtimeProblem(*runtime)) {
+    error(entry.where, entry.path, *problem);
+    return std::nullopt;
+  }
+  return runtime;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> ModelBuilder::environmentSetting(
+    const Entry& entry) {
+  Node& environment = *entry.node;
+  std::vector<std::pair<std::string, std::string>> values;
+  if (environment.kind == Node::Kind::Null) return values;
+  if (environment.kind != Node::Kind::Map) {
+    error(entry.where, entry.path,
+          fmt::format("must be a mapping of variable names to values, got {}",
+                      environment.kindName()));
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < environment.keys.size(); ++i) {
+    const std::string& name = environment.keys[i];
+    const SourceLocation& where = environment.keyLocations[i];
+    std::string path = childPath(entry.path, name);
+    if (!matches(name, isEnvFirst, isEnvChar)) {
+      error(where, path,
+            fmt::format("'{}' is not a valid environment variable name (letters, digits and "
+                        "underscores, not starting with a digit)",
+                        name));
+      continue;
+    }
+    if (reservedEnvironmentNames().count(name) != 0) {
+      error(where, path,
+            fmt::format("{} is reserved: AWS Lambda sets it and rejects a configuration that "
+                        "does",
+                        name));
+      continue;
+    }
+    Node& value = environment.children[i];
+    if (!resolver_.resolveShallow(value, path)) continue;
+    switch (value.kind) {
+      case Node::Kind::String:
+      case Node::Kind::Number:
+      case Node::Kind::Bool:
+        values.emplace_back(name, *scalarToString(value));
+        break;
+      case Node::Kind::Null:
+        warn(where, fmt::format("{} has no value and is left unset", path));
+        break;
+      case Node::Kind::Map:
+        if (value.keys.size() == 1 &&
+            (value.keys[0] == "Ref" || value.keys[0].rfind("Fn::", 0) == 0)) {
+          warn(where, fmt::format("{} is a CloudFormation {}, which nimbus cannot evaluate; the "
+                                  "variable is left unset",
+                                  path, value.keys[0]));
+          break;
+        }
+        [[fallthrough]];
+      case Node::Kind::Seq:
+        error(where, path,
+              fmt::format("must be a string, number or boolean, got {}", value.kindName()));
+        break;
+    }
+  }
+  return values;
+}
+
+std::string ModelBuilder::buildService() {
+  Entry entry = get(root_, "service", "");
+  if (entry.failed) return "";
+  if (!entry.node) {
+    error(top_, "service",
+          "is required: it names the project and starts every "
+          "function's name");
+    return "";
+  }
+  Entry name = entry;
+  if (entry.node->kind == Node::Kind::Map) {
+    warn(entry.where,
+         "service: the object form (service: {name: ...}) is deprecated and the "
+         "Serverless Framework v3 rejects it; write service: NAME");
+    name = get(*entry.node, "name", "service");
+    warnUnsupportedKeys(*entry.node, "service", {"name"});
+    if (name.failed) return "";
+    if (!name.node) {
+      error(entry.where, "service.name", "is required");
+      return "";
+    }
+  }
+  auto service = stringSetting(name);
+  if (!service) return "";
+  if (!matches(*service, isAlpha, isAlnumHyphen, 2)) {
+    error(name.where, name.path,
+          fmt::format("service name '{}' is invalid: it must start with a letter and hold only "
+                      "letters, digits and hyphens",
+                      *service));
+  }
+  return *service;
+}
+
+void ModelBuilder::buildProvider(Settings& provider) {
+  Entry entry = get(root_, "provider", "");
+  Entry stage, region;
+  if (!entry.node && !entry.failed) {
+    error(top_, "provider", "is required (provider: {name: aws, runtime: ...})");
+  } else if (entry.node && entry.node->kind != Node::Kind::Map) {
+    error(
+        entry.where, "provider",
+        fmt::format("must be a mapping (name: aws, runtime: ...), got {}", entry.node->kindName()));
+  } else if (entry.node) {
+    Node& map = *entry.node;
+    Entry name = get(map, "name", "provider");
+    if (!name.node && !name.failed) {
+      error(entry.where, "provider.name",
+            "is required: nimbus runs AWS projects "
+            "(name: aws)");
+    } else if (name.node) {
+      auto value = stringSetting(name);
+      if (value && *value != "aws") {
+        error(name.where, name.path,
+              fmt::format("provider '{}' is not supported: nimbus runs AWS projects (name: aws)",
+                          *value));
+      }
+    }
+    Entry runtime = get(map, "runtime", "provider");
+    if (runtime.node) provider.runtime = runtimeSetting(runtime);
+    provider.runtimeGiven = runtime.node || runtime.failed;
+    if (Entry memory = get(map, "memorySize", "provider"); memory.node) {
+      provider.memorySizeMb = integerSetting(memory, 128, 10240, "MB");
+    }
+    if (Entry timeout = get(map, "timeout", "provider"); timeout.node) {
+      provider.timeoutSeconds = integerSetting(timeout, 1, 900, "seconds");
+    }
+    if (Entry environment = get(map, "environment", "provider"); environment.node) {
+      if (auto values = environmentSetting(environment)) provider.environment = *values;
+    }
+    stage = get(map, "stage", "provider");
+    region = get(map, "region", "provider");
+    warnUnsupportedKeys(
+        map, "provider",
+        {"name", "runtime", "stage", "region", "environment", "memorySize", "timeout"});
+  }
+
+  stage_ = resolver_.stage().value_or("dev");
+  SourceLocation cli{top_.file, 0, 0};
+  if (!matches(stage_, isAlnumHyphen, isAlnumHyphen)) {
+    error(options_.stage ? cli : (stage.node ? stage.where : top_),
+          options_.stage ? "--stage" : "provider.stage",
+          fmt::format("stage '{}' is invalid: use letters, digits and hyphens", stage_));
+  }
+  if (auto name = resolver_.region()) {
+    bool valid =
+        name->size() >= 4 && name->size() < 32 &&
+        std::all_of(name->begin(), name->end(),
+                    [](char c) { return std::islower(c) || std::isdigit(c) || c == '-'; }) &&
+        std::isdigit(static_cast<unsigned char>(name->back())) && name->find('-') == 2;
+    if (!valid) {
+      error(options_.region ? cli : (region.node ? region.where : top_),
+            options_.region ? "--region" : "provider.region",
+            fmt::format("'{}' is not an AWS region name (like us-east-1)", *name));
+    }
+  }
+}
+
+void ModelBuilder::buildPlugins() {
+  Entry entry = get(root_, "plugins", "");
+  if (!entry.node || entry.node->kind == Node::Kind::Null) return;
+  Node* list = entry.node;
+  std::string listPath = "plugins";
+  if (list->kind == Node::Kind::Map) {
+    // The {localPath, modules} form.
+    Entry modules = get(*list, "modules", "plugins");
+    if (!modules.node) return;
+    list = modules.node;
+    listPath = modules.path;
+  }
+  if (list->kind != Node::Kind::Seq) {
+    warn(entry.where, "plugins has an unexpected form and is ignored");
+    return;
+  }
+  std::vector<std::string> names;
+  for (size_t i = 0; i < list->children.size(); ++i) {
+    Node& item = list->children[i];
+    if (!resolver_.resolveShallow(item, itemPath(listPath, i))) continue;
+    if (auto name = scalarToString(item)) names.push_back(*name);
+  }
+  if (!names.empty()) {
+    warn(entry.where,
+         fmt::format("plugins are not loaded by nimbus and are ignored: {}", join(names, ", ")));
+  }
+}
+
+void ModelBuilder::buildFunctions(ProjectConfig& project, const Settings& provider) {
+  Entry entry = get(root_, "functions", "");
+  if (!entry.node || entry.node->kind == Node::Kind::Null) return;
+  Node* functions = entry.node;
+  Node merged;
+  if (functions->kind == Node::Kind::Seq) {
+    // The Framework also takes a list of mappings (one per included file) and merges them.
+    merged.kind = Node::Kind::Map;
+    for (size_t i = 0; i < functions->children.size(); ++i) {
+      Node& item = functions->children[i];
+      std::string path = itemPath("functions", i);
+      if (!resolver_.resolveShallow(item, path) || item.kind == Node::Kind::Null) continue;
+      if (item.kind != Node::Kind::Map) {
+        error(item.where, path,
+              fmt::format("each item of a functions list must be a mapping "
+                          "of functions, got {}",
+                          item.kindName()));
+        continue;
+      }
+      for (size_t j = 0; j < item.keys.size(); ++j) {
+        int existing = merged.indexOf(item.keys[j]);
+        if (existing >= 0) {
+          merged.children[existing] = item.children[j];
+          merged.keyLocations[existing] = item.keyLocations[j];
+          continue;
+        }
+        merged.keys.push_back(item.keys[j]);
+        merged.keyLocations.push_back(item.keyLocations[j]);
+        merged.children.push_back(item.children[j]);
+      }
+    }
+    functions = &merged;
+  } else if (functions->kind != Node::Kind::Map) {
+    error(entry.where, "functions",
+          fmt::format("must be a mapping of function names to their settings, got {}",
+                      functions->kindName()));
+    return;
+  }
+
+  std::map<std::string, const FunctionConfig*> deployedNames;
+  for (size_t i = 0; i < functions->keys.size(); ++i) {
+    const std::string& key = functions->keys[i];
+    const SourceLocation& where = functions->keyLocations[i];
+    std::string path = childPath("functions", key);
+    if (!matches(key, isNameChar, isNameChar)) {
+      error(where, path,
+            fmt::format("function name '{}' is invalid: use letters, digits, hyphens and "
+                        "underscores",
+                        key));
+      continue;
+    }
+    Node& node = functions->children[i];
+    if (!resolver_.resolveShallow(node, path)) continue;
+    if (node.kind == Node::Kind::Null) {
+      warn(where, fmt::format("{} has no settings and is ignored", path));
+      continue;
+    }
+    if (node.kind != Node::Kind::Map) {
+      error(where, path,
+            fmt::format("must be a mapping of settings (handler, runtime, ...), got {}",
+                        node.kindName()));
+      continue;
+    }
+    buildFunction(project, provider, key, node, where, path);
+  }
+  for (const auto& function : project.functions) {
+    auto [it, inserted] = deployedNames.emplace(function.name, &function);
+    if (!inserted) {
+      error(function.where, childPath("functions", function.key),
+            fmt::format("the deployed name '{}' is already used by function '{}'", function.name,
+                        it->second->key));
+    }
+  }
+}
+
+void ModelBuilder::buildFunction(ProjectConfig& project, const Settings& provider,
+                                 const std::string& key, Node& node, const SourceLocation& keyWhere,
+                                 const std::string& path) {
+  FunctionConfig function;
+  function.key = key;
+  function.where = keyWhere;
+
+  Entry runtime = get(node, "runtime", path);
+  std::optional<std::string> runtimeName;
+  if (runtime.node) {
+    runtimeName = runtimeSetting(runtime);
+  } else if (!runtime.failed) {
+    runtimeName = provider.runtime;
+    if (!provider.runtimeGiven) {
+      error(keyWhere, runtime.path,
+            "is not set, and neither is provider.runtime: one of them names the Lambda "
+            "runtime (nodejs20.x, python3.12, ...)");
+    }
+  }
+  function.runtime = runtimeName.value_or("");
+
+  Entry handler = get(node, "handler", path);
+  if (!handler.node && !handler.failed) {
+    error(keyWhere, handler.path,
+          "is required (e.g. handler.main: export main of handler.js or handler.py)");
+  } else if (handler.node) {
+    if (auto value = stringSetting(handler)) {
+      function.handler = *value;
+      bool anyForm = runtimeName && isProvidedRuntime(*runtimeName);
+      if (!anyForm && !isHandlerForm(*value)) {
+        error(handler.where, handler.path,
+              fmt::format("handler '{}' must be of the form path/module.export (e.g. "
+                          "src/handler.main)",
+                          *value));
+      }
+    }
+  }
+
+  Entry name = get(node, "name", path);
+  if (name.node) {
+    if (auto value = stringSetting(name)) {
+      function.name = *value;
+      if (!matches(*value, isNameChar, isNameChar) || value->size() > kFunctionNameLimit) {
+        error(name.where, name.path,
+              fmt::format("'{}' is not a valid Lambda function name: at most {} letters, "
+                          "digits, hyphens and underscores",
+                          *value, kFunctionNameLimit));
+      }
+    }
+  } else if (!name.failed) {
+    function.name = fmt::format("{}-{}-{}", service_, stage_, key);
+    if (function.name.size() > kFunctionNameLimit) {
+      error(keyWhere, path,
+            fmt::format("the function's name '{}' is longer than the {} characters AWS Lambda "
+                        "allows; shorten it or set {}.name",
+                        function.name, kFunctionNameLimit, path));
+    }
+  }
+
+  std::optional<int> memory = provider.memorySizeMb;
+  if (Entry entry = get(node, "memorySize", path); entry.node) {
+    memory = integerSetting(entry, 128, 10240, "MB");
+  }
+  function.memorySizeMb = memory.value_or(1024);
+  std::optional<int> timeout = provider.timeoutSeconds;
+  if (Entry entry = get(node, "timeout", path); entry.node) {
+    timeout = integerSetting(entry, 1, 900, "seconds");
+  }
+  function.timeoutSeconds = timeout.value_or(6);
+
+  // Object.assign({}, provider.environment, function.environment): provider keys keep their
+  // order, the function's values replace theirs, and its new keys follow.
+  function.environment = provider.environment;
+  Entry environment = get(node, "environment", path);
+  if (environment.node) {
+    if (auto values = environmentSetting(environment)) {
+      for (auto& [variable, value] : *values) {
+        auto it = std::find_if(function.environment.begin(), function.environment.end(),
+                               [&](const auto& entry) { return entry.first == variable; });
+        if (it != function.environment.end()) {
+          it->second = value;
+        } else {
+          function.environment.emplace_back(variable, value);
+        }
+      }
+    }
+  }
+  size_t environmentBytes = 0;
+  for (const auto& [variable, value] : function.environment) {
+    environmentBytes += variable.size() + value.size();
+  }
+  if (environmentBytes > kEnvironmentLimitBytes) {
+    error(environment.node ? environment.where : keyWhere, environment.path,
+          fmt::format("the environment variables take {} bytes; AWS Lambda allows {} in total",
+                      environmentBytes, kEnvironmentLimitBytes));
+  }
+
+  if (Entry description = get(node, "description", path); description.node) {
+    if (auto value = stringSetting(description)) {
+      function.description = *value;
+      if (value->size() > kDescriptionLimit) {
+        error(description.where, description.path,
+              fmt::format("is {} characters long; AWS Lambda allows {}", value->size(),
+                          kDescriptionLimit));
+      }
+    }
+  }
+
+  buildEvents(function, get(node, "events", path));
+  warnUnsupportedKeys(node, path,
+                      {"handler", "runtime", "environment", "memorySize", "timeout", "name",
+                       "events", "description"});
+  project.functions.push_back(std::move(function));
+}
+
+void ModelBuilder::buildEvents(FunctionConfig& function, const Entry& events) {
+  if (!events.node || events.node->kind == Node::Kind::Null) return;
+  if (events.node->kind != Node::Kind::Seq) {
+    error(events.where, events.path,
+          fmt::format("must be a list of events, got {}", events.node->kindName()));
+    return;
+  }
+  for (size_t i = 0; i < events.node->children.size(); ++i) {
+    Node& item = events.node->children[i];
+    std::string path = itemPath(events.path, i);
+    if (!resolver_.resolveShallow(item, path)) continue;
+    if (item.kind != Node::Kind::Map || item.keys.size() != 1) {
+      error(item.where.line > 0 ? item.where : events.where, path,
+            "each event must be a mapping with one key, its type (httpApi, http, sqs, ...)");
+      continue;
+    }
+    const std::string& type = item.keys[0];
+    const SourceLocation& where = item.keyLocations[0];
+    std::string typePath = childPath(path, type);
+    if (type != "httpApi" && type != "http") {
+      warn(where, fmt::format("{} is not supported yet and is ignored", typePath));
+      continue;
+    }
+    Node& value = item.children[0];
+    if (!resolver_.resolveShallow(value, typePath)) continue;
+    auto event = type == "httpApi" ? httpApiEvent(value, where, typePath)
+                                   : restEvent(value, where, typePath);
+    if (!event) continue;
+    routes_.push_back({event->kind, event->method, event->path, function.key, where, typePath});
+    function.httpEvents.push_back(std::move(*event));
+  }
+}
+
+std::optional<HttpEvent> ModelBuilder::httpApiEvent(Node& value, const SourceLocation& where,
+                                                    const std::string& path) {
+  HttpEvent event;
+  event.kind = HttpEvent::Kind::HttpApi;
+  event.where = where;
+  std::string method, routePath;
+  SourceLocation pathWhere = where;
+  std::string pathKey = path;
+  if (value.kind == Node::Kind::String) {
+    std::string text = trim(value.text);
+    if (text == "*") {
+      event.method = "ANY";
+      event.path = "*";
+      event.isDefaultRoute = true;
+      return event;
+    }
+    auto words = splitWords(text);
+    if (words.size() != 2) {
+      error(where, path,
+            fmt::format("'{}' is not a valid httpApi route: use '*' or 'METHOD /path' (e.g. "
+                        "'GET /items/{{id}}')",
+                        text));
+      return std::nullopt;
+    }
+    method = words[0];
+    routePath = words[1];
+  } else if (value.kind == Node::Kind::Map) {
+    Entry methodEntry = get(value, "method", path);
+    Entry pathEntry = get(value, "path", path);
+    warnUnsupportedKeys(value, path, {"method", "path"});
+    if (methodEntry.failed || pathEntry.failed) return std::nullopt;
+    if (!pathEntry.node) {
+      error(where, pathEntry.path,
+            "an httpApi event needs a path ('/items/{id}', or '*' for the default route)");
+      return std::nullopt;
+    }
+    auto pathValue = stringSetting(pathEntry);
+    if (!pathValue) return std::nullopt;
+    std::optional<std::string> methodValue;
+    if (methodEntry.node) {
+      methodValue = stringSetting(methodEntry);
+      if (!methodValue) return std::nullopt;
+    }
+    if (*pathValue == "*") {
+      // v3: the default route takes every method; a specific one is an error.
+      if (methodValue && *methodValue != "*") {
+        error(pathEntry.where, pathEntry.path,
+              "'*' is the default route, which takes every method: leave method out or set it "
+              "to '*'");
+        return std::nullopt;
+      }
+      event.method = "ANY";
+      event.path = "*";
+      event.isDefaultRoute = true;
+      return event;
+    }
+    if (!methodValue) {
+      error(where, methodEntry.path,
+            "an httpApi event needs a method (GET, POST, ..., or '*' for any)");
+      return std::nullopt;
+    }
+    method = *methodValue;
+    routePath = *pathValue;
+    pathWhere = pathEntry.where;
+    pathKey = pathEntry.path;
+  } else {
+    error(where, path,
+          fmt::format("must be '*', 'METHOD /path' or a mapping with method and path, got {}",
+                      value.kindName()));
+    return std::nullopt;
+  }
+  method = upper(method);
+  if (method == "*") method = "ANY";
+  if (httpMethods().count(method) == 0) {
+    error(where, path,
+          fmt::format("'{}' is not a method API Gateway routes (GET, POST, PUT, PATCH, DELETE, "
+                      "HEAD, OPTIONS, ANY or '*')",
+                      method));
+    return std::nullopt;
+  }
+  if (auto problem = pathProblem(routePath, true)) {
+    error(pathWhere, pathKey, fmt::format("invalid path '{}': {}", routePath, *problem));
+    return std::nullopt;
+  }
+  event.method = method;
+  event.path = routePath;
+  return event;
+}
+
+std::optional<HttpEvent> ModelBuilder::restEvent(Node& value, const SourceLocation& where,
+                                                 const std::string& path) {
+  HttpEvent event;
+  event.kind = HttpEvent::Kind::Rest;
+  event.where = where;
+  std::string method, routePath;
+  SourceLocation pathWhere = where;
+  std::string pathKey = path;
+  if (value.kind == Node::Kind::String) {
+    auto words = splitWords(value.text);
+    if (words.size() != 2) {
+      error(where, path,
+            fmt::format("'{}' is not a valid http event: use 'METHOD path' (e.g. 'GET "
+                        "users/{{id}}')",
+                        trim(value.text)));
+      return std::nullopt;
+    }
+    method = words[0];
+    routePath = words[1];
+  } else if (value.kind == Node::Kind::Map) {
+    Entry methodEntry = get(value, "method", path);
+    Entry pathEntry = get(value, "path", path);
+    warnUnsupportedKeys(value, path, {"method", "path"});
+    if (methodEntry.failed || pathEntry.failed) return std::nullopt;
+    bool complete = true;
+    if (!pathEntry.node) {
+      error(where, pathEntry.path, "an http event needs a path (e.g. users/{id})");
+      complete = false;
+    }
+    if (!methodEntry.node) {
+      error(where, methodEntry.path, "an http event needs a method (GET, POST, ..., or ANY)");
+      complete = false;
+    }
+    if (!complete) return std::nullopt;
+    auto methodValue = stringSetting(methodEntry);
+    auto pathValue = stringSetting(pathEntry);
+    if (!methodValue || !pathValue) return std::nullopt;
+    method = *methodValue;
+    routePath = *pathValue;
+    pathWhere = pathEntry.where;
+    pathKey = pathEntry.path;
+  } else {
+    error(where, path,
+          fmt::format("must be 'METHOD path' or a mapping with method and path, got {}",
+                      value.kindName()));
+    return std::nullopt;
+  }
+  method = upper(method);
+  if (method == "*") method = "ANY";
+  if (httpMethods().count(method) == 0) {
+    error(where, path,
+          fmt::format("'{}' is not a method API Gateway routes (GET, POST, PUT, PATCH, DELETE, "
+                      "HEAD, OPTIONS, ANY or '*')",
+                      method));
+    return std::nullopt;
+  }
+  // As the Framework does: one leading and one trailing slash are dropped, and the REST
+  // resource path is rebuilt from the root.
+  std::string normalized = routePath;
+  if (!normalized.empty() && normalized.front() == '/') normalized.erase(0, 1);
+  if (!normalized.empty() && normalized.back() == '/') normalized.pop_back();
+  normalized = "/" + normalized;
+  if (auto problem = pathProblem(normalized, false)) {
+    error(pathWhere, pathKey, fmt::format("invalid path '{}': {}", routePath, *problem));
+    return std::nullopt;
+  }
+  event.method = method;
+  event.path = normalized;
+  return event;
+}
+
+void ModelBuilder::checkRoutes() {
+  std::map<std::string, const Route*> seen;
+  for (const auto& route : routes_) {
+    std::string key = fmt::format("{} {} {}", route.kind == HttpEvent::Kind::HttpApi ? "v2" : "v1",
+                                  route.method, route.path);
+    auto [it, inserted] = seen.emplace(key, &route);
+    if (inserted) continue;
+    error(route.where, route.keyPath,
+          fmt::format("duplicate {} route '{} {}': function '{}' already has it ({})",
+                      route.kind == HttpEvent::Kind::HttpApi ? "httpApi" : "http", route.method,
+                      route.path, it->second->function, locationText(it->second->where)));
+  }
+}
+
+}  // namespace nimbus::config

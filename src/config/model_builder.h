@@ -1,0 +1,82 @@
+// Turns the configuration tree into the ProjectConfig nimbus runs: reads (and so resolves) the
+// keys nimbus uses, validates them, and warns about every key it does not use.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/document.h"
+#include "config/project.h"
+#include "config/resolver.h"
+
+namespace nimbus::config {
+
+class ModelBuilder {
+ public:
+  ModelBuilder(Node& root, Resolver& resolver, const LoadOptions& options,
+               std::vector<ConfigError>& errors, std::vector<std::string>& warnings);
+
+  // Fills in all it can; problems go to `errors` and `warnings`.
+  void build(ProjectConfig& project);
+
+ private:
+  // A key of a mapping, its value resolved (shallowly). `node` is null when the key is absent
+  // or its value failed to resolve (`failed`, the error already recorded).
+  struct Entry {
+    Node* node = nullptr;
+    SourceLocation where;  // Of the key.
+    std::string path;
+    bool failed = false;
+  };
+  struct Settings {  // What provider and function both may set.
+    std::optional<std::string> runtime;
+    bool runtimeGiven = false;  // Written, even if invalid (then already reported).
+    std::optional<int> memorySizeMb;
+    std::optional<int> timeoutSeconds;
+    std::vector<std::pair<std::string, std::string>> environment;
+  };
+  struct Route {
+    HttpEvent::Kind kind;
+    std::string method, path, function;
+    SourceLocation where;
+    std::string keyPath;  // functions.app.events[0].httpApi
+  };
+
+  Entry get(Node& map, const std::string& key, const std::string& mapPath);
+
+  std::string buildService();
+  void buildProvider(Settings& provider);
+  void buildPlugins();
+  void checkTopLevelKeys();
+  void buildFunctions(ProjectConfig& project, const Settings& provider);
+  void buildFunction(ProjectConfig& project, const Settings& provider, const std::string& key,
+                     Node& node, const SourceLocation& keyWhere, const std::string& path);
+  void buildEvents(FunctionConfig& function, const Entry& events);
+  std::optional<HttpEvent> httpApiEvent(Node& value, const SourceLocation& where,
+                                        const std::string& path);
+  std::optional<HttpEvent> restEvent(Node& value, const SourceLocation& where,
+                                     const std::string& path);
+  void checkRoutes();
+
+  std::optional<std::string> stringSetting(const Entry& entry);
+  std::optional<int> integerSetting(const Entry& entry, int min, int max, const char* unit);
+  std::optional<std::string> runtimeSetting(const Entry& entry);
+  std::optional<std::vector<std::pair<std::string, std::string>>> environmentSetting(
+      const Entry& entry);
+  void warnUnsupportedKeys(const Node& map, const std::string& mapPath,
+                           std::initializer_list<std::string_view> used);
+
+  void error(const SourceLocation& where, const std::string& path, std::string message);
+  void warn(const SourceLocation& where, const std::string& text);
+
+  Node& root_;
+  Resolver& resolver_;
+  const LoadOptions& options_;
+  std::vector<ConfigError>& errors_;
+  std::vector<std::string>& warnings_;
+  SourceLocation top_;  // serverless.yml:1:1, for what is missing at the top level.
+  std::string service_, stage_;
+  std::vector<Route> routes_;
+};
+
+}  // namespace nimbus::config

@@ -1,0 +1,95 @@
+// The serverless.yml model nimbus runs, and its loader: parses the file, resolves Serverless
+// Framework v3 variables (${opt:}, ${env:}, ${self:}, ${file()}, ...), validates what nimbus uses
+// and warns about what it does not use yet. docs/configuration.md is the user-facing reference.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace nimbus::config {
+
+// Where a value came from. `file` is shown to people: relative to the service folder when the
+// file lies inside it ("serverless.yml", "config/dev.yml"), else absolute. 1-based; 0 = unknown.
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+struct HttpEvent {
+  // `httpApi:` events (API Gateway HTTP API, payload 2.0) and `http:` events (REST API,
+  // payload 1.0).
+  enum class Kind { HttpApi, Rest };
+  Kind kind;
+  std::string method;  // Upper-case verb, or "ANY".
+  // "/items/{id}", "/{proxy+}", "/". For the httpApi catch-all `'*'` the path is "*" and
+  // isDefaultRoute is true (API Gateway's `$default` route).
+  std::string path;
+  bool isDefaultRoute = false;
+  SourceLocation where;
+};
+
+struct FunctionConfig {
+  std::string key;          // Short name under `functions:` ("app").
+  std::string name;         // Deployed name: `name:` if given, else "{service}-{stage}-{key}".
+  std::string handler;      // "handler.handler", "src/api/index.main".
+  std::string runtime;      // Function's runtime or provider.runtime, exactly as written.
+  int memorySizeMb = 1024;  // Function, else provider, else 1024 (Serverless Framework default).
+  int timeoutSeconds = 6;   // Function, else provider, else 6.
+  // provider.environment merged with the function's environment (function wins), values as
+  // strings: provider keys first in their order, then the function's new keys in theirs.
+  std::vector<std::pair<std::string, std::string>> environment;
+  std::vector<HttpEvent> httpEvents;
+  std::string description;
+  SourceLocation where;  // Location of the function's key.
+};
+
+struct ProjectConfig {
+  std::filesystem::path configFile;  // Absolute.
+  std::filesystem::path serviceDir;  // Folder of serverless.yml (absolute).
+  // stage: --stage, else provider.stage, else "dev"; region: --region, else provider.region,
+  // else "us-east-1".
+  std::string service, stage, region;
+  std::vector<FunctionConfig> functions;
+  // Human-readable: ignored plugins (one warning naming all of them), unsupported keys and
+  // settings (each named with file:line and key path). Nothing is dropped silently.
+  std::vector<std::string> warnings;
+  // Every file the configuration was read from (serverless.yml, ${file()} targets, .env files
+  // that were loaded), so that a hot reload can watch them.
+  std::vector<std::filesystem::path> sourceFiles;
+};
+
+struct ConfigError {
+  SourceLocation where;
+  std::string key;  // Dotted path, e.g. "functions.app.runtime"; list items as "events[0]".
+  std::string message;
+  // "serverless.yml:12:5: functions.app.runtime: unknown runtime 'nodejs99.x' ..."
+  std::string format() const;
+};
+
+struct LoadOptions {
+  std::filesystem::path configFile;  // Path to serverless.yml (or .yaml).
+  // From the CLI (--stage/--region); these are also ${opt:stage}/${opt:region}.
+  std::optional<std::string> stage, region;
+  std::map<std::string, std::string> cliOptions;  // Any other ${opt:NAME} values.
+  // Defaults to ::getenv when empty; tests inject.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+};
+
+// Loads, resolves variables, validates. Collects all the errors it can find, not just the first.
+// Pure: no global state, can be called again for a hot reload.
+std::variant<ProjectConfig, std::vector<ConfigError>> loadProject(const LoadOptions& options);
+
+// Lambda runtime names nimbus runs: every name AWS Lambda has had for Node.js (nodejs,
+// nodejs4.3, nodejs6.10, nodejs8.10, nodejs10.x ... nodejs24.x), Python (python2.7,
+// python3.6 ... python3.14), provided, provided.al2, provided.al2023.
+bool isSupportedRuntime(std::string_view runtime);
+
+}  // namespace nimbus::config

@@ -1,0 +1,172 @@
+// httpApi (payload 2.0) and http (REST, payload 1.0) events.
+#include <gtest/gtest.h>
+
+#include "config/project.h"
+#include "project_fixture.h"
+
+namespace nimbus::config::testing {
+namespace {
+
+using Events = ProjectTest;
+
+// A project whose function `app` has `events` (each line indented 6 spaces).
+std::string withEvents(const std::string& events) {
+  return "service: shop\nprovider:\n  name: aws\n  runtime: nodejs20.x\nfunctions:\n  app:\n"
+         "    handler: handler.main\n    events:\n" +
+         events;
+}
+
+TEST_F(Events, HttpApiForms) {
+  auto project = ok(withEvents(R"yaml(      - httpApi: '*'
+      - httpApi: 'GET /items/{id}'
+      - httpApi:
+          method: post
+          path: /items
+      - httpApi:
+          method: '*'
+          path: /any/{proxy+}
+      - httpApi: 'delete /items/{id}'
+)yaml"));
+  const auto& events = project.functions.at(0).httpEvents;
+  ASSERT_EQ(events.size(), 5u);
+  for (const auto& event : events) EXPECT_EQ(event.kind, HttpEvent::Kind::HttpApi);
+  EXPECT_EQ(events[0].method, "ANY");
+  EXPECT_EQ(events[0].path, "*");
+  EXPECT_TRUE(events[0].isDefaultRoute);
+  EXPECT_EQ(events[0].where.line, 9);
+  EXPECT_EQ(events[1].method, "GET");
+  EXPECT_EQ(events[1].path, "/items/{id}");
+  EXPECT_FALSE(events[1].isDefaultRoute);
+  EXPECT_EQ(events[2].method, "POST");
+  EXPECT_EQ(events[2].path, "/items");
+  EXPECT_EQ(events[3].method, "ANY");
+  EXPECT_EQ(events[3].path, "/any/{proxy+}");
+  EXPECT_EQ(events[4].method, "DELETE");
+  EXPECT_TRUE(project.warnings.empty());
+}
+
+TEST_F(Events, HttpApiDefaultRouteInObjectForm) {
+  auto project = ok(withEvents("      - httpApi:\n          path: '*'\n"));
+  const auto& event = project.functions.at(0).httpEvents.at(0);
+  EXPECT_TRUE(event.isDefaultRoute);
+  EXPECT_EQ(event.method, "ANY");
+}
+
+TEST_F(Events, HttpApiErrors) {
+  auto errors = failing(withEvents(R"yaml(      - httpApi:
+          path: /no-method
+      - httpApi:
+          method: get
+          path: '*'
+      - httpApi: 'FETCH /x'
+      - httpApi: 'GET items'
+      - httpApi: 'GET /a/{proxy+}/b'
+      - httpApi: {method: get}
+      - httpApi: 42
+)yaml"));
+  EXPECT_EQ(errorAt(errors, "functions.app.events[0].httpApi.method").where.line, 9);
+  EXPECT_EQ(errorAt(errors, "functions.app.events[1].httpApi.path").where.line, 13);
+  EXPECT_TRUE(contains(errorAt(errors, "functions.app.events[2].httpApi").message, "'FETCH'"));
+  EXPECT_TRUE(
+      contains(errorAt(errors, "functions.app.events[3].httpApi").message, "must start with '/'"));
+  EXPECT_TRUE(contains(errorAt(errors, "functions.app.events[4].httpApi").message, "last segment"));
+  EXPECT_TRUE(
+      contains(errorAt(errors, "functions.app.events[5].httpApi.path").message, "needs a path"));
+  EXPECT_TRUE(contains(errorAt(errors, "functions.app.events[6].httpApi").message, "a number"));
+}
+
+TEST_F(Events, RestForms) {
+  auto project = ok(withEvents(R"yaml(      - http: 'GET hello/{name}'
+      - http: GET /
+      - http:
+          method: post
+          path: /users/create/
+      - http:
+          method: any
+          path: '{proxy+}'
+      - http: '* /star'
+)yaml"));
+  const auto& events = project.functions.at(0).httpEvents;
+  ASSERT_EQ(events.size(), 5u);
+  for (const auto& event : events) EXPECT_EQ(event.kind, HttpEvent::Kind::Rest);
+  EXPECT_EQ(events[0].method, "GET");
+  EXPECT_EQ(events[0].path, "/hello/{name}");
+  EXPECT_EQ(events[1].path, "/");
+  EXPECT_EQ(events[2].method, "POST");
+  EXPECT_EQ(events[2].path, "/users/create");
+  EXPECT_EQ(events[3].method, "ANY");
+  EXPECT_EQ(events[3].path, "/{proxy+}");
+  EXPECT_EQ(events[4].method, "ANY");
+  EXPECT_FALSE(events[4].isDefaultRoute);
+}
+
+TEST_F(Events, UnsupportedEventSettingsAreWarned) {
+  auto project = ok(withEvents(R"yaml(      - http:
+          method: get
+          path: users
+          cors: true
+          private: true
+      - httpApi:
+          method: get
+          path: /v2
+          authorizer:
+            name: jwt
+)yaml"));
+  std::vector<std::string> expected = {
+      "serverless.yml:12: functions.app.events[0].http.cors is not supported yet and is ignored",
+      "serverless.yml:13: functions.app.events[0].http.private is not supported yet and is "
+      "ignored",
+      "serverless.yml:17: functions.app.events[1].httpApi.authorizer is not supported yet and is "
+      "ignored",
+  };
+  EXPECT_EQ(project.warnings, expected);
+  EXPECT_EQ(project.functions.at(0).httpEvents.size(), 2u);
+}
+
+TEST_F(Events, BadEventShapes) {
+  auto errors = failing(withEvents(R"yaml(      - http: 'GET'
+      - http:
+          path: /x
+      - httpApi: '*'
+        sqs: arn
+      - just-a-string
+)yaml"));
+  EXPECT_TRUE(contains(errorAt(errors, "functions.app.events[0].http").message, "METHOD path"));
+  EXPECT_EQ(errorAt(errors, "functions.app.events[1].http.method").where.line, 10);
+  EXPECT_EQ(errorAt(errors, "functions.app.events[2]").where.line, 12);
+  EXPECT_EQ(errorAt(errors, "functions.app.events[3]").where.line, 14);
+
+  errors = failing(withEvents("      httpApi: '*'\n"));
+  auto notList = errorAt(errors, "functions.app.events");
+  EXPECT_EQ(notList.where.line, 8);
+  EXPECT_TRUE(contains(notList.message, "list of events"));
+}
+
+TEST_F(Events, DuplicateRoutesAreErrors) {
+  auto errors = failing(R"yaml(
+service: shop
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  a:
+    handler: a.main
+    events:
+      - httpApi: GET /items
+      - http: GET items
+  b:
+    handler: b.main
+    events:
+      - httpApi:
+          method: get
+          path: /items
+      - http: GET items
+)yaml");
+  auto v2 = errorAt(errors, "functions.b.events[0].httpApi");
+  EXPECT_EQ(v2.where.line, 14);
+  EXPECT_TRUE(contains(v2.message, "function 'a' already has it (serverless.yml:9)")) << v2.message;
+  EXPECT_EQ(errorAt(errors, "functions.b.events[1].http").where.line, 17);
+}
+
+}  // namespace
+}  // namespace nimbus::config::testing
