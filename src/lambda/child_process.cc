@@ -60,29 +60,35 @@ std::string signalName(int sig) {
 // Children killed while still running are reaped by one background thread, so that no I/O
 // thread ever blocks in waitpid while the kernel tears a large process down.
 void reapInBackground(pid_t pid) {
-  static std::mutex mutex;
-  static std::condition_variable wake;
-  static std::deque<pid_t> pending;
-  static bool started = false;
-  std::lock_guard lock(mutex);
-  pending.push_back(pid);
-  if (!started) {
-    started = true;
-    std::thread([] {
+  struct Reaper {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<pid_t> pending;
+  };
+  // Never destroyed: the thread waits on it for the life of the process, and destroying a
+  // condition variable with a waiter blocks forever at exit.
+  static Reaper* reaper = [] {
+    auto* r = new Reaper;
+    std::thread([r] {
       for (;;) {
         pid_t next;
         {
-          std::unique_lock lock(mutex);
-          wake.wait(lock, [] { return !pending.empty(); });
-          next = pending.front();
-          pending.pop_front();
+          std::unique_lock lock(r->mutex);
+          r->wake.wait(lock, [r] { return !r->pending.empty(); });
+          next = r->pending.front();
+          r->pending.pop_front();
         }
         int status;
         ::waitpid(next, &status, 0);
       }
     }).detach();
+    return r;
+  }();
+  {
+    std::lock_guard lock(reaper->mutex);
+    reaper->pending.push_back(pid);
   }
-  wake.notify_one();
+  reaper->wake.notify_one();
 }
 
 }  // namespace

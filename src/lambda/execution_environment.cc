@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 
 #include "core/ids.h"
 #include "core/time_format.h"
@@ -73,6 +74,20 @@ bool ExecutionEnvironment::start(const std::vector<std::string>& argv,
   watchPipe(*stderrPipe_, stderrPartial_);
   watchExit();
   return true;
+}
+
+uint64_t ExecutionEnvironment::peakMemoryBytes() const {
+  uint64_t peak = memory_ ? memory_->peakBytes() : 0;
+  if (!process_) return peak;
+  std::ifstream status("/proc/" + std::to_string(process_->pid()) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      peak = std::max<uint64_t>(peak, std::stoull(line.substr(6)) * 1024);
+      break;
+    }
+  }
+  return peak;
 }
 
 void ExecutionEnvironment::kill() {

@@ -65,7 +65,10 @@ class ExecutionEnvironment : public std::enable_shared_from_this<ExecutionEnviro
   void cancelDeadline();
 
   std::optional<int> reap() { return process_ ? process_->tryReap() : std::nullopt; }
-  uint64_t peakMemoryBytes() const { return memory_ ? memory_->peakBytes() : 0; }
+  // The larger of the limit's own peak and the runtime's resident high-water mark: a cgroup
+  // charges only pages the environment brought into memory, while Lambda's figure counts the
+  // runtime's whole resident set, shared libraries included.
+  uint64_t peakMemoryBytes() const;
   bool oomKilled() const { return memory_ && memory_->oomKilled(); }
   void pollMemory() {
     if (memory_ && process_) memory_->poll(process_->pid());

@@ -2,6 +2,7 @@
 // the server (and later from the Lambda API); the core never reads configuration files itself.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -21,6 +22,8 @@ struct FunctionSpec {
   std::filesystem::path codeDirectory;                           // LAMBDA_TASK_ROOT
   std::string region = "us-east-1";
   std::string accountId = "000000000000";
+  // Bumped when the code on disk changes, so that warm environments of older code retire.
+  uint64_t codeRevision = 0;
 
   std::string arn() const {
     return "arn:aws:lambda:" + region + ":" + accountId + ":function:" + name;

@@ -6,8 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "lambda/function_spec.h"
-
 namespace nimbus::lambda {
 
 namespace fs = std::filesystem;
@@ -32,13 +30,26 @@ std::string probe(const std::string& command) {
 
 }  // namespace
 
-bool FunctionSpec::sameDeployment(const FunctionSpec& o) const {
-  return name == o.name && version == o.version && handler == o.handler && runtime == o.runtime &&
-         memorySizeMb == o.memorySizeMb && timeoutSeconds == o.timeoutSeconds &&
-         environment == o.environment && codeDirectory == o.codeDirectory && region == o.region;
-}
-
 RuntimeCatalog::RuntimeCatalog(fs::path runtimesDir) : runtimesDir_(std::move(runtimesDir)) {}
+
+void RuntimeCatalog::probeInterpreters() const {
+  std::call_once(probed_, [this] {
+    std::string node = probe(
+        "node -e 'console.log(process.execPath + \"\\n\" + process.versions.node)' 2>/dev/null");
+    if (auto nl = node.find('\n'); nl != std::string::npos) {
+      nodeExecutable_ = node.substr(0, nl);
+      nodeVersion_ = node.substr(nl + 1);
+    }
+    std::string python = probe(
+        "python3 -c 'import sys; print(sys.executable); print(\"%d.%d.%d\" % "
+        "sys.version_info[:3])' "
+        "2>/dev/null");
+    if (auto nl = python.find('\n'); nl != std::string::npos) {
+      pythonExecutable_ = python.substr(0, nl);
+      pythonVersion_ = python.substr(nl + 1);
+    }
+  });
+}
 
 std::optional<RuntimeFamily> RuntimeCatalog::familyOf(const std::string& runtime) {
   if (startsWith(runtime, "nodejs")) return RuntimeFamily::NodeJs;
@@ -51,15 +62,17 @@ std::optional<RuntimeLaunch> RuntimeCatalog::launch(const std::string& runtime,
                                                     const fs::path& codeDirectory) const {
   auto family = familyOf(runtime);
   if (!family) return std::nullopt;
+  if (*family != RuntimeFamily::Provided) probeInterpreters();
   switch (*family) {
     case RuntimeFamily::NodeJs:
       return RuntimeLaunch{*family,
-                           {"node", (runtimesDir_ / "node" / "bootstrap.js").string()},
+                           {nodeExecutable_, (runtimesDir_ / "node" / "bootstrap.js").string()},
                            "AWS_Lambda_" + runtime};
     case RuntimeFamily::Python:
-      return RuntimeLaunch{*family,
-                           {"python3", "-u", (runtimesDir_ / "python" / "bootstrap.py").string()},
-                           "AWS_Lambda_" + runtime};
+      return RuntimeLaunch{
+          *family,
+          {pythonExecutable_, "-u", (runtimesDir_ / "python" / "bootstrap.py").string()},
+          "AWS_Lambda_" + runtime};
     case RuntimeFamily::Provided:
       return RuntimeLaunch{*family, {(codeDirectory / "bootstrap").string()}, ""};
   }
@@ -68,31 +81,21 @@ std::optional<RuntimeLaunch> RuntimeCatalog::launch(const std::string& runtime,
 
 std::string RuntimeCatalog::versionWarning(const std::string& runtime) const {
   auto family = familyOf(runtime);
-  if (family == RuntimeFamily::NodeJs) {
-    if (!nodeVersion_) {
-      std::string v = probe("node --version 2>/dev/null");
-      nodeVersion_ = startsWith(v, "v") ? v.substr(1) : v;
-    }
-    if (nodeVersion_->empty()) return runtime + ": no `node` found in PATH";
+  if (!family || *family == RuntimeFamily::Provided) return {};
+  probeInterpreters();
+  if (*family == RuntimeFamily::NodeJs) {
+    if (nodeVersion_.empty()) return runtime + ": no `node` found in PATH";
     // "nodejs20.x" names major 20; "nodejs" and "nodejs4.3" name older majors.
     std::string named = runtime.substr(6);
-    std::string major = nodeVersion_->substr(0, nodeVersion_->find('.'));
     std::string namedMajor = named.substr(0, named.find('.'));
-    if (namedMajor != major) return runtime + " runs on Node.js " + *nodeVersion_ + " here";
+    std::string major = nodeVersion_.substr(0, nodeVersion_.find('.'));
+    if (namedMajor != major) return runtime + " runs on Node.js " + nodeVersion_ + " here";
     return {};
   }
-  if (family == RuntimeFamily::Python) {
-    if (!pythonVersion_) {
-      pythonVersion_ =
-          probe("python3 -c 'import sys; print(\"%d.%d.%d\" % sys.version_info[:3])' 2>/dev/null");
-    }
-    if (pythonVersion_->empty()) return runtime + ": no `python3` found in PATH";
-    std::string named = runtime.substr(6);  // "3.12"
-    std::string installed = *pythonVersion_;
-    std::string installedMinor = installed.substr(0, installed.rfind('.'));
-    if (named != installedMinor) return runtime + " runs on Python " + installed + " here";
-    return {};
-  }
+  if (pythonVersion_.empty()) return runtime + ": no `python3` found in PATH";
+  std::string named = runtime.substr(6);  // "3.12"
+  std::string installedMinor = pythonVersion_.substr(0, pythonVersion_.rfind('.'));
+  if (named != installedMinor) return runtime + " runs on Python " + pythonVersion_ + " here";
   return {};
 }
 

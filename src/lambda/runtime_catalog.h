@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,9 +37,16 @@ class RuntimeCatalog {
   const std::filesystem::path& runtimesDir() const { return runtimesDir_; }
 
  private:
+  // Probes the interpreters once: their real executables (so that a version manager's shim
+  // in PATH does not add its own start-up to every cold start) and their versions.
+  void probeInterpreters() const;
+
   std::filesystem::path runtimesDir_;
-  mutable std::optional<std::string> nodeVersion_;    // "20.20.2"
-  mutable std::optional<std::string> pythonVersion_;  // "3.11.7"
+  mutable std::once_flag probed_;
+  mutable std::string nodeExecutable_ = "node";
+  mutable std::string pythonExecutable_ = "python3";
+  mutable std::string nodeVersion_;    // "20.20.2", empty when there is no node
+  mutable std::string pythonVersion_;  // "3.11.7", empty when there is no python3
 };
 
 // Finds the runtimes/ folder: $NIMBUS_RUNTIMES_DIR, beside the executable's parent (a build

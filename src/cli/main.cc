@@ -1,0 +1,66 @@
+// The nimbus command line: parses arguments and hands them to the part that does the work.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+
+#include "server/server.h"
+
+#ifndef NIMBUS_VERSION
+#define NIMBUS_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  // Writes to a closed socket or pipe must fail with EPIPE, never kill the server.
+  ::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{
+      "nimbus runs Serverless Framework projects with the behaviour of AWS Lambda and API "
+      "Gateway, on this machine, without Docker or a cloud account."};
+  app.set_version_flag("--version", std::string("nimbus ") + NIMBUS_VERSION);
+  app.require_subcommand(1);
+
+  nimbus::server::ServeOptions serve;
+  std::string configFile = "serverless.yml";
+  std::string stage, region, dataDir;
+  int idleSeconds = 600;
+  bool noWatch = false;
+  auto* serveCmd = app.add_subcommand(
+      "serve", "Serve the project in this folder: API Gateway on --port, AWS APIs on --aws-port");
+  serveCmd->add_option("--config", configFile, "Path to serverless.yml")->capture_default_str();
+  serveCmd->add_option("--stage", stage, "Stage (default: provider.stage, else dev)");
+  serveCmd->add_option("--region", region, "Region (default: provider.region, else us-east-1)");
+  serveCmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
+  serveCmd->add_option("--port", serve.port, "API Gateway port")->capture_default_str();
+  serveCmd->add_option("--aws-port", serve.awsPort, "AWS endpoint port")->capture_default_str();
+  serveCmd->add_option(
+      "--data-dir", dataDir,
+      "Where durable state and logs live (default: .nimbus beside serverless.yml)");
+  serveCmd
+      ->add_option("--idle-timeout", idleSeconds, "Seconds before an idle environment is stopped")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  serveCmd->add_option("--concurrency", serve.concurrencyLimit, "Account concurrency limit")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  serveCmd->add_flag("--no-watch", noWatch, "Do not reload when code or serverless.yml change");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    // Usage errors exit 2, as the contract says; --help and --version exit 0.
+    return code == 0 ? 0 : 2;
+  }
+
+  if (serveCmd->parsed()) {
+    serve.configFile = configFile;
+    if (!stage.empty()) serve.stage = stage;
+    if (!region.empty()) serve.region = region;
+    serve.dataDir = dataDir;
+    serve.idleTimeout = std::chrono::seconds(idleSeconds);
+    serve.watch = !noWatch;
+    return nimbus::server::serve(serve);
+  }
+  return 2;
+}

@@ -1,0 +1,12 @@
+#include "lambda/function_spec.h"
+
+namespace nimbus::lambda {
+
+bool FunctionSpec::sameDeployment(const FunctionSpec& o) const {
+  return name == o.name && version == o.version && handler == o.handler && runtime == o.runtime &&
+         memorySizeMb == o.memorySizeMb && timeoutSeconds == o.timeoutSeconds &&
+         environment == o.environment && codeDirectory == o.codeDirectory && region == o.region &&
+         codeRevision == o.codeRevision;
+}
+
+}  // namespace nimbus::lambda

@@ -1,0 +1,152 @@
+#include "server/gateway_frontend.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/ids.h"
+#include "gateway/lambda_proxy.h"
+#include "lambda/invoker.h"
+
+namespace nimbus::server {
+
+namespace {
+
+using gateway::ApiKind;
+using gateway::GatewayError;
+
+// One request's state shared between the invocation callback and the integration timer:
+// whichever finishes first answers.
+struct Exchange {
+  http::Responder responder;
+  gateway::RequestContextInfo info;
+  ApiKind kind = ApiKind::Http;
+  std::string accept;
+  std::shared_ptr<const Deployment> deployment;
+  std::atomic<bool> answered{false};
+  std::unique_ptr<boost::asio::steady_timer> timer;
+
+  void answer(HttpResponse&& response) {
+    if (answered.exchange(true)) return;
+    if (timer) timer->cancel();
+    responder.send(std::move(response));
+  }
+};
+
+std::string traceHeader() {
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(secs));
+  return std::string("Root=1-") + buf + "-" + randomHex(24);
+}
+
+}  // namespace
+
+GatewayFrontend::GatewayFrontend(boost::asio::io_context& io, lambda::LambdaService& lambda)
+    : io_(io), lambda_(lambda) {}
+
+void GatewayFrontend::setDeployment(std::shared_ptr<const Deployment> deployment) {
+  std::lock_guard lock(mutex_);
+  deployment_ = std::move(deployment);
+}
+
+std::shared_ptr<const Deployment> GatewayFrontend::deployment() const {
+  std::lock_guard lock(mutex_);
+  return deployment_;
+}
+
+void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
+  auto deployment = this->deployment();
+  auto exchange = std::make_shared<Exchange>();
+  exchange->responder = std::move(responder);
+  exchange->deployment = deployment;
+  auto& info = exchange->info;
+  info.apiId = deployment->apiId;
+  info.stage = deployment->project.stage;
+  info.time = std::chrono::system_clock::now();
+  const HttpHeader* host = findHeader(request.headers, "Host");
+  info.domainName = host ? host->value : "127.0.0.1";
+
+  gateway::RoutedRequest routed = deployment->routes.route(request.method, request.target);
+  exchange->kind = routed.kind;
+  if (routed.kind == ApiKind::Http) {
+    info.requestId = gateway::newGatewayRequestId();
+  } else {
+    info.requestId = newUuid();
+    info.extendedRequestId = gateway::newGatewayRequestId();
+    info.traceId = traceHeader();
+  }
+  if (!routed.match) {
+    exchange->answer(
+        gateway::errorResponse(routed.kind, GatewayError::NoRoute, gateway::responseIds(info)));
+    return;
+  }
+  if (request.body.size() > gateway::kApiPayloadLimit) {
+    exchange->answer(gateway::errorResponse(routed.kind, GatewayError::RequestTooLarge,
+                                            gateway::responseIds(info)));
+    return;
+  }
+  const GatewayTarget& target = deployment->targets[routed.match->route->target];
+  std::string event;
+  if (routed.kind == ApiKind::Http) {
+    event = gateway::buildHttpApiEvent(request, *routed.match, info);
+  } else {
+    if (const HttpHeader* accept = findHeader(request.headers, "Accept")) {
+      exchange->accept = accept->value;
+    }
+    event = gateway::buildRestEvent(request, *routed.match, info, deployment->binaryMediaTypes);
+  }
+
+  // API Gateway stops waiting after its integration timeout even when the function may run
+  // longer (HTTP API 30 s, REST 29 s); only then is a timer worth its cost.
+  int integrationTimeout =
+      routed.kind == ApiKind::Http ? gateway::kHttpApiTimeoutSeconds : gateway::kRestTimeoutSeconds;
+  if (target.timeoutSeconds >= integrationTimeout) {
+    exchange->timer = std::make_unique<boost::asio::steady_timer>(io_);
+    exchange->timer->expires_after(std::chrono::seconds(integrationTimeout));
+    exchange->timer->async_wait([exchange](boost::system::error_code ec) {
+      if (ec) return;
+      exchange->answer(gateway::errorResponse(exchange->kind, GatewayError::IntegrationTimeout,
+                                              gateway::responseIds(exchange->info)));
+    });
+  }
+
+  lambda::InvokeRequest invoke;
+  invoke.functionName = target.functionName;
+  invoke.payload = std::move(event);
+  lambda_.invoke(std::move(invoke), [exchange](lambda::InvokeResult&& result) {
+    if (exchange->answered.load()) return;
+    auto ids = gateway::responseIds(exchange->info);
+    switch (result.status) {
+      case lambda::InvokeStatus::Ok:
+        if (exchange->kind == ApiKind::Http) {
+          exchange->answer(gateway::mapHttpApiResponse(result.payload, ids));
+        } else {
+          exchange->answer(gateway::mapRestResponse(result.payload, ids, exchange->accept,
+                                                    exchange->deployment->binaryMediaTypes));
+        }
+        return;
+      case lambda::InvokeStatus::FunctionError:
+        exchange->answer(gateway::errorResponse(exchange->kind,
+                                                result.errorType == "Function.ResponseSizeTooLarge"
+                                                    ? GatewayError::ResponseTooLarge
+                                                    : GatewayError::FunctionError,
+                                                ids));
+        return;
+      case lambda::InvokeStatus::Throttled:
+        exchange->answer(
+            gateway::errorResponse(exchange->kind, GatewayError::LambdaThrottled, ids));
+        return;
+      case lambda::InvokeStatus::RequestTooLarge:
+        exchange->answer(gateway::errorResponse(exchange->kind, GatewayError::EventTooLarge, ids));
+        return;
+      case lambda::InvokeStatus::NotFound:
+      case lambda::InvokeStatus::ServiceError:
+        exchange->answer(gateway::errorResponse(exchange->kind, GatewayError::InternalError, ids));
+        return;
+    }
+  });
+}
+
+}  // namespace nimbus::server

@@ -1,0 +1,178 @@
+#include "server/server.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <set>
+#include <thread>
+
+#include "config/project.h"
+#include "http/server.h"
+#include "lambda/invoker.h"
+#include "lambda/runtime_catalog.h"
+#include "observe/log_store.h"
+#include "server/deployment.h"
+#include "server/gateway_frontend.h"
+#include "server/source_watcher.h"
+
+namespace nimbus::server {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+
+namespace {
+
+// Loads and validates the project. Prints every error (file:line: key: message) and returns
+// nullptr when the configuration cannot be served.
+std::shared_ptr<const Deployment> load(const ServeOptions& options, uint64_t revision) {
+  config::LoadOptions load;
+  load.configFile = options.configFile;
+  load.stage = options.stage;
+  load.region = options.region;
+  auto result = config::loadProject(load);
+  if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&result)) {
+    for (const auto& e : *errors) fmt::print(stderr, "error: {}\n", e.format());
+    return nullptr;
+  }
+  auto deployment = buildDeployment(std::get<config::ProjectConfig>(std::move(result)), revision);
+  if (!deployment->routeErrors.empty()) {
+    for (const auto& e : deployment->routeErrors) fmt::print(stderr, "error: {}\n", e);
+    return nullptr;
+  }
+  return deployment;
+}
+
+void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t port,
+                     const lambda::LambdaService& lambda) {
+  const auto& p = d.project;
+  for (const auto& w : p.warnings) fmt::print(stderr, "warning: {}\n", w);
+  std::set<std::string> runtimes;
+  for (const auto& f : d.functions) runtimes.insert(f.runtime);
+  for (const auto& r : runtimes) {
+    if (auto w = lambda.runtimeWarning(r); !w.empty()) fmt::print(stderr, "warning: {}\n", w);
+  }
+  fmt::print("service {} (stage {}, region {}): {} function{}\n", p.service, p.stage, p.region,
+             d.functions.size(), d.functions.size() == 1 ? "" : "s");
+  for (const auto& f : p.functions) {
+    fmt::print("  {}  {}  {} MB  {} s  {}\n", f.key, f.runtime, f.memorySizeMb, f.timeoutSeconds,
+               f.name);
+    for (const auto& e : f.httpEvents) {
+      bool rest = e.kind == config::HttpEvent::Kind::Rest;
+      std::string path = e.isDefaultRoute ? "/*" : (rest ? "/" + p.stage + e.path : e.path);
+      fmt::print("    {:<6} http://{}:{}{}{}\n", e.isDefaultRoute ? "ANY" : e.method, options.host,
+                 port, path, rest ? "  (REST API)" : "");
+    }
+  }
+  std::fflush(stdout);
+}
+
+// Until the AWS-compatible services arrive, the endpoint answers every call with an AWS-shaped
+// error so that SDKs in handlers fail clearly rather than hang.
+void answerUnavailable(HttpRequest&&, http::Responder responder) {
+  responder.send(HttpResponse{
+      501,
+      {{"Content-Type", "application/x-amz-json-1.1"}},
+      R"({"__type":"NotImplemented","message":"This AWS API is not available in this version of nimbus"})"});
+}
+
+}  // namespace
+
+int serve(const ServeOptions& options) {
+  uint64_t revision = 0;
+  auto deployment = load(options, revision);
+  if (!deployment) return 2;
+
+  fs::path dataDir =
+      options.dataDir.empty() ? deployment->project.serviceDir / ".nimbus" : options.dataDir;
+  std::error_code ec;
+  fs::create_directories(dataDir, ec);
+  if (ec) {
+    fmt::print(stderr, "error: cannot create data dir {}: {}\n", dataDir.string(), ec.message());
+    return 1;
+  }
+
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  observe::LogStore logs(dataDir, stdout);
+
+  lambda::LambdaOptions lambdaOptions;
+  lambdaOptions.runtimesDir = lambda::locateRuntimesDir();
+  lambdaOptions.awsEndpointUrl = fmt::format(
+      "http://{}:{}", options.host == "0.0.0.0" ? "127.0.0.1" : options.host, options.awsPort);
+  lambdaOptions.accountConcurrencyLimit = options.concurrencyLimit;
+  lambdaOptions.idleTimeout = options.idleTimeout;
+  lambda::LambdaService lambda(io, logs, lambdaOptions);
+
+  GatewayFrontend frontend(io, lambda);
+  frontend.setDeployment(deployment);
+  http::ServerLimits gatewayLimits;
+  gatewayLimits.maxBodyBytes = 10 * 1024 * 1024;
+  http::HttpServer gatewayServer(
+      io,
+      [&frontend](HttpRequest&& r, http::Responder w) {
+        frontend.handle(std::move(r), std::move(w));
+      },
+      gatewayLimits);
+  http::HttpServer awsServer(io, answerUnavailable);
+
+  std::string error;
+  uint16_t port = gatewayServer.listen(options.host, options.port, error);
+  uint16_t awsPort = port ? awsServer.listen(options.host, options.awsPort, error) : 0;
+  if (!port || !awsPort) {
+    fmt::print(stderr, "error: {}\n", error);
+    lambda.stop();
+    return 1;
+  }
+
+  lambda.deploy(deployment->functions);
+  fmt::print("nimbus serving on http://{}:{} (AWS endpoint http://{}:{})\n", options.host, port,
+             options.host, awsPort);
+  fmt::print("memory limits: {}\n", lambda.memoryEnforcement());
+  fmt::print("data dir: {}\n", dataDir.string());
+  printDeployment(*deployment, options, port, lambda);
+
+  std::mutex reloadMutex;
+  SourceWatcher watcher(deployment->project.serviceDir, std::chrono::milliseconds(150), [&] {
+    std::lock_guard lock(reloadMutex);
+    auto next = load(options, ++revision);
+    if (!next) {
+      fmt::print(stderr, "reload failed; the previous deployment keeps serving\n");
+      std::fflush(stderr);
+      return;
+    }
+    lambda.deploy(next->functions);
+    frontend.setDeployment(next);
+    fmt::print("reloaded {}\n", next->project.configFile.filename().string());
+    printDeployment(*next, options, port, lambda);
+  });
+  if (options.watch && !watcher.start()) {
+    fmt::print(stderr, "warning: cannot watch {} for changes; reload is off\n",
+               deployment->project.serviceDir.string());
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int sig) {
+    fmt::print("received {}, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    std::fflush(stdout);
+    gatewayServer.stop();
+    awsServer.stop();
+    lambda.stop();
+    work.reset();
+    io.stop();
+  });
+
+  unsigned threads =
+      options.ioThreads ? options.ioThreads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  watcher.stop();
+  logs.flush();
+  return 0;
+}
+
+}  // namespace nimbus::server

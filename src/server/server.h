@@ -1,0 +1,31 @@
+// `nimbus serve`: loads the project, starts the gateway, the AWS endpoint and the Lambda core,
+// deploys, reloads on change and stops cleanly on SIGINT/SIGTERM.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace nimbus::server {
+
+struct ServeOptions {
+  std::filesystem::path configFile = "serverless.yml";
+  std::optional<std::string> stage;
+  std::optional<std::string> region;
+  std::string host = "127.0.0.1";
+  uint16_t port = 3000;
+  uint16_t awsPort = 4566;
+  std::filesystem::path dataDir;  // Empty: ".nimbus" beside serverless.yml.
+  std::chrono::milliseconds idleTimeout = std::chrono::minutes(10);
+  int concurrencyLimit = 1000;
+  bool watch = true;
+  unsigned ioThreads = 0;  // 0: one per core.
+};
+
+// Runs until SIGINT or SIGTERM. Returns the process exit code (0, 1 at run time, 2 for bad
+// configuration), having printed why.
+int serve(const ServeOptions& options);
+
+}  // namespace nimbus::server

@@ -1,0 +1,116 @@
+"""Starts the real nimbus binary on free ports against a project folder and talks HTTP to it."""
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import textwrap
+import threading
+import time
+
+import pytest
+
+NIMBUS = os.environ.get("NIMBUS_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "nimbus")
+SOURCE_DIR = os.environ.get("NIMBUS_SOURCE_DIR") or os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+class Nimbus:
+    """One `nimbus serve` process. Output is collected line by line on a reader thread."""
+
+    def __init__(self, project_dir, *args, env=None):
+        self.project_dir = project_dir
+        self.lines = []
+        self.cond = threading.Condition()
+        self.proc = subprocess.Popen(
+            [NIMBUS, "serve", "--port", "0", "--aws-port", "0", *args],
+            cwd=project_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})}, text=True, bufsize=1)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        line = self.wait_for(r"nimbus serving on http://[\d.]+:(\d+)")
+        self.port = int(re.search(r":(\d+) \(AWS", line).group(1))
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.cond:
+                self.lines.append(line.rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.lines.append(None)  # End of output.
+            self.cond.notify_all()
+
+    def wait_for(self, pattern, timeout=30, start=0):
+        """Waits until an output line matches `pattern`; returns it."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            index = start
+            while True:
+                while index < len(self.lines):
+                    line = self.lines[index]
+                    if line is None:
+                        raise AssertionError("nimbus exited before printing %r:\n%s" % (pattern, self.output()))
+                    if regex.search(line):
+                        return line
+                    index += 1
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError("timed out waiting for %r:\n%s" % (pattern, self.output()))
+                self.cond.wait(remaining)
+
+    def mark(self):
+        with self.cond:
+            return len(self.lines)
+
+    def output(self):
+        return "\n".join(l for l in self.lines if l is not None)
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read(), r.headers
+        finally:
+            conn.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.reader.join(timeout=5)
+        return self.proc.returncode
+
+
+@pytest.fixture
+def project(tmp_path):
+    """Writes files into a fresh project folder: project({"serverless.yml": "...", ...})."""
+    def write(files):
+        for name, content in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(content).lstrip())
+            if name.endswith("bootstrap"):
+                path.chmod(0o755)
+        return tmp_path
+    return write
+
+
+@pytest.fixture
+def serve():
+    started = []
+
+    def start(project_dir, *args, env=None):
+        n = Nimbus(str(project_dir), *args, env=env)
+        started.append(n)
+        return n
+    yield start
+    for n in started:
+        n.stop()

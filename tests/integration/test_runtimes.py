@@ -1,0 +1,158 @@
+"""Python and custom (`provided`) runtimes behind the gateway, and what functions see."""
+import base64
+import json
+import os
+
+
+def test_python_function_behind_rest_and_http_api(project, serve):
+    d = project({
+        "serverless.yml": """
+            service: pysvc
+            provider:
+              name: aws
+              runtime: python3.11
+              environment:
+                GREETING: hello
+            functions:
+              hello:
+                handler: src/app.handler
+                memorySize: 256
+                events:
+                  - httpApi: 'GET /hello/{name}'
+                  - http:
+                      method: post
+                      path: rest/{name}
+            """,
+        "src/app.py": """
+            import json, os
+            def handler(event, context):
+                name = (event.get("pathParameters") or {}).get("name")
+                return {"statusCode": 200, "headers": {"content-type": "application/json"},
+                        "body": json.dumps({"greeting": os.environ["GREETING"], "name": name,
+                                            "version": event.get("version"),
+                                            "function": context.function_name,
+                                            "memory": context.memory_limit_in_mb,
+                                            "env": {k: os.environ.get(k) for k in [
+                                                "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV",
+                                                "AWS_REGION", "LAMBDA_TASK_ROOT", "_HANDLER",
+                                                "AWS_ENDPOINT_URL", "TZ"]},
+                                            "body": event.get("body")})}
+            """,
+    })
+    n = serve(d)
+    status, headers, body, _ = n.request("GET", "/hello/ada")
+    assert status == 200, body
+    got = json.loads(body)
+    assert got["greeting"] == "hello" and got["name"] == "ada" and got["version"] == "2.0"
+    assert got["function"] == "pysvc-dev-hello" and got["memory"] in (256, "256")
+    env = got["env"]
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "pysvc-dev-hello"
+    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.11"
+    assert env["AWS_REGION"] == "us-east-1"
+    assert env["LAMBDA_TASK_ROOT"] == str(d)
+    assert env["_HANDLER"] == "src/app.handler"
+    assert env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+    assert env["TZ"] == ":UTC"
+
+    status, headers, body, _ = n.request("POST", "/dev/rest/bob", body="payload")
+    assert status == 200, body
+    got = json.loads(body)
+    assert got["name"] == "bob" and got["version"] is None and got["body"] == "payload"
+
+
+def test_provided_runtime_runs_the_package_bootstrap(project, serve):
+    d = project({
+        "serverless.yml": """
+            service: native
+            provider:
+              name: aws
+              runtime: provided.al2023
+            functions:
+              hello:
+                handler: unused
+                events:
+                  - httpApi: 'POST /echo'
+            """,
+        "bootstrap": """
+            #!/usr/bin/env python3
+            import http.client, json, os
+            host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+            c = http.client.HTTPConnection(host, int(port))
+            while True:
+                c.request("GET", "/2018-06-01/runtime/invocation/next")
+                r = c.getresponse(); event = json.loads(r.read())
+                rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
+                out = {"statusCode": 200, "isBase64Encoded": True,
+                       "headers": {"content-type": "application/octet-stream"},
+                       "body": event["body"] if event["isBase64Encoded"] else
+                               __import__("base64").b64encode(event["body"].encode()).decode()}
+                c.request("POST", "/2018-06-01/runtime/invocation/%s/response" % rid, json.dumps(out))
+                c.getresponse().read()
+            """,
+    })
+    n = serve(d)
+    payload = bytes(range(256)) * 64
+    status, headers, body, _ = n.request("POST", "/echo", body=payload,
+                                         headers={"Content-Type": "application/octet-stream"})
+    assert status == 200
+    assert body == payload, "binary bodies arrive byte-exact both ways"
+
+
+def test_bodies_over_the_lambda_limit_are_refused(project, serve):
+    d = project({
+        "serverless.yml": """
+            service: big
+            provider:
+              name: aws
+              runtime: nodejs20.x
+            functions:
+              f:
+                handler: h.main
+                events:
+                  - httpApi: '*'
+            """,
+        "h.js": "exports.main = async (e) => ({statusCode: 200, body: String((e.body || '').length)});",
+    })
+    n = serve(d)
+    # Within API Gateway's 10 MB but over Lambda's 6 MB: Lambda refuses the invocation, and API
+    # Gateway answers as for any integration failure.
+    status, _, body, _ = n.request("POST", "/", body="x" * (7 * 1024 * 1024),
+                                   headers={"Content-Type": "text/plain"})
+    assert (status, body) == (500, b'{"message":"Internal Server Error"}')
+    # Over API Gateway's own 10 MB limit: refused as soon as the headers announce it.
+    import socket
+    with socket.create_connection(("127.0.0.1", n.port), timeout=30) as s:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (11 * 1024 * 1024))
+        answer = s.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer
+    status, _, body, _ = n.request("POST", "/", body="x" * 1000, headers={"Content-Type": "text/plain"})
+    assert (status, body) == (200, b"1000")
+
+
+def test_concurrent_requests_scale_out(project, serve):
+    import concurrent.futures
+    d = project({
+        "serverless.yml": """
+            service: scale
+            provider:
+              name: aws
+              runtime: nodejs20.x
+            functions:
+              f:
+                handler: h.main
+                events:
+                  - httpApi: '*'
+            """,
+        "h.js": """
+            exports.main = async () => {
+              await new Promise(r => setTimeout(r, 300));
+              return {statusCode: 200, body: String(process.pid)};
+            };
+            """,
+    })
+    n = serve(d)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: n.request("GET", "/"), range(4)))
+    assert all(r[0] == 200 for r in results)
+    assert len({r[2] for r in results}) == 4, "one invocation at a time per environment"
