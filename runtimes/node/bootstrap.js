@@ -306,59 +306,57 @@ function onApiFailure(err) {
   process.exit(1);
 }
 
-// Posts a JSON body. A socket reused after a long idle period may have been
-// closed by the server just before the write; such a request never reached the
-// server and is sent once more on a fresh socket.
+// Sends a request. A kept-alive socket that the server closed while it was
+// idle fails on reuse (ECONNRESET, "socket hang up") before the request
+// reaches the server; such a request is sent once more, on a new socket.
+// (`req.reusedSocket` cannot tell: a request queued behind the previous one is
+// handed the freed socket without it being set.)
+function send(options, body, onResponse, onError) {
+  let retried = false;
+  const attempt = () => {
+    const req = http.request(options, onResponse);
+    req.on('error', (err) => {
+      if (!retried && err.code === 'ECONNRESET') {
+        retried = true;
+        attempt();
+      } else {
+        onError(err);
+      }
+    });
+    req.end(body);
+  };
+  attempt();
+}
+
+// Calls done() once the response has been read, or done(err).
+function consumeThen(done) {
+  return (res) => {
+    res.on('end', () => done());
+    res.resume();
+  };
+}
+
 function post(pathName, body, extraHeaders, useAgent, done) {
   const headers = Object.assign(
     { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
     extraHeaders,
   );
-  const send = (retry) => {
-    const req = http.request(
-      {
-        host: endpoint.host,
-        port: endpoint.port,
-        method: 'POST',
-        path: pathName,
-        headers,
-        agent: useAgent ? agent : false,
-        noDelay: true,
-      },
-      (res) => {
-        res.on('end', done);
-        res.resume();
-      },
-    );
-    req.on('error', (err) => {
-      if (retry && req.reusedSocket && err.code === 'ECONNRESET') send(false);
-      else done(err);
-    });
-    req.end(body);
+  const options = {
+    host: endpoint.host,
+    port: endpoint.port,
+    method: 'POST',
+    path: pathName,
+    headers,
+    agent: useAgent ? agent : false,
+    noDelay: true,
   };
-  send(true);
+  send(options, body, consumeThen(done), done);
 }
 
 function postResponse(id, body, done) {
   responseHeaders['Content-Length'] = Buffer.byteLength(body);
   RESPONSE_OPTIONS.path = RUNTIME_PREFIX + '/invocation/' + encodeURIComponent(id) + '/response';
-  let retried = false;
-  const send = () => {
-    const req = http.request(RESPONSE_OPTIONS, (res) => {
-      res.on('end', done);
-      res.resume();
-    });
-    req.on('error', (err) => {
-      if (!retried && req.reusedSocket && err.code === 'ECONNRESET') {
-        retried = true;
-        send();
-      } else {
-        onApiFailure(err);
-      }
-    });
-    req.end(body);
-  };
-  send();
+  send(RESPONSE_OPTIONS, body, consumeThen(done), onApiFailure);
 }
 
 function errorHeaders(response) {
@@ -515,9 +513,7 @@ let beforeExitListener = () => {};
 let fatalInProgress = false;
 
 function nextInvocation() {
-  const req = http.request(NEXT_OPTIONS, onNextResponse);
-  req.on('error', onApiFailure);
-  req.end();
+  send(NEXT_OPTIONS, undefined, onNextResponse, onApiFailure);
 }
 
 function onNextResponse(res) {

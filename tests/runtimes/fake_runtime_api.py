@@ -126,6 +126,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     action = "error"
                 api._record(request_id, Outcome(action, body, headers))
                 self._reply(202, b'{"status":"OK"}', {"Content-Type": "application/json"})
+                if api.close_after_post:
+                    # as a server closing an idle kept-alive connection would
+                    self.close_connection = True
                 return
         self._reply(404, b'{"errorType":"NotFound"}')
 
@@ -168,6 +171,9 @@ class FakeRuntimeAPI(object):
         self.stopping = threading.Event()
         self._outcomes = {}
         self._unanswered = set()
+        # when set, the server drops the connection after each response post,
+        # without announcing it
+        self.close_after_post = False
         self._init_errors = queue.Queue()
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.api = self

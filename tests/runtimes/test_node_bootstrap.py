@@ -391,3 +391,11 @@ def test_streaming_response(api, node):
     assert out.body == b"hello stream"
     assert out.headers["lambda-runtime-function-response-mode"] == "streaming"
     assert out.headers["content-type"] == "text/plain"
+
+
+def test_reconnects_when_the_server_drops_the_connection(api, node):
+    api.close_after_post = True
+    node("handler.echo")
+    for i in range(10):
+        assert api.invoke({"i": i}).json == {"i": i}
+    assert api.connections >= 2

@@ -326,3 +326,11 @@ def test_errors_reuse_the_connection_too(api, python):
     for _ in range(5):
         assert api.invoke({}).kind == "error"
     assert api.connections == 1
+
+
+def test_reconnects_when_the_server_drops_the_connection(api, python):
+    api.close_after_post = True
+    python("handler.echo")
+    for i in range(10):
+        assert api.invoke({"i": i}).json == {"i": i}
+    assert api.connections >= 2
