@@ -328,7 +328,7 @@ function send(options, body, onResponse, onError) {
   attempt();
 }
 
-// Calls done() once the response has been read, or done(err).
+// A response handler that reads the (small) body and then calls done().
 function consumeThen(done) {
   return (res) => {
     res.on('end', () => done());
@@ -359,8 +359,11 @@ function postResponse(id, body, done) {
   send(RESPONSE_OPTIONS, body, consumeThen(done), onApiFailure);
 }
 
+// The error type header; a header value must be printable ASCII, and a
+// custom error name need not be.
 function errorHeaders(response) {
-  return response.errorType ? { [ERROR_TYPE_HEADER]: String(response.errorType) } : {};
+  if (!response.errorType) return {};
+  return { [ERROR_TYPE_HEADER]: String(response.errorType).replace(/[^\x20-\x7e]/g, '?') };
 }
 
 function postInvocationError(error, id, useAgent, done) {

@@ -119,6 +119,13 @@ def test_custom_error_name_is_error_type(api, node):
     assert out.json["errorMessage"] == "custom failure"
 
 
+def test_non_ascii_error_name(api, node):
+    node("handler.throwsUnicodeName")
+    out = api.invoke({})
+    assert out.json["errorType"] == "Fehler\u00e4"
+    assert out.headers["lambda-runtime-function-error-type"] == "Fehler?"
+
+
 def test_synchronous_throw(api, node):
     node("handler.throwsSync")
     out = api.invoke({})
