@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nimbus::lambda {
@@ -33,11 +34,14 @@ class ChildProcess {
   ~ChildProcess();
 
   pid_t pid() const { return pid_; }
-  // Non-blocking read ends of the child's stdout and stderr; ownership stays here.
-  int stdoutFd() const { return stdoutFd_; }
-  int stderrFd() const { return stderrFd_; }
-  // Becomes readable when the child exits. -1 where the kernel has no pidfd_open.
-  int pidFd() const { return pidFd_; }
+  // Hand over the non-blocking read ends of the child's stdout and stderr, and its pidfd (which
+  // becomes readable when the child exits; -1 where the kernel has no pidfd_open). The caller
+  // owns them afterwards. They are handed over rather than duplicated because an event loop
+  // that closes a duplicate leaves the shared file description registered in epoll, where it
+  // goes on reporting events for whatever later reuses the descriptor number.
+  int takeStdoutFd() { return std::exchange(stdoutFd_, -1); }
+  int takeStderrFd() { return std::exchange(stderrFd_, -1); }
+  int takePidFd() { return std::exchange(pidFd_, -1); }
 
   // SIGKILL to the process group: the runtime and anything it started.
   void killGroup();

@@ -68,8 +68,8 @@ bool ExecutionEnvironment::start(const std::vector<std::string>& argv,
   process_ = ChildProcess::spawn(options, error);
   if (!process_) return false;
 
-  stdoutPipe_.emplace(io_, ::dup(process_->stdoutFd()));
-  stderrPipe_.emplace(io_, ::dup(process_->stderrFd()));
+  stdoutPipe_.emplace(io_, process_->takeStdoutFd());
+  stderrPipe_.emplace(io_, process_->takeStderrFd());
   watchPipe(*stdoutPipe_, stdoutPartial_);
   watchPipe(*stderrPipe_, stderrPartial_);
   watchExit();
@@ -95,17 +95,27 @@ void ExecutionEnvironment::kill() {
 }
 
 void ExecutionEnvironment::watchExit() {
-  if (process_->pidFd() >= 0) {
-    exitWatch_.emplace(io_, ::dup(process_->pidFd()));
-    exitWatch_->async_wait(asio::posix::stream_descriptor::wait_read,
-                           [self = shared_from_this()](boost::system::error_code ec) {
-                             if (ec) return;
-                             if (auto pool = self->pool_.lock()) pool->onExit(self);
-                           });
-    return;
+  if (!exitWatch_) {
+    int pidFd = process_->takePidFd();
+    if (pidFd < 0) {
+      // Kernels without pidfd_open (before 5.3) are not supported: exits would go unnoticed.
+      log("nimbus: this kernel has no pidfd_open; runtime exits cannot be observed");
+      return;
+    }
+    exitWatch_.emplace(io_, pidFd);
   }
-  // Kernels without pidfd_open (before 5.3) are not supported: exits would go unnoticed.
-  log("nimbus: this kernel has no pidfd_open; runtime exits cannot be observed");
+  exitWatch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                         [self = shared_from_this()](boost::system::error_code ec) {
+                           if (ec) return;
+                           // Only waitpid tells for sure that the runtime has exited; a
+                           // readiness report without it is not an exit.
+                           auto status = self->process_->tryReap();
+                           if (!status) {
+                             self->watchExit();
+                             return;
+                           }
+                           if (auto pool = self->pool_.lock()) pool->onExit(self, *status);
+                         });
 }
 
 void ExecutionEnvironment::watchPipe(asio::posix::stream_descriptor& pipe, std::string& partial) {

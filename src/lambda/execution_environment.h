@@ -64,7 +64,6 @@ class ExecutionEnvironment : public std::enable_shared_from_this<ExecutionEnviro
   void armDeadline(SteadyTime deadline, uint64_t generation);
   void cancelDeadline();
 
-  std::optional<int> reap() { return process_ ? process_->tryReap() : std::nullopt; }
   // The larger of the limit's own peak and the runtime's resident high-water mark: a cgroup
   // charges only pages the environment brought into memory, while Lambda's figure counts the
   // runtime's whole resident set, shared libraries included.

@@ -443,12 +443,11 @@ void FunctionPool::onInitError(const std::shared_ptr<ExecutionEnvironment>& env,
   for (auto& f : later) f();
 }
 
-void FunctionPool::onExit(const std::shared_ptr<ExecutionEnvironment>& env) {
+void FunctionPool::onExit(const std::shared_ptr<ExecutionEnvironment>& env, int waitStatus) {
   Deferred later;
   std::optional<Invocation> redispatch;
   {
     std::lock_guard lock(mutex_);
-    auto status = env->reap();
     bool expected = env->state == ExecutionEnvironment::State::Dead;
     env->state = ExecutionEnvironment::State::Dead;
     env->cancelDeadline();
@@ -464,10 +463,9 @@ void FunctionPool::onExit(const std::shared_ptr<ExecutionEnvironment>& env) {
         bool oom = env->oomKilled();
         std::string type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
         std::string message =
-            status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0
+            WIFEXITED(waitStatus) && WEXITSTATUS(waitStatus) == 0
                 ? "Runtime exited without providing a reason"
-                : "Runtime exited with error: " + (status ? ChildProcess::describeExit(*status)
-                                                          : std::string("signal: killed"));
+                : "Runtime exited with error: " + ChildProcess::describeExit(waitStatus);
         InvokeResult result;
         result.requestId = requestId;
         result.status = InvokeStatus::FunctionError;

@@ -63,7 +63,8 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
                std::string body, std::string errorType, http::Responder responder);
   void onInitError(const std::shared_ptr<ExecutionEnvironment>& env, std::string body,
                    std::string errorType, http::Responder responder);
-  void onExit(const std::shared_ptr<ExecutionEnvironment>& env);
+  // The runtime process exited with `waitStatus`.
+  void onExit(const std::shared_ptr<ExecutionEnvironment>& env, int waitStatus);
   void onDeadline(const std::shared_ptr<ExecutionEnvironment>& env, uint64_t generation);
 
  private:

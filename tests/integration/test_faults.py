@@ -61,7 +61,10 @@ def test_rest_failures_are_502_internal_server_error(project, serve):
         status, headers, body, _ = n.request("GET", path)
         assert status == 502, (path, body)
         assert body == b'{"message": "Internal server error"}', path
-        assert n.request("GET", "/dev/ok")[0] == 200
+        status, _, body, _ = n.request("GET", "/dev/ok")
+        if (status, body) != (200, b"fine"):
+            print(n.output())
+        assert (status, body) == (200, b"fine"), path
 
 
 def test_failures_are_logged_as_lambda_logs_them(project, serve):
