@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
   serveCmd->add_option("--concurrency", serve.concurrencyLimit, "Account concurrency limit")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  serveCmd
+      ->add_option("--io-threads", serve.ioThreads,
+                   "Threads serving network I/O (default: one per core)")
+      ->capture_default_str();
   serveCmd->add_flag("--no-watch", noWatch, "Do not reload when code or serverless.yml change");
 
   try {

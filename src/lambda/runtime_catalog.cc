@@ -32,23 +32,68 @@ std::string probe(const std::string& command) {
 
 RuntimeCatalog::RuntimeCatalog(fs::path runtimesDir) : runtimesDir_(std::move(runtimesDir)) {}
 
-void RuntimeCatalog::probeInterpreters() const {
-  std::call_once(probed_, [this] {
-    std::string node = probe(
-        "node -e 'console.log(process.execPath + \"\\n\" + process.versions.node)' 2>/dev/null");
-    if (auto nl = node.find('\n'); nl != std::string::npos) {
-      nodeExecutable_ = node.substr(0, nl);
-      nodeVersion_ = node.substr(nl + 1);
+namespace {
+
+// The first executable named `name` in PATH, or "" when there is none.
+std::string searchPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    fs::path candidate = fs::path(dirs.substr(start, end - start)) / name;
+    if (::access(candidate.c_str(), X_OK) == 0 && fs::is_regular_file(candidate)) {
+      return candidate.string();
     }
-    std::string python = probe(
-        "python3 -c 'import sys; print(sys.executable); print(\"%d.%d.%d\" % "
-        "sys.version_info[:3])' "
-        "2>/dev/null");
-    if (auto nl = python.find('\n'); nl != std::string::npos) {
-      pythonExecutable_ = python.substr(0, nl);
-      pythonVersion_ = python.substr(nl + 1);
+    start = end + 1;
+  }
+  return {};
+}
+
+bool isElfBinary(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  char magic[4] = {};
+  size_t n = std::fread(magic, 1, 4, f);
+  std::fclose(f);
+  return n == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+}
+
+}  // namespace
+
+const std::string& RuntimeCatalog::executable(RuntimeFamily family) const {
+  Interpreter& i = family == RuntimeFamily::NodeJs ? node_ : python_;
+  std::call_once(i.executableResolved, [&] {
+    std::string name = family == RuntimeFamily::NodeJs ? "node" : "python3";
+    std::string found = searchPath(name);
+    if (!found.empty() && isElfBinary(found)) {
+      // A real binary: no need to start it just to learn where it is.
+      i.executable = found;
+      return;
     }
+    // A version manager's shim (a script): ask the interpreter for its real executable, so that
+    // the shim does not add its own start-up to every cold start.
+    std::string real = probe(family == RuntimeFamily::NodeJs
+                                 ? "node -e 'console.log(process.execPath)' 2>/dev/null"
+                                 : "python3 -c 'import sys; print(sys.executable)' 2>/dev/null");
+    i.executable = real.empty() ? name : real;
   });
+  return i.executable;
+}
+
+const std::string& RuntimeCatalog::version(RuntimeFamily family) const {
+  Interpreter& i = family == RuntimeFamily::NodeJs ? node_ : python_;
+  std::call_once(i.versionProbed, [&] {
+    std::string exe = executable(family);
+    std::string v = probe(family == RuntimeFamily::NodeJs
+                              ? "'" + exe + "' -e 'console.log(process.versions.node)' 2>/dev/null"
+                              : "'" + exe +
+                                    "' -c 'import sys; print(\"%d.%d.%d\" % sys.version_info[:3])' "
+                                    "2>/dev/null");
+    i.version = v;
+  });
+  return i.version;
 }
 
 std::optional<RuntimeFamily> RuntimeCatalog::familyOf(const std::string& runtime) {
@@ -62,16 +107,15 @@ std::optional<RuntimeLaunch> RuntimeCatalog::launch(const std::string& runtime,
                                                     const fs::path& codeDirectory) const {
   auto family = familyOf(runtime);
   if (!family) return std::nullopt;
-  if (*family != RuntimeFamily::Provided) probeInterpreters();
   switch (*family) {
     case RuntimeFamily::NodeJs:
       return RuntimeLaunch{*family,
-                           {nodeExecutable_, (runtimesDir_ / "node" / "bootstrap.js").string()},
+                           {executable(*family), (runtimesDir_ / "node" / "bootstrap.js").string()},
                            "AWS_Lambda_" + runtime};
     case RuntimeFamily::Python:
       return RuntimeLaunch{
           *family,
-          {pythonExecutable_, "-u", (runtimesDir_ / "python" / "bootstrap.py").string()},
+          {executable(*family), "-u", (runtimesDir_ / "python" / "bootstrap.py").string()},
           "AWS_Lambda_" + runtime};
     case RuntimeFamily::Provided:
       return RuntimeLaunch{*family, {(codeDirectory / "bootstrap").string()}, ""};
@@ -82,20 +126,20 @@ std::optional<RuntimeLaunch> RuntimeCatalog::launch(const std::string& runtime,
 std::string RuntimeCatalog::versionWarning(const std::string& runtime) const {
   auto family = familyOf(runtime);
   if (!family || *family == RuntimeFamily::Provided) return {};
-  probeInterpreters();
+  const std::string& installed = version(*family);
   if (*family == RuntimeFamily::NodeJs) {
-    if (nodeVersion_.empty()) return runtime + ": no `node` found in PATH";
+    if (installed.empty()) return runtime + ": no `node` found in PATH";
     // "nodejs20.x" names major 20; "nodejs" and "nodejs4.3" name older majors.
     std::string named = runtime.substr(6);
     std::string namedMajor = named.substr(0, named.find('.'));
-    std::string major = nodeVersion_.substr(0, nodeVersion_.find('.'));
-    if (namedMajor != major) return runtime + " runs on Node.js " + nodeVersion_ + " here";
+    std::string major = installed.substr(0, installed.find('.'));
+    if (namedMajor != major) return runtime + " runs on Node.js " + installed + " here";
     return {};
   }
-  if (pythonVersion_.empty()) return runtime + ": no `python3` found in PATH";
+  if (installed.empty()) return runtime + ": no `python3` found in PATH";
   std::string named = runtime.substr(6);  // "3.12"
-  std::string installedMinor = pythonVersion_.substr(0, pythonVersion_.rfind('.'));
-  if (named != installedMinor) return runtime + " runs on Python " + pythonVersion_ + " here";
+  std::string installedMinor = installed.substr(0, installed.rfind('.'));
+  if (named != installedMinor) return runtime + " runs on Python " + installed + " here";
   return {};
 }
 

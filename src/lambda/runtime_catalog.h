@@ -31,22 +31,28 @@ class RuntimeCatalog {
                                       const std::filesystem::path& codeDirectory) const;
 
   // A warning when the interpreter installed here is not the version the runtime names
-  // ("python3.12 runs on Python 3.11.7 here"), empty when it matches. Probes once per family.
+  // ("python3.12 runs on Python 3.11.7 here"), empty when it matches. Starts the interpreter
+  // once per family to learn its version: call it off the serving path.
   std::string versionWarning(const std::string& runtime) const;
 
   const std::filesystem::path& runtimesDir() const { return runtimesDir_; }
 
  private:
-  // Probes the interpreters once: their real executables (so that a version manager's shim
-  // in PATH does not add its own start-up to every cold start) and their versions.
-  void probeInterpreters() const;
+  struct Interpreter {
+    std::once_flag executableResolved;
+    std::once_flag versionProbed;
+    std::string executable;
+    std::string version;  // "20.20.2"; empty when the interpreter is missing.
+  };
+  // The interpreter's executable, found in PATH without starting it when it is a real binary.
+  const std::string& executable(RuntimeFamily family) const;
+  // Starts the interpreter once to ask its version (tens of milliseconds: never on the path of
+  // a cold start).
+  const std::string& version(RuntimeFamily family) const;
 
   std::filesystem::path runtimesDir_;
-  mutable std::once_flag probed_;
-  mutable std::string nodeExecutable_ = "node";
-  mutable std::string pythonExecutable_ = "python3";
-  mutable std::string nodeVersion_;    // "20.20.2", empty when there is no node
-  mutable std::string pythonVersion_;  // "3.11.7", empty when there is no python3
+  mutable Interpreter node_;
+  mutable Interpreter python_;
 };
 
 // Finds the runtimes/ folder: $NIMBUS_RUNTIMES_DIR, beside the executable's parent (a build

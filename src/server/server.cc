@@ -45,15 +45,20 @@ std::shared_ptr<const Deployment> load(const ServeOptions& options, uint64_t rev
   return deployment;
 }
 
-void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t port,
-                     const lambda::LambdaService& lambda) {
-  const auto& p = d.project;
-  for (const auto& w : p.warnings) fmt::print(stderr, "warning: {}\n", w);
+// Interpreter versions are learned by starting the interpreters, which takes tens of
+// milliseconds each: worth a warning, never worth delaying the first request.
+void printRuntimeWarnings(const Deployment& d, const lambda::LambdaService& lambda) {
   std::set<std::string> runtimes;
   for (const auto& f : d.functions) runtimes.insert(f.runtime);
   for (const auto& r : runtimes) {
     if (auto w = lambda.runtimeWarning(r); !w.empty()) fmt::print(stderr, "warning: {}\n", w);
   }
+  std::fflush(stderr);
+}
+
+void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t port) {
+  const auto& p = d.project;
+  for (const auto& w : p.warnings) fmt::print(stderr, "warning: {}\n", w);
   fmt::print("service {} (stage {}, region {}): {} function{}\n", p.service, p.stage, p.region,
              d.functions.size(), d.functions.size() == 1 ? "" : "s");
   for (const auto& f : p.functions) {
@@ -132,7 +137,8 @@ int serve(const ServeOptions& options) {
              options.host, awsPort);
   fmt::print("memory limits: {}\n", lambda.memoryEnforcement());
   fmt::print("data dir: {}\n", dataDir.string());
-  printDeployment(*deployment, options, port, lambda);
+  printDeployment(*deployment, options, port);
+  std::thread runtimeWarnings([&lambda, deployment] { printRuntimeWarnings(*deployment, lambda); });
 
   std::mutex reloadMutex;
   SourceWatcher watcher(deployment->project.serviceDir, std::chrono::milliseconds(150), [&] {
@@ -146,7 +152,8 @@ int serve(const ServeOptions& options) {
     lambda.deploy(next->functions);
     frontend.setDeployment(next);
     fmt::print("reloaded {}\n", next->project.configFile.filename().string());
-    printDeployment(*next, options, port, lambda);
+    printDeployment(*next, options, port);
+    printRuntimeWarnings(*next, lambda);
   });
   if (options.watch && !watcher.start()) {
     fmt::print(stderr, "warning: cannot watch {} for changes; reload is off\n",
@@ -171,6 +178,7 @@ int serve(const ServeOptions& options) {
   io.run();
   for (auto& t : pool) t.join();
   watcher.stop();
+  runtimeWarnings.join();
   logs.flush();
   return 0;
 }
