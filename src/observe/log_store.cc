@@ -53,6 +53,22 @@ std::FILE* LogStore::open(const std::string& group, const std::string& stream) {
   return f;
 }
 
+void LogStore::printToConsole(const LogLine& line) {
+  // One record may hold several lines: Lambda's Node.js runtime writes a record's inner line
+  // breaks as '\r' so that the record stays one line in the stream. A terminal would return
+  // the cursor and overwrite the record, so the console shows them as indented lines.
+  std::fprintf(console_, "[%s] ", line.consolePrefix.c_str());
+  size_t start = 0;
+  for (size_t cr = line.text.find('\r'); cr != std::string::npos;
+       cr = line.text.find('\r', start)) {
+    std::fwrite(line.text.data() + start, 1, cr - start, console_);
+    std::fputs("\n    ", console_);
+    start = cr + 1;
+  }
+  std::fwrite(line.text.data() + start, 1, line.text.size() - start, console_);
+  std::fputc('\n', console_);
+}
+
 void LogStore::run() {
   std::deque<LogLine> batch;
   for (;;) {

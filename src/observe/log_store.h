@@ -39,6 +39,7 @@ class LogStore {
 
  private:
   void run();
+  void printToConsole(const LogLine& line);
   std::FILE* open(const std::string& group, const std::string& stream);
 
   std::filesystem::path dataDir_;

@@ -156,3 +156,28 @@ def test_concurrent_requests_scale_out(project, serve):
         results = list(pool.map(lambda _: n.request("GET", "/"), range(4)))
     assert all(r[0] == 200 for r in results)
     assert len({r[2] for r in results}) == 4, "one invocation at a time per environment"
+
+
+def test_aws_lambda_ric_works_unmodified_as_a_provided_runtime(tmp_path, serve):
+    """AWS's own Node.js runtime interface client, installed from npm, against nimbus."""
+    import shutil
+    from conftest import SOURCE_DIR
+    fixture = os.path.join(SOURCE_DIR, "tests", "runtimes", "fixtures", "ric")
+    assert os.path.isdir(os.path.join(fixture, "node_modules", "aws-lambda-ric")), \
+        "scripts/setup installs aws-lambda-ric"
+    d = tmp_path / "ric"
+    d.mkdir()
+    for name in ("bootstrap", "handler.js", "package.json"):
+        shutil.copy(os.path.join(fixture, name), d)
+    os.symlink(os.path.join(fixture, "node_modules"), d / "node_modules")
+    (d / "serverless.yml").write_text(
+        "service: ric\nprovider:\n  name: aws\n  runtime: provided.al2023\n"
+        "functions:\n  f:\n    handler: handler.handler\n    events:\n      - httpApi: '*'\n")
+    n = serve(d)
+    status, headers, body, _ = n.request("GET", "/ric?x=1")
+    assert status == 200, body
+    assert headers["content-type"] == "application/json"
+    got = json.loads(body)
+    assert got["via"] == "aws-lambda-ric"
+    assert got["event"]["rawPath"] == "/ric" and got["event"]["rawQueryString"] == "x=1"
+    n.wait_for(r"\[f\] .*\tINFO\tevent received")
