@@ -1,6 +1,10 @@
 # Warnings apply to nimbus's own targets only, never to third-party headers.
 function(nimbus_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wno-missing-field-initializers)
+  if(NIMBUS_SANITIZE)
+    # GCC 12 reports false maybe-uninitialized warnings inside libstdc++ under the sanitizers.
+    target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
+  endif()
 endfunction()
 
 # nimbus_add_library(NAME SOURCES... DEPS ...): one static library per module under src/.

@@ -88,6 +88,7 @@ class ExecutionEnvironment : public std::enable_shared_from_this<ExecutionEnviro
   bool retiring = false;                 // Stop instead of going Ready again.
   bool coldStartReported = false;        // Init Duration already reported in a REPORT.
   bool timedOut = false;
+  bool finishing = false;        // END/REPORT of the last invocation not yet written.
   std::string initErrorPayload;  // What the runtime posted to /init/error.
   std::string initErrorType;
   SteadyTime startedAt{};

@@ -219,7 +219,7 @@ void FunctionPool::assign(const std::shared_ptr<ExecutionEnvironment>& env, Invo
   env->state = ExecutionEnvironment::State::Busy;
   env->invocation = std::move(invocation);
   env->delivered = false;
-  if (env->pendingNext) deliver(env, std::move(env->pendingNext), later);
+  if (env->pendingNext && !env->finishing) deliver(env, std::move(env->pendingNext), later);
   // Otherwise the runtime is between its last response and its next `GET next`; the invocation
   // is delivered when that request arrives.
 }
@@ -270,14 +270,21 @@ void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, In
   }
   result.executedVersion = spec_->version;
   int memorySize = spec_->memorySizeMb;
-  later.push_back([env, inv = std::move(inv), result = std::move(result), duration, initDuration,
-                   memorySize, status = std::move(reportStatus), wasDelivered]() mutable {
+  // The caller is answered first; the log lines follow. Until they are written the environment
+  // may take its next invocation but does not deliver it, so that its START never precedes
+  // this END and REPORT in the stream.
+  env->finishing = true;
+  later.push_back([self = shared_from_this(), env, inv = std::move(inv), result = std::move(result),
+                   duration, initDuration, memorySize, status = std::move(reportStatus),
+                   wasDelivered]() mutable {
+    std::string requestId = inv.requestId;
+    inv.done(std::move(result));
     env->drainLogs(env->state == ExecutionEnvironment::State::Dead);
     if (!wasDelivered) {
       // The invocation never reached the runtime (init failed): Lambda still frames it.
-      env->log(fmt::format("START RequestId: {} Version: {}", inv.requestId, env->spec().version));
+      env->log(fmt::format("START RequestId: {} Version: {}", requestId, env->spec().version));
     }
-    env->log(fmt::format("END RequestId: {}", inv.requestId));
+    env->log(fmt::format("END RequestId: {}", requestId));
     uint64_t peak = env->peakMemoryBytes();
     uint64_t usedMb = (peak + 1024 * 1024 - 1) / (1024 * 1024);
     if (usedMb > static_cast<uint64_t>(memorySize)) usedMb = static_cast<uint64_t>(memorySize);
@@ -287,14 +294,24 @@ void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, In
     std::string report = fmt::format(
         "REPORT RequestId: {}\tDuration: {:.2f} ms\tBilled Duration: {} ms\tMemory Size: {} MB\t"
         "Max Memory Used: {} MB\t",
-        inv.requestId, duration, static_cast<int64_t>(billed), memorySize, usedMb);
+        requestId, duration, static_cast<int64_t>(billed), memorySize, usedMb);
     if (initDuration) report += fmt::format("Init Duration: {:.2f} ms\t", *initDuration);
-    if (!status.empty()) {
-      report += status;
-    }
+    report += status;
     env->log(std::move(report));
-    inv.done(std::move(result));
+    self->finishedLogging(env);
   });
+}
+
+void FunctionPool::finishedLogging(const std::shared_ptr<ExecutionEnvironment>& env) {
+  Deferred later;
+  {
+    std::lock_guard lock(mutex_);
+    env->finishing = false;
+    if (env->state == ExecutionEnvironment::State::Busy && !env->delivered && env->pendingNext) {
+      deliver(env, std::move(env->pendingNext), later);
+    }
+  }
+  for (auto& f : later) f();
 }
 
 void FunctionPool::makeReady(const std::shared_ptr<ExecutionEnvironment>& env, Deferred& later) {
@@ -324,7 +341,7 @@ void FunctionPool::onNext(const std::shared_ptr<ExecutionEnvironment>& env,
       env->initDoneAt = Clock::now();
       env->cancelDeadline();  // The init-phase limit no longer applies.
     }
-    if (env->state == ExecutionEnvironment::State::Busy && !env->delivered) {
+    if (env->state == ExecutionEnvironment::State::Busy && !env->delivered && !env->finishing) {
       deliver(env, std::move(responder), later);
     } else {
       // Idle: the runtime now waits for work. (A runtime that asks again while its invocation

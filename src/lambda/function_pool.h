@@ -80,6 +80,9 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
   // "Status: timeout") and calls back, after the lock is released.
   void complete(const std::shared_ptr<ExecutionEnvironment>& env, InvokeResult&& result,
                 std::string reportStatus, Deferred& later);
+  // The END and REPORT lines of the environment's last invocation are written: an invocation
+  // assigned meanwhile may now be delivered.
+  void finishedLogging(const std::shared_ptr<ExecutionEnvironment>& env);
   void makeReady(const std::shared_ptr<ExecutionEnvironment>& env, Deferred& later);
   void remove(const std::shared_ptr<ExecutionEnvironment>& env);
   std::vector<std::string> environmentVariables() const;

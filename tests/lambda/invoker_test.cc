@@ -74,6 +74,18 @@ class InvokerTest : public ::testing::Test {
     return future;
   }
 
+  // Log lines are written after the caller has its answer: waits (bounded) until `needle` is
+  // in the logs, then returns them all.
+  std::string logsOnceContaining(const std::string& needle) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::string logs = allLogs();
+    while (logs.find(needle) == std::string::npos && std::chrono::steady_clock::now() < until) {
+      std::this_thread::yield();
+      logs = allLogs();
+    }
+    return logs;
+  }
+
   // Every log line written for the function so far, across its streams.
   std::string allLogs() {
     logs_->flush();
@@ -125,7 +137,7 @@ TEST_F(InvokerTest, ColdStartThenWarmReuseOfTheSameEnvironment) {
   EXPECT_TRUE(std::string(env["AWS_LAMBDA_LOG_STREAM_NAME"]).find("/[$LATEST]") !=
               std::string::npos);
 
-  std::string logs = allLogs();
+  std::string logs = logsOnceContaining("REPORT RequestId: " + second.requestId);
   EXPECT_NE(logs.find("START RequestId: " + first.requestId + " Version: $LATEST"),
             std::string::npos);
   EXPECT_NE(logs.find("handling echo"), std::string::npos);
@@ -188,7 +200,7 @@ TEST_F(InvokerTest, TimeoutStopsTheEnvironmentAndTheNextInvocationGetsAFreshOne)
   auto next = invoke("{}");
   ASSERT_EQ(next.status, InvokeStatus::Ok);
   EXPECT_NE(json::parse(next.payload)["pid"].get<int>(), warm);
-  std::string logs = allLogs();
+  std::string logs = logsOnceContaining("REPORT RequestId: " + r.requestId);
   auto report = logs.find("REPORT RequestId: " + r.requestId);
   ASSERT_NE(report, std::string::npos);
   EXPECT_NE(logs.substr(report, logs.find('\n', report) - report).find("Status: timeout"),
@@ -224,7 +236,7 @@ TEST_F(InvokerTest, InitErrorReachesTheCallerAndIsLogged) {
   ASSERT_EQ(r.status, InvokeStatus::FunctionError);
   EXPECT_EQ(r.errorType, "Runtime.ImportModuleError");
   EXPECT_EQ(json::parse(r.payload)["errorMessage"], "init failed on purpose");
-  std::string logs = allLogs();
+  std::string logs = logsOnceContaining("REPORT RequestId: " + r.requestId);
   EXPECT_NE(logs.find("failing init on purpose"), std::string::npos);
   EXPECT_NE(logs.find("INIT_REPORT Init Duration: "), std::string::npos);
   EXPECT_NE(logs.find("Phase: init\tStatus: error\tError Type: Runtime.ImportModuleError"),
