@@ -91,6 +91,15 @@ std::string runtimeVersionLine(const FunctionSpec& spec) {
       family, version, spec.region, hex);
 }
 
+// Queues `response` to be sent once the pool's lock is released.
+void sendLater(std::vector<std::function<void()>>& later, http::Responder responder,
+               HttpResponse response) {
+  // std::function needs a copyable callable: the move-only pieces travel in shared_ptrs.
+  later.push_back(
+      [r = std::make_shared<http::Responder>(std::move(responder)),
+       m = std::make_shared<HttpResponse>(std::move(response))] { r->send(std::move(*m)); });
+}
+
 }  // namespace
 
 ServiceContext::ServiceContext(boost::asio::io_context& io, observe::LogStore& logs,
@@ -249,9 +258,7 @@ void FunctionPool::deliver(const std::shared_ptr<ExecutionEnvironment>& env,
   next.body = std::move(inv.request.payload);  // The event is not needed after delivery.
   env->log(fmt::format("START RequestId: {} Version: {}", inv.requestId, spec_->version));
   env->armDeadline(env->invocationStartedAt + timeout, env->generation);
-  later.push_back(
-      [r = std::make_shared<http::Responder>(std::move(responder)),
-       n = std::make_shared<HttpResponse>(std::move(next))]() mutable { r->send(std::move(*n)); });
+  sendLater(later, std::move(responder), std::move(next));
 }
 
 void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, InvokeResult&& result,
@@ -352,87 +359,71 @@ void FunctionPool::onNext(const std::shared_ptr<ExecutionEnvironment>& env,
   for (auto& f : later) f();
 }
 
-void FunctionPool::onResponse(const std::shared_ptr<ExecutionEnvironment>& env,
-                              const std::string& requestId, std::string body,
-                              http::Responder responder) {
+void FunctionPool::acceptResult(const std::shared_ptr<ExecutionEnvironment>& env,
+                                const std::string& requestId, http::Responder responder,
+                                const std::function<HttpResponse(InvokeResult&)>& fill) {
   Deferred later;
   {
     std::lock_guard lock(mutex_);
     if (env->state != ExecutionEnvironment::State::Busy || !env->delivered ||
         env->invocation->requestId != requestId) {
-      later.push_back([r = std::make_shared<http::Responder>(std::move(responder))] {
-        r->send(runtimeApiError(400, "InvalidRequestID", "Invalid request ID"));
-      });
+      sendLater(later, std::move(responder),
+                runtimeApiError(400, "InvalidRequestID", "Invalid request ID"));
     } else {
       InvokeResult result;
       result.requestId = requestId;
-      HttpResponse reply = accepted();
-      size_t limit = context_.options.maxResponseBytes + kResponseSlackBytes;
-      if (body.size() > limit) {
-        reply = runtimeApiError(
-            413, "RequestEntityTooLarge",
-            fmt::format("Exceeded maximum allowed payload size ({} bytes).", limit));
-        result.status = InvokeStatus::FunctionError;
-        result.errorType = "Function.ResponseSizeTooLarge";
-        std::string payload;
-        JsonWriter(payload)
-            .beginObject()
-            .field("errorMessage",
-                   fmt::format(
-                       "Response payload size exceeded maximum allowed payload size ({} bytes).",
-                       limit))
-            .field("errorType", "Function.ResponseSizeTooLarge")
-            .endObject();
-        result.payload = std::move(payload);
-      } else {
-        result.status = InvokeStatus::Ok;
-        result.payload = std::move(body);
-      }
+      HttpResponse reply = fill(result);
+      // The runtime hears back first, so that it can ask for its next invocation at once.
+      sendLater(later, std::move(responder), std::move(reply));
       complete(env, std::move(result), std::string(), later);
       makeReady(env, later);
-      later.insert(later.begin(), [r = std::make_shared<http::Responder>(std::move(responder)),
-                                   rep = std::make_shared<HttpResponse>(std::move(reply))] {
-        r->send(std::move(*rep));
-      });
     }
   }
   for (auto& f : later) f();
+}
+
+void FunctionPool::onResponse(const std::shared_ptr<ExecutionEnvironment>& env,
+                              const std::string& requestId, std::string body,
+                              http::Responder responder) {
+  size_t limit = context_.options.maxResponseBytes + kResponseSlackBytes;
+  acceptResult(env, requestId, std::move(responder), [&](InvokeResult& result) {
+    if (body.size() <= limit) {
+      result.status = InvokeStatus::Ok;
+      result.payload = std::move(body);
+      return accepted();
+    }
+    result.status = InvokeStatus::FunctionError;
+    result.errorType = "Function.ResponseSizeTooLarge";
+    JsonWriter(result.payload)
+        .beginObject()
+        .field(
+            "errorMessage",
+            fmt::format("Response payload size exceeded maximum allowed payload size ({} bytes).",
+                        limit))
+        .field("errorType", "Function.ResponseSizeTooLarge")
+        .endObject();
+    return runtimeApiError(413, "RequestEntityTooLarge",
+                           fmt::format("Exceeded maximum allowed payload size ({} bytes).", limit));
+  });
 }
 
 void FunctionPool::onError(const std::shared_ptr<ExecutionEnvironment>& env,
                            const std::string& requestId, std::string body, std::string errorType,
                            http::Responder responder) {
-  Deferred later;
-  {
-    std::lock_guard lock(mutex_);
-    if (env->state != ExecutionEnvironment::State::Busy || !env->delivered ||
-        env->invocation->requestId != requestId) {
-      later.push_back([r = std::make_shared<http::Responder>(std::move(responder))] {
-        r->send(runtimeApiError(400, "InvalidRequestID", "Invalid request ID"));
-      });
-    } else {
-      InvokeResult result;
-      result.requestId = requestId;
-      result.status = InvokeStatus::FunctionError;
-      result.errorType = errorTypeOf(errorType, body);
-      result.payload = body.empty() ? platformError(result.errorType, requestId,
-                                                    "Unknown application error occurred")
-                                    : std::move(body);
-      complete(env, std::move(result), std::string(), later);
-      makeReady(env, later);
-      later.insert(later.begin(), [r = std::make_shared<http::Responder>(std::move(responder))] {
-        r->send(accepted());
-      });
-    }
-  }
-  for (auto& f : later) f();
+  acceptResult(env, requestId, std::move(responder), [&](InvokeResult& result) {
+    result.status = InvokeStatus::FunctionError;
+    result.errorType = errorTypeOf(errorType, body);
+    result.payload = body.empty() ? platformError(result.errorType, requestId,
+                                                  "Unknown application error occurred")
+                                  : std::move(body);
+    return accepted();
+  });
 }
 
 void FunctionPool::onInitError(const std::shared_ptr<ExecutionEnvironment>& env, std::string body,
                                std::string errorType, http::Responder responder) {
   Deferred later;
-  later.push_back(
-      [r = std::make_shared<http::Responder>(std::move(responder))] { r->send(accepted()); });
+  sendLater(later, std::move(responder), accepted());
   {
     std::lock_guard lock(mutex_);
     if (env->state != ExecutionEnvironment::State::Dead && !env->initialized) {

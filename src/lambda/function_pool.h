@@ -71,6 +71,11 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
   // Work to run once the pool mutex is released, in order.
   using Deferred = std::vector<std::function<void()>>;
 
+  // Ends the delivered invocation `requestId` with the result `fill` writes, answering the
+  // runtime with what `fill` returns; any other request id gets Lambda's 400 InvalidRequestID.
+  void acceptResult(const std::shared_ptr<ExecutionEnvironment>& env, const std::string& requestId,
+                    http::Responder responder,
+                    const std::function<HttpResponse(InvokeResult&)>& fill);
   std::shared_ptr<ExecutionEnvironment> startEnvironment(Invocation&& invocation, Deferred& later);
   void assign(const std::shared_ptr<ExecutionEnvironment>& env, Invocation&& invocation,
               Deferred& later);

@@ -112,5 +112,8 @@ def serve():
         started.append(n)
         return n
     yield start
+    # Every server stops cleanly on SIGTERM: exit 0, and (in sanitizer builds) no report.
     for n in started:
-        n.stop()
+        code = n.stop()
+        assert code == 0, "nimbus exited with %s:\n%s" % (code, n.output()[-4000:])
+        assert "Sanitizer" not in n.output() and "runtime error:" not in n.output(), n.output()[-4000:]
