@@ -14,7 +14,7 @@
 
 'use strict';
 
-const http = require('http');
+const net = require('net');
 const fs = require('fs');
 const path = require('path');
 const util = require('util');
@@ -272,32 +272,7 @@ function parseEndpoint(value) {
 }
 
 const endpoint = parseEndpoint(process.env.AWS_LAMBDA_RUNTIME_API);
-
-// One persistent connection: the runtime talks to the API strictly in turn
-// (next, then response or error, then next), so a single keep-alive socket
-// carries every request of the environment's life.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-
-const NEXT_OPTIONS = {
-  host: endpoint.host,
-  port: endpoint.port,
-  method: 'GET',
-  path: RUNTIME_PREFIX + '/invocation/next',
-  agent,
-  noDelay: true,
-};
-
-// Reused for every response post; http.request copies what it needs.
-const responseHeaders = { 'Content-Type': 'application/json', 'Content-Length': 0 };
-const RESPONSE_OPTIONS = {
-  host: endpoint.host,
-  port: endpoint.port,
-  method: 'POST',
-  path: '',
-  headers: responseHeaders,
-  agent,
-  noDelay: true,
-};
+const HOST_LINE = 'Host: ' + process.env.AWS_LAMBDA_RUNTIME_API + '\r\n';
 
 function onApiFailure(err) {
   // The Runtime API is gone (nimbus stopped or replaced this environment):
@@ -306,67 +281,374 @@ function onApiFailure(err) {
   process.exit(1);
 }
 
-// Sends a request. A kept-alive socket that the server closed while it was
-// idle fails on reuse (ECONNRESET, "socket hang up") before the request
-// reaches the server; such a request is sent once more, on a new socket.
-// (`req.reusedSocket` cannot tell: a request queued behind the previous one is
-// handed the freed socket without it being set.)
-function send(options, body, onResponse, onError) {
-  let retried = false;
-  const attempt = () => {
-    const req = http.request(options, onResponse);
-    req.on('error', (err) => {
-      if (!retried && err.code === 'ECONNRESET') {
-        retried = true;
-        attempt();
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const EMPTY = Buffer.alloc(0);
+const MAX_HEAD = 64 * 1024;
+
+// A response that is not valid HTTP/1.1.
+class ProtocolError extends Error {}
+
+// Parser states.
+const HEAD = 0;
+const BODY = 1; // Content-Length bytes
+const CHUNK_SIZE = 2;
+const CHUNK_DATA = 3;
+const CHUNK_END = 4; // the CRLF after a chunk's data
+const TRAILERS = 5;
+const UNTIL_CLOSE = 6; // neither length nor chunked: the body ends with the connection
+
+// An incremental HTTP/1.1 response parser. feed() takes the bytes as they
+// arrive and calls onResponse({status, headers, body, keepAlive}) for each
+// complete response, in order. Header names are lower-cased; the body is a
+// Buffer, its pieces kept apart until the end and joined once.
+class ResponseParser {
+  constructor(onResponse) {
+    this.onResponse = onResponse;
+    this.reset();
+  }
+
+  reset() {
+    this.closed = false; // the connection was given up: ignore what follows
+    this.state = HEAD;
+    this.started = false; // bytes of the current response were seen
+    this.head = '';
+    this.line = '';
+    this.status = 0;
+    this.headers = null;
+    this.keepAlive = true;
+    this.remaining = 0;
+    this.chunks = [];
+    this.size = 0;
+  }
+
+  feed(buf) {
+    let pos = 0;
+    const len = buf.length;
+    while (pos < len && !this.closed) {
+      this.started = true;
+      switch (this.state) {
+        case HEAD:
+          pos = this._head(buf, pos);
+          break;
+        case BODY:
+        case CHUNK_DATA: {
+          const n = Math.min(this.remaining, len - pos);
+          this._take(buf, pos, pos + n);
+          pos += n;
+          this.remaining -= n;
+          if (this.remaining === 0) {
+            if (this.state === BODY) this._finish();
+            else this.state = CHUNK_END;
+          }
+          break;
+        }
+        case UNTIL_CLOSE:
+          this._take(buf, pos, len);
+          pos = len;
+          break;
+        default: {
+          // CHUNK_SIZE, CHUNK_END, TRAILERS: line by line
+          const nl = buf.indexOf(10, pos);
+          if (nl < 0) {
+            this.line += buf.toString('latin1', pos, len);
+            if (this.line.length > MAX_HEAD) throw new ProtocolError('Malformed chunked response');
+            pos = len;
+            break;
+          }
+          let line = this.line + buf.toString('latin1', pos, nl);
+          this.line = '';
+          pos = nl + 1;
+          if (line.endsWith('\r')) line = line.slice(0, -1);
+          this._chunkLine(line);
+        }
+      }
+    }
+  }
+
+  // The connection closed. Returns the response whose body ran until the
+  // close, or null; throws if a response was cut short.
+  end() {
+    if (this.state === UNTIL_CLOSE) return this._complete();
+    if (this.started) throw new ProtocolError('Connection closed in the middle of a response');
+    return null;
+  }
+
+  _take(buf, from, to) {
+    if (to > from) {
+      this.chunks.push(from === 0 && to === buf.length ? buf : buf.subarray(from, to));
+      this.size += to - from;
+    }
+  }
+
+  _head(buf, pos) {
+    let text;
+    let next;
+    if (this.head === '') {
+      const i = buf.indexOf(CRLFCRLF, pos);
+      if (i < 0) {
+        this.head = buf.toString('latin1', pos);
+        if (this.head.length > MAX_HEAD) throw new ProtocolError('Response header too large');
+        return buf.length;
+      }
+      text = buf.toString('latin1', pos, i);
+      next = i + 4;
+    } else {
+      // The head came in pieces (rare): search across the boundary.
+      const prev = this.head.length;
+      const joined = this.head + buf.toString('latin1', pos, Math.min(buf.length, pos + MAX_HEAD));
+      const i = joined.indexOf('\r\n\r\n', Math.max(0, prev - 3));
+      if (i < 0) {
+        this.head = joined;
+        if (joined.length > MAX_HEAD) throw new ProtocolError('Response header too large');
+        return Math.min(buf.length, pos + MAX_HEAD);
+      }
+      text = joined.slice(0, i);
+      next = pos + (i + 4 - prev);
+      this.head = '';
+    }
+
+    const lines = text.split('\r\n');
+    const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]);
+    if (!m) throw new ProtocolError('Malformed response status line');
+    const status = Number(m[2]);
+    const headers = {};
+    for (let k = 1; k < lines.length; k++) {
+      const line = lines[k];
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      const seen = headers[name];
+      headers[name] = seen === undefined ? value : seen + ', ' + value;
+    }
+    if (status >= 100 && status < 200) {
+      // 100 Continue and the like: the real response follows.
+      return next;
+    }
+    this.status = status;
+    this.headers = headers;
+    const connection = headers.connection;
+    this.keepAlive =
+      connection !== undefined ? !/\bclose\b/i.test(connection) : m[1] === '1';
+    const te = headers['transfer-encoding'];
+    const cl = headers['content-length'];
+    if (status === 204 || status === 304) {
+      this._finish();
+    } else if (te !== undefined && /\bchunked\b/i.test(te)) {
+      this.state = CHUNK_SIZE;
+    } else if (cl !== undefined) {
+      const n = Number(cl);
+      if (!Number.isSafeInteger(n) || n < 0) throw new ProtocolError('Malformed Content-Length: ' + cl);
+      this.remaining = n;
+      this.state = BODY;
+      if (n === 0) this._finish();
+    } else {
+      this.state = UNTIL_CLOSE;
+    }
+    return next;
+  }
+
+  _chunkLine(line) {
+    if (this.state === CHUNK_SIZE) {
+      const semi = line.indexOf(';');
+      const hex = (semi < 0 ? line : line.slice(0, semi)).trim();
+      const n = parseInt(hex, 16);
+      if (!/^[0-9a-fA-F]+$/.test(hex) || !Number.isSafeInteger(n)) {
+        throw new ProtocolError('Malformed chunk size: ' + hex);
+      }
+      if (n === 0) {
+        this.state = TRAILERS;
       } else {
-        onError(err);
+        this.remaining = n;
+        this.state = CHUNK_DATA;
+      }
+    } else if (this.state === CHUNK_END) {
+      this.state = CHUNK_SIZE;
+    } else if (line === '') {
+      // TRAILERS: the empty line ends the response (trailer fields are ignored)
+      this._finish();
+    }
+  }
+
+  _finish() {
+    this.onResponse(this._complete());
+  }
+
+  _complete() {
+    const chunks = this.chunks;
+    const body =
+      chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.size);
+    const res = { status: this.status, headers: this.headers, body, keepAlive: this.keepAlive };
+    this.reset();
+    return res;
+  }
+}
+
+// The connection to the Runtime API: one persistent socket for the whole life
+// of the environment, with requests pipelined. send() writes any number of
+// requests in one socket write; the server answers them in order, and each
+// response goes to its request's callback. The invocation loop sends the
+// result post and the following `next` together, so one round trip (and one
+// wake-up) serves both.
+//
+// A request that got no answer because the connection closed (the server
+// dropped an idle kept-alive connection, or answered with `Connection: close`)
+// is sent once more, on a new connection. While no request is outstanding the
+// socket does not keep the event loop alive, so `beforeExit` still tells when
+// the function's own work has drained.
+class RuntimeClient {
+  constructor(host, port) {
+    this.host = host;
+    this.port = port;
+    this.socket = null;
+    this.pending = []; // sent and unanswered, in order: {data, onResponse, retried}
+    this.error = null;
+    this.parser = null;
+  }
+
+  // Sends a request (its full text: head and body) and calls onResponse(res)
+  // with its response. A second request may be given to go out in the same
+  // write.
+  send(data, onResponse, data2, onResponse2) {
+    const first = { data, onResponse, retried: false };
+    if (data2 === undefined) {
+      this._write([first], data);
+    } else {
+      this._write([first, { data: data2, onResponse: onResponse2, retried: false }], data + data2);
+    }
+  }
+
+  _write(requests, data) {
+    let socket = this.socket;
+    if (socket === null) socket = this._connect();
+    else if (this.pending.length === 0) socket.ref();
+    for (const r of requests) this.pending.push(r);
+    socket.write(data);
+  }
+
+  _connect() {
+    const socket = net.connect({ host: this.host, port: this.port });
+    socket.setNoDelay(true);
+    const parser = new ResponseParser((res) => this._onResponse(res));
+    this.socket = socket;
+    this.parser = parser;
+    this.error = null;
+    socket.on('data', (buf) => {
+      if (socket !== this.socket) return;
+      try {
+        parser.feed(buf);
+      } catch (err) {
+        // only a malformed response ends the process here; an exception from
+        // the function's code goes on to the uncaught exception handler
+        if (err instanceof ProtocolError) onApiFailure(err);
+        else throw err;
       }
     });
-    req.end(body);
-  };
-  attempt();
+    socket.on('error', (err) => {
+      if (socket === this.socket) this.error = err;
+    });
+    socket.on('close', () => this._onClose(socket));
+    return socket;
+  }
+
+  _onResponse(res) {
+    const request = this.pending.shift();
+    if (!res.keepAlive) this._drop();
+    else if (this.pending.length === 0) this.socket.unref();
+    if (request !== undefined) request.onResponse(res);
+  }
+
+  // The server is done with this connection: the requests it left unanswered
+  // go out again on a new one.
+  _drop() {
+    const socket = this.socket;
+    this.socket = null;
+    this.parser.closed = true;
+    socket.destroy();
+    this._resend(null);
+  }
+
+  _onClose(socket) {
+    if (socket !== this.socket) return;
+    this.socket = null;
+    let res;
+    try {
+      res = this.parser.end();
+    } catch (err) {
+      onApiFailure(this.error || err);
+      return;
+    }
+    if (res === null) {
+      this._resend(this.error);
+    } else {
+      // a response without a length, complete now; the requests after it
+      // go out again first
+      const request = this.pending.shift();
+      this._resend(null);
+      request?.onResponse(res);
+    }
+  }
+
+  _resend(err) {
+    const pending = this.pending;
+    this.pending = [];
+    if (pending.length === 0) return; // an idle connection closed: the next send reconnects
+    const retriable = err === null || err.code === 'ECONNRESET' || err.code === 'EPIPE';
+    if (!retriable || pending.some((r) => r.retried)) {
+      onApiFailure(err || Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      return;
+    }
+    let data = '';
+    for (const r of pending) {
+      r.retried = true;
+      data += r.data;
+    }
+    this._write(pending, data);
+  }
 }
 
-// A response handler that reads the (small) body and then calls done().
-function consumeThen(done) {
-  return (res) => {
-    res.on('end', () => done());
-    res.resume();
-  };
-}
+const client = new RuntimeClient(endpoint.host, endpoint.port);
 
-function post(pathName, body, extraHeaders, useAgent, done) {
-  const headers = Object.assign(
-    { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-    extraHeaders,
+const NEXT_REQUEST = 'GET ' + RUNTIME_PREFIX + '/invocation/next HTTP/1.1\r\n' + HOST_LINE + '\r\n';
+
+function postRequest(pathName, body, extraHeaderLines) {
+  return (
+    'POST ' +
+    pathName +
+    ' HTTP/1.1\r\n' +
+    HOST_LINE +
+    'Content-Type: application/json\r\n' +
+    extraHeaderLines +
+    'Content-Length: ' +
+    Buffer.byteLength(body) +
+    '\r\n\r\n' +
+    body
   );
-  const options = {
-    host: endpoint.host,
-    port: endpoint.port,
-    method: 'POST',
-    path: pathName,
-    headers,
-    agent: useAgent ? agent : false,
-    noDelay: true,
-  };
-  send(options, body, consumeThen(done), done);
 }
 
-function postResponse(id, body, done) {
-  responseHeaders['Content-Length'] = Buffer.byteLength(body);
-  RESPONSE_OPTIONS.path = RUNTIME_PREFIX + '/invocation/' + encodeURIComponent(id) + '/response';
-  send(RESPONSE_OPTIONS, body, consumeThen(done), onApiFailure);
+// The answer to a result post: 202, or a non-2xx one (413 for a response over
+// the size limit, or the invocation no longer being current) when nimbus has
+// settled the invocation itself. Either way the loop goes on with the next
+// event, already asked for in the same write.
+function onPostAnswer(_res) {}
+
+// Posts an invocation's result and asks for the next event, in one write.
+function postResponse(id, body) {
+  client.send(
+    postRequest(RUNTIME_PREFIX + '/invocation/' + encodeURIComponent(id) + '/response', body, ''),
+    onPostAnswer,
+    NEXT_REQUEST,
+    onNextResponse,
+  );
 }
 
 // The error type header; a header value must be printable ASCII, and a
 // custom error name need not be.
-function errorHeaders(response) {
-  if (!response.errorType) return {};
-  return { [ERROR_TYPE_HEADER]: String(response.errorType).replace(/[^\x20-\x7e]/g, '?') };
+function errorTypeValue(response) {
+  return response.errorType ? String(response.errorType).replace(/[^\x20-\x7e]/g, '?') : undefined;
 }
 
-function postInvocationError(error, id, useAgent, done) {
+function errorBody(error) {
   const response = toRapidResponse(error);
   let body;
   try {
@@ -374,18 +656,75 @@ function postInvocationError(error, id, useAgent, done) {
   } catch (_) {
     body = JSON.stringify({ errorType: 'handled', errorMessage: 'Unable to stringify error' });
   }
-  post(
+  return { response, body };
+}
+
+// Posts an invocation's error and asks for the next event, in one write.
+function postInvocationError(error, id) {
+  const { response, body } = errorBody(error);
+  const type = errorTypeValue(response);
+  client.send(
+    postRequest(
+      RUNTIME_PREFIX + '/invocation/' + encodeURIComponent(id) + '/error',
+      body,
+      type === undefined ? '' : ERROR_TYPE_HEADER + ': ' + type + '\r\n',
+    ),
+    onPostAnswer,
+    NEXT_REQUEST,
+    onNextResponse,
+  );
+}
+
+// A post on a fresh connection of its own, then done(): for init errors and
+// for errors that end the process, when the persistent connection may be
+// held by a pending `next`. Uses Node's http module (loaded only then).
+function postAlone(pathName, body, errorType, done) {
+  const http = require('http');
+  const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
+  if (errorType !== undefined) headers[ERROR_TYPE_HEADER] = errorType;
+  let retried = false;
+  const attempt = () => {
+    const req = http.request(
+      {
+        host: endpoint.host,
+        port: endpoint.port,
+        method: 'POST',
+        path: pathName,
+        headers,
+        agent: false,
+        noDelay: true,
+      },
+      (res) => {
+        res.on('end', () => done());
+        res.resume();
+      },
+    );
+    req.on('error', (err) => {
+      if (!retried && err.code === 'ECONNRESET') {
+        retried = true;
+        attempt();
+      } else {
+        done(err);
+      }
+    });
+    req.end(body);
+  };
+  attempt();
+}
+
+function postFatalInvocationError(error, id, done) {
+  const { response, body } = errorBody(error);
+  postAlone(
     RUNTIME_PREFIX + '/invocation/' + encodeURIComponent(id) + '/error',
     body,
-    errorHeaders(response),
-    useAgent,
+    errorTypeValue(response),
     done,
   );
 }
 
 function postInitError(error, done) {
   const response = toRapidResponse(error);
-  post(RUNTIME_PREFIX + '/init/error', JSON.stringify(response), errorHeaders(response), false, done);
+  postAlone(RUNTIME_PREFIX + '/init/error', JSON.stringify(response), errorTypeValue(response), done);
 }
 
 // ---------------------------------------------------------------------------
@@ -515,22 +854,18 @@ let activeRequestId;
 let beforeExitListener = () => {};
 let fatalInProgress = false;
 
+// Asks for the next event on its own (at start, and after a streamed
+// response); after a buffered result the `next` goes out with the post.
 function nextInvocation() {
-  send(NEXT_OPTIONS, undefined, onNextResponse, onApiFailure);
+  client.send(NEXT_REQUEST, onNextResponse);
 }
 
 function onNextResponse(res) {
-  if (res.statusCode !== 200) {
-    res.resume();
-    console.log(`Unexpected Top Level Error: Error: Failed to get next invocation, status ${res.statusCode}`);
+  if (res.status !== 200) {
+    console.log(`Unexpected Top Level Error: Error: Failed to get next invocation, status ${res.status}`);
     process.exit(129);
   }
-  const chunks = [];
-  res.on('data', (chunk) => chunks.push(chunk));
-  res.on('end', () => {
-    const body = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
-    dispatch(res.headers, body);
-  });
+  dispatch(res.headers, res.body.toString('utf8'));
 }
 
 function parseJsonHeader(value, name) {
@@ -585,11 +920,9 @@ function invoke(headers, body) {
   let completed = false;
   let waitForEmptyEventLoop = true;
 
-  const afterPost = () => nextInvocation();
-
   const postError = (err) => {
     logErrorWithTitle('Invoke Error', err);
-    postInvocationError(err, id, true, (e) => (e ? onApiFailure(e) : nextInvocation()));
+    postInvocationError(err, id);
   };
 
   const complete = (result) => {
@@ -607,7 +940,7 @@ function invoke(headers, body) {
       postError(new Error('Unable to stringify response body'));
       return;
     }
-    postResponse(id, text, afterPost);
+    postResponse(id, text);
   };
 
   const callback = (err, result) => {
@@ -656,9 +989,9 @@ function invoke(headers, body) {
     if (handlerIsAsync) {
       const err = new NodeJsExit();
       logErrorWithTitle('Invoke Error', err);
-      postInvocationError(err, id, true, (e) => (e ? onApiFailure(e) : nextInvocation()));
+      postInvocationError(err, id);
     } else {
-      postResponse(id, 'null', afterPost);
+      postResponse(id, 'null');
     }
   };
 
@@ -685,7 +1018,7 @@ function fatal(err, exitCode) {
   const exit = () => process.exit(exitCode);
   try {
     if (activeRequestId === undefined) postInitError(err, exit);
-    else postInvocationError(err, activeRequestId, false, exit);
+    else postFatalInvocationError(err, activeRequestId, exit);
   } catch (_) {
     exit();
   }
@@ -700,6 +1033,11 @@ let streamingModule = null;
 function streaming() {
   if (streamingModule) return streamingModule;
   const { Writable } = require('stream');
+  const http = require('http');
+  // Streamed responses go through Node's http module, on a keep-alive
+  // connection of their own (the socket does not hold the event loop open
+  // while idle).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
   const HTTP_INTEGRATION_TYPE = 'application/vnd.awslambda.http-integration-response';
   const DEFAULT_TYPE = 'application/octet-stream';

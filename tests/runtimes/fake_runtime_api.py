@@ -4,6 +4,10 @@ The server runs on 127.0.0.1 on an ephemeral port. Tests queue invocations
 with `invoke()` and wait for their outcome; a bootstrap's `GET .../next`
 blocks until an invocation is queued, as it does against Lambda. Everything
 the bootstrap posts is recorded, and accepted TCP connections are counted.
+
+Requests pipelined on one connection are answered in order, as nimbus does;
+each recorded post notes whether the client had already sent its next request
+when the post was read (`Outcome.next_request_sent`).
 """
 
 import http.server
@@ -27,6 +31,9 @@ class Outcome(object):
         self.kind = kind  # "response", "error" or "init_error"
         self.body = body  # raw bytes
         self.headers = headers  # dict with lower-case keys
+        # whether the next request was already on the connection before this
+        # post was answered (the client pipelines)
+        self.next_request_sent = False
 
     @property
     def json(self):
@@ -60,6 +67,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             return True
 
+    def _next_request_waiting(self):
+        """Whether bytes of another request are already here (buffered or on
+        the socket), without blocking."""
+        self.connection.settimeout(0.0)
+        try:
+            return bool(self.rfile.peek(1))
+        except OSError:
+            return False
+        finally:
+            self.connection.settimeout(None)
+
     def _reply(self, status, body=b"", headers=None):
         self.send_response(status)
         for k, v in (headers or {}).items():
@@ -67,6 +85,26 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+        self.wfile.flush()
+
+    def _reply_chunked(self, status, body, headers, pieces=3):
+        """A chunked response, written in several pieces with pauses so that
+        the client sees it arrive in parts."""
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        step = max(1, -(-len(body) // pieces))
+        for i in range(0, len(body), step):
+            part = body[i:i + step]
+            self.wfile.write(b"%x;ext=1\r\n" % len(part))
+            self.wfile.flush()
+            time.sleep(0.01)
+            self.wfile.write(part + b"\r\n")
+            self.wfile.flush()
+        self.wfile.write(b"0\r\nX-Trailer: t\r\n\r\n")
         self.wfile.flush()
 
     def do_GET(self):
@@ -100,7 +138,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "Lambda-Runtime-Trace-Id": inv["trace_id"],
         }
         headers.update(inv["headers"])
-        self._reply(200, inv["body"], headers)
+        if api.chunked_next:
+            self._reply_chunked(200, inv["body"], headers)
+        else:
+            self._reply(200, inv["body"], headers)
 
     def do_POST(self):
         api = self.server.api
@@ -124,8 +165,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 if action == "response" and self._trailers.get("lambda-runtime-function-error-type"):
                     headers.update(self._trailers)
                     action = "error"
-                api._record(request_id, Outcome(action, body, headers))
-                self._reply(202, b'{"status":"OK"}', {"Content-Type": "application/json"})
+                outcome = Outcome(action, body, headers)
+                outcome.next_request_sent = self._next_request_waiting()
+                api._record(request_id, outcome)
+                status, answer = api.post_answer
+                reply_headers = {"Content-Type": "application/json"}
+                if api.close_after_post == "announced":
+                    # as nimbus answers a post over its body limit
+                    reply_headers["Connection"] = "close"
+                self._reply(status, answer, reply_headers)
                 if api.close_after_post:
                     # as a server closing an idle kept-alive connection would
                     self.close_connection = True
@@ -172,8 +220,12 @@ class FakeRuntimeAPI(object):
         self._outcomes = {}
         self._unanswered = set()
         # when set, the server drops the connection after each response post,
-        # without announcing it
+        # without announcing it ("announced": with `Connection: close`)
         self.close_after_post = False
+        # status and body of the answer to invocation posts
+        self.post_answer = (202, b'{"status":"OK"}')
+        # when set, `next` answers with a chunked body
+        self.chunked_next = False
         self._init_errors = queue.Queue()
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.api = self

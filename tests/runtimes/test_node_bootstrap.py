@@ -406,3 +406,151 @@ def test_reconnects_when_the_server_drops_the_connection(api, node):
     for i in range(10):
         assert api.invoke({"i": i}).json == {"i": i}
     assert api.connections >= 2
+
+
+def test_result_post_and_next_are_pipelined(api, node):
+    # the post of a result and the following `next` leave in one write: the
+    # server has the `next` before it answers the post
+    node("handler.echo")
+    outs = [api.invoke({"i": i}) for i in range(5)]
+    assert [o.json for o in outs] == [{"i": i} for i in range(5)]
+    assert all(o.next_request_sent for o in outs)
+    assert api.connections == 1
+
+
+def test_error_post_and_next_are_pipelined(api, node):
+    node("handler.throwsTypeError")
+    outs = [api.invoke({}) for _ in range(3)]
+    assert all(o.kind == "error" and o.next_request_sent for o in outs)
+    assert all(o.headers["lambda-runtime-function-error-type"] == "TypeError" for o in outs)
+    assert api.connections == 1
+
+
+def test_rejected_post_goes_on_to_the_next_invocation(api, node):
+    # nimbus answers 413 to a response over the size limit and fails the
+    # invocation itself; the environment carries on
+    api.post_answer = (413, b'{"errorType":"RequestEntityTooLarge","errorMessage":"too large"}')
+    node("handler.echo")
+    for i in range(3):
+        assert api.invoke({"i": i}).json == {"i": i}
+    assert api.connections == 1
+
+
+def test_reconnects_after_connection_close(api, node):
+    # `Connection: close` on the answer to a post: the pipelined `next` it
+    # left unanswered goes out again on a new connection
+    api.close_after_post = "announced"
+    node("handler.echo")
+    for i in range(4):
+        assert api.invoke({"i": i}).json == {"i": i}
+    # one per invocation (the fifth may still be under way)
+    assert api.connections >= 4
+
+
+def test_chunked_next_response(api, node):
+    api.chunked_next = True
+    node("handler.echo")
+    event = {"text": "h\u00e9llo \u2603 " * 2000, "n": [1, 2, 3]}
+    assert api.invoke(event).json == event
+    assert api.invoke({"small": True}).json == {"small": True}
+
+
+def test_large_event_and_result(api, node):
+    node("handler.echo")
+    event = {"blob": "\u00e9x" * (3 * 1024 * 1024)}  # 9 MB of UTF-8
+    out = api.invoke(event, timeout=20)
+    assert out.kind == "response"
+    assert out.json == event
+    assert api.invoke({"after": 1}).json == {"after": 1}
+    assert api.connections == 1
+
+
+def _read_request(conn, buf):
+    """Reads one request (head and Content-Length body) from a raw socket."""
+    while b"\r\n\r\n" not in buf:
+        data = conn.recv(65536)
+        assert data, "connection closed"
+        buf += data
+    head, _, buf = buf.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(buf) < length:
+        buf += conn.recv(65536)
+    return head.split(b"\r\n")[0].decode(), buf[:length], buf[length:]
+
+
+def test_response_framing_variants(node):
+    """Responses in odd shapes: a few bytes per packet, lower-case headers,
+    100 Continue, chunked, and a body that ends with the connection."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    posts = []
+    failures = []
+
+    def next_head(rid, extra):
+        return (
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            "lambda-runtime-aws-request-id: %s\r\nLAMBDA-RUNTIME-DEADLINE-MS: %d\r\n%s\r\n"
+            % (rid, int(time.time() * 1000) + 60000, extra)
+        ).encode()
+
+    def serve():
+        try:
+            conn, _ = listener.accept()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            line, _, buf = _read_request(conn, b"")
+            assert line.startswith("GET ")
+            body = b'{"n": 1}'
+            reply = next_head("r1", "Content-Length: %d\r\n" % len(body)) + body
+            for i in range(0, len(reply), 7):
+                conn.sendall(reply[i:i + 7])
+                time.sleep(0.002)
+            line, body, buf = _read_request(conn, buf)
+            posts.append((line, body))
+            line, _, buf = _read_request(conn, buf)
+            assert line.startswith("GET ")
+            event = '{"n": 2, "s": "\u00e9"}'.encode()
+            conn.sendall(
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}"
+                + next_head("r2", "Transfer-Encoding: chunked\r\n")
+                + b"5\r\n" + event[:5] + b"\r\n"
+            )
+            time.sleep(0.01)
+            conn.sendall(b"%x\r\n" % (len(event) - 5) + event[5:] + b"\r\n0\r\n\r\n")
+            line, body, buf = _read_request(conn, buf)
+            posts.append((line, body))
+            line, _, buf = _read_request(conn, buf)
+            conn.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n" + next_head("r3", "")
+                         + b'{"n": 3}')
+            conn.close()  # the body of r3 ends here
+            conn, _ = listener.accept()
+            line, body, buf = _read_request(conn, b"")
+            posts.append((line, body))
+            conn.close()
+        except Exception as e:  # reported by the test thread
+            failures.append(e)
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        node("handler.echo", env={"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % port})
+        server.join(10)
+        assert not failures, failures
+        assert not server.is_alive()
+    finally:
+        listener.close()
+    prefix = "POST /2018-06-01/runtime/invocation/"
+    assert posts == [
+        (prefix + "r1/response HTTP/1.1", b'{"n":1}'),
+        (prefix + "r2/response HTTP/1.1", '{"n":2,"s":"\u00e9"}'.encode()),
+        (prefix + "r3/response HTTP/1.1", b'{"n":3}'),
+    ]
