@@ -101,6 +101,9 @@ int serve(const ServeOptions& options) {
 
   asio::io_context io;
   auto work = asio::make_work_guard(io);
+  // Installed before anything is started, so that a SIGTERM arriving during start-up is queued
+  // for the orderly stop below instead of killing the process with its environments orphaned.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
   observe::LogStore logs(dataDir, stdout);
 
   lambda::LambdaOptions lambdaOptions;
@@ -160,7 +163,6 @@ int serve(const ServeOptions& options) {
                deployment->project.serviceDir.string());
   }
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int sig) {
     fmt::print("received {}, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     std::fflush(stdout);
