@@ -4,7 +4,8 @@
 Measures, on this machine and in this order:
   - the seed Express app (examples/express-app) under nimbus, through API Gateway payload 2.0
     and serverless-http, and the same app under plain `app.listen` (server.js): the ceiling;
-  - a `provided` runtime written in C++ (bench/native_hello.cc) under nimbus;
+  - a `provided` runtime written in C++ (bench/native_hello.cc) under nimbus, and the smallest
+    Node.js HTTP server answering the same text: nimbus's own cost without an interpreter;
   - warm latency p50/p99 at concurrency 1 and throughput at concurrency 32 (wrk);
   - time from launch to first response: nimbus (its start, the environment's cold start and the
     request) against plain `node server.js` (the runtime's own start and the request).
@@ -162,10 +163,15 @@ def main():
         plain = lambda port: Process(["node", "server.js"], cwd=express, env={"PORT": str(port)})
         under_nimbus = lambda port: nimbus(build, express, port)
         native_nimbus = lambda port: nimbus(build, native, port)
+        # The reference for the native hello: the smallest HTTP server Node.js offers.
+        hello_plain = lambda port: Process(
+            ["node", "-e", "require('http').createServer((q, s) => s.end('Hello from native code!'))"
+             ".listen(%d, '127.0.0.1')" % port], cwd=tmp)
 
         results = {
             "express, plain app.listen": measure("express plain", plain, "/items/42", args),
             "express under nimbus": measure("express nimbus", under_nimbus, "/items/42", args),
+            "hello, plain node http server": measure("hello plain", hello_plain, "/", args),
             "native hello under nimbus": measure("native nimbus", native_nimbus, "/", args),
         }
         cold_plain = cold_start(plain, "/items/42", args.cold_runs)
@@ -181,6 +187,9 @@ def main():
     print("\nexpress under nimbus / plain: throughput c=32 %.2fx (goal >= 0.80x); p50 added %+.0f us "
           "(goal <= 150 us)" % (nim["c32"]["rps"] / base["c32"]["rps"],
                                 nim["c1"]["p50_us"] - base["c1"]["p50_us"]))
+    hello, native = results["hello, plain node http server"], results["native hello under nimbus"]
+    print("native hello under nimbus / plain hello server: p50 added %+.0f us (nimbus's own gateway, "
+          "event and Runtime API path)" % (native["c1"]["p50_us"] - hello["c1"]["p50_us"]))
     print("\n| launch to first response | median (ms) | best (ms) |")
     print("| --- | ---: | ---: |")
     print("| plain node server.js | %.1f | %.1f |" % cold_plain)
