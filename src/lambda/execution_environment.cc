@@ -164,8 +164,30 @@ void ExecutionEnvironment::drainLogs(bool flushPartial) {
   if (stderrPipe_) readPipe(stderrPipe_->native_handle(), stderrPartial_, flushPartial);
 }
 
+void ExecutionEnvironment::startCapture() {
+  std::lock_guard lock(captureMutex_);
+  capturing_ = true;
+  capture_.clear();
+}
+
+std::string ExecutionEnvironment::takeCapture(size_t maxBytes) {
+  std::lock_guard lock(captureMutex_);
+  capturing_ = false;
+  std::string out = std::move(capture_);
+  capture_.clear();
+  if (out.size() > maxBytes) out.erase(0, out.size() - maxBytes);
+  return out;
+}
+
 void ExecutionEnvironment::log(std::string text) {
   if (!text.empty() && text.back() == '\r') text.pop_back();
+  {
+    std::lock_guard lock(captureMutex_);
+    if (capturing_) {
+      capture_ += text;
+      capture_.push_back('\n');
+    }
+  }
   logs_.append(observe::LogLine{spec_->logGroup(), logStream_, spec_->shortName, std::move(text)});
 }
 

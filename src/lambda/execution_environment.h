@@ -60,6 +60,11 @@ class ExecutionEnvironment : public std::enable_shared_from_this<ExecutionEnviro
   // Appends one platform line (START, END, REPORT, ...) to the log stream.
   void log(std::string text);
 
+  // Starts keeping a copy of the lines logged from now on (LogType: Tail).
+  void startCapture();
+  // The lines kept since startCapture, at most the last `maxBytes`; stops keeping them.
+  std::string takeCapture(size_t maxBytes);
+
   // Arms the invocation deadline; `generation` ties the timer to one invocation.
   void armDeadline(SteadyTime deadline, uint64_t generation);
   void cancelDeadline();
@@ -117,6 +122,9 @@ class ExecutionEnvironment : public std::enable_shared_from_this<ExecutionEnviro
   std::optional<boost::asio::posix::stream_descriptor> stderrPipe_;
   boost::asio::steady_timer deadline_;
   std::mutex logMutex_;  // Serializes pipe reads so that lines keep their order.
+  std::mutex captureMutex_;
+  bool capturing_ = false;
+  std::string capture_;
   std::string stdoutPartial_;
   std::string stderrPartial_;
 };

@@ -256,6 +256,7 @@ void FunctionPool::deliver(const std::shared_ptr<ExecutionEnvironment>& env,
     next.headers.push_back({"Lambda-Runtime-Cognito-Identity", inv.request.cognitoIdentity});
   }
   next.body = std::move(inv.request.payload);  // The event is not needed after delivery.
+  if (inv.request.tailLog) env->startCapture();
   env->log(fmt::format("START RequestId: {} Version: {}", inv.requestId, spec_->version));
   env->armDeadline(env->invocationStartedAt + timeout, env->generation);
   sendLater(later, std::move(responder), std::move(next));
@@ -285,9 +286,11 @@ void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, In
                    duration, initDuration, memorySize, status = std::move(reportStatus),
                    wasDelivered]() mutable {
     std::string requestId = inv.requestId;
-    inv.done(std::move(result));
+    bool tail = inv.request.tailLog;
+    if (!tail) inv.done(std::move(result));
     env->drainLogs(env->state == ExecutionEnvironment::State::Dead);
     if (!wasDelivered) {
+      if (tail) env->startCapture();
       // The invocation never reached the runtime (init failed): Lambda still frames it.
       env->log(fmt::format("START RequestId: {} Version: {}", requestId, env->spec().version));
     }
@@ -305,6 +308,11 @@ void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, In
     if (initDuration) report += fmt::format("Init Duration: {:.2f} ms\t", *initDuration);
     report += status;
     env->log(std::move(report));
+    if (tail) {
+      // Lambda's LogResult: the last 4 KB of the invocation's log.
+      result.logTail = env->takeCapture(4096);
+      inv.done(std::move(result));
+    }
     self->finishedLogging(env);
   });
 }

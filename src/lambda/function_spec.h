@@ -2,6 +2,7 @@
 // the server (and later from the Lambda API); the core never reads configuration files itself.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -22,6 +23,8 @@ struct FunctionSpec {
   std::filesystem::path codeDirectory;                           // LAMBDA_TASK_ROOT
   std::string region = "us-east-1";
   std::string accountId = "000000000000";
+  std::string description;
+  std::chrono::system_clock::time_point lastModified{};  // When this spec was deployed.
   // Bumped when the code on disk changes, so that warm environments of older code retire.
   uint64_t codeRevision = 0;
 

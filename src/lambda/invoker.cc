@@ -120,6 +120,20 @@ std::string LambdaService::runtimeWarning(const std::string& runtime) const {
   return context_->catalog.versionWarning(runtime);
 }
 
+std::vector<FunctionSpec> LambdaService::functions() const {
+  std::lock_guard lock(context_->registryMutex);
+  std::vector<FunctionSpec> out;
+  for (const auto& [_, pool] : context_->pools) out.push_back(pool->spec());
+  return out;
+}
+
+std::optional<FunctionSpec> LambdaService::function(const std::string& name) const {
+  std::lock_guard lock(context_->registryMutex);
+  auto it = context_->pools.find(name);
+  if (it == context_->pools.end()) return std::nullopt;
+  return it->second->spec();
+}
+
 size_t LambdaService::environmentCount(const std::string& functionName) const {
   std::lock_guard lock(context_->registryMutex);
   auto it = context_->pools.find(functionName);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct InvokeRequest {
   std::string payload;
   std::string clientContext;    // Lambda-Runtime-Client-Context (base64 JSON), optional.
   std::string cognitoIdentity;  // Lambda-Runtime-Cognito-Identity, optional.
+  // Return the end of the invocation's log with the result (Invoke's LogType: Tail). The
+  // caller is then answered after the REPORT line rather than before it.
+  bool tailLog = false;
 };
 
 enum class InvokeStatus {
@@ -45,6 +49,7 @@ struct InvokeResult {
   std::string payload;
   std::string errorType;  // For FunctionError: "Runtime.ExitError", "Sandbox.Timedout", ...
   std::string executedVersion = "$LATEST";
+  std::string logTail;  // With tailLog: the last 4 KB of the invocation's log lines.
 };
 
 using InvokeCallback = std::function<void(InvokeResult&&)>;
@@ -83,6 +88,10 @@ class LambdaService {
   std::string memoryEnforcement() const;
   // Warnings for runtimes whose installed interpreter differs from the named version.
   std::string runtimeWarning(const std::string& runtime) const;
+
+  // The deployed functions' specs, in name order, and one by name.
+  std::vector<FunctionSpec> functions() const;
+  std::optional<FunctionSpec> function(const std::string& name) const;
 
   // Counters for tests and `nimbus info`.
   size_t environmentCount(const std::string& functionName) const;

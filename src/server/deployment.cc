@@ -40,6 +40,8 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
     spec.codeDirectory = project.serviceDir;
     spec.region = project.region;
     spec.codeRevision = revision;
+    spec.description = f.description;
+    spec.lastModified = std::chrono::system_clock::now();
     d->functions.push_back(spec);
 
     size_t target = d->targets.size();

@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include "aws/lambda/lambda_api.h"
+#include "aws/request_identity.h"
 #include "config/project.h"
 #include "http/server.h"
 #include "lambda/invoker.h"
@@ -74,13 +76,17 @@ void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t 
   std::fflush(stdout);
 }
 
-// Until the AWS-compatible services arrive, the endpoint answers every call with an AWS-shaped
-// error so that SDKs in handlers fail clearly rather than hang.
-void answerUnavailable(HttpRequest&&, http::Responder responder) {
+// Services not yet offered answer with an AWS-shaped error so that SDKs in handlers fail
+// clearly rather than hang.
+void answerUnavailable(const aws::RequestIdentity& identity, http::Responder responder) {
+  std::string service =
+      identity.service.empty() ? "this AWS API" : "the " + identity.service + " API";
   responder.send(HttpResponse{
       501,
-      {{"Content-Type", "application/x-amz-json-1.1"}},
-      R"({"__type":"NotImplemented","message":"This AWS API is not available in this version of nimbus"})"});
+      {{"Content-Type", "application/x-amz-json-1.1"}, {"x-amzn-ErrorType", "NotImplemented"}},
+      fmt::format(
+          R"({{"__type":"NotImplemented","message":"{} is not available in this version of nimbus"}})",
+          service)});
 }
 
 }  // namespace
@@ -124,7 +130,19 @@ int serve(const ServeOptions& options) {
         frontend.handle(std::move(r), std::move(w));
       },
       gatewayLimits);
-  http::HttpServer awsServer(io, answerUnavailable);
+  aws::LambdaApiSettings lambdaApiSettings;
+  lambdaApiSettings.region = deployment->project.region;
+  lambdaApiSettings.accountConcurrencyLimit = options.concurrencyLimit;
+  aws::LambdaApi lambdaApi(lambda, lambdaApiSettings);
+  // The AWS endpoint: one port for every service, told apart by the request's signature scope.
+  http::HttpServer awsServer(io, [&lambdaApi](HttpRequest&& request, http::Responder responder) {
+    aws::RequestIdentity identity = aws::identifyRequest(request);
+    if (identity.service == "lambda") {
+      lambdaApi.handle(std::move(request), identity, std::move(responder));
+    } else {
+      answerUnavailable(identity, std::move(responder));
+    }
+  });
 
   std::string error;
   uint16_t port = gatewayServer.listen(options.host, options.port, error);

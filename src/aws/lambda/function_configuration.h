@@ -1,0 +1,16 @@
+// Lambda's FunctionConfiguration JSON for a function the core runs.
+#pragma once
+
+#include <string>
+
+#include "core/json_writer.h"
+#include "lambda/function_spec.h"
+
+namespace nimbus::aws {
+
+void writeFunctionConfiguration(JsonWriter& w, const lambda::FunctionSpec& spec);
+
+// "2026-11-28T03:10:00.000+0000", Lambda's LastModified form.
+std::string lambdaTimestamp(std::chrono::system_clock::time_point t);
+
+}  // namespace nimbus::aws

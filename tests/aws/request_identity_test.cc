@@ -1,0 +1,42 @@
+#include "aws/request_identity.h"
+
+#include <gtest/gtest.h>
+
+#include "core/url.h"
+
+namespace nimbus::aws {
+namespace {
+
+TEST(RequestIdentity, ReadsServiceAndRegionFromTheSigV4CredentialScope) {
+  RequestIdentity id;
+  ASSERT_TRUE(parseSigV4Authorization(
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261128/eu-west-1/lambda/aws4_request, "
+      "SignedHeaders=host;x-amz-date, Signature=abc",
+      id));
+  EXPECT_EQ(id.service, "lambda");
+  EXPECT_EQ(id.region, "eu-west-1");
+  EXPECT_EQ(id.accessKeyId, "AKIDEXAMPLE");
+  EXPECT_FALSE(parseSigV4Authorization("Basic dXNlcjpwYXNz", id));
+  EXPECT_FALSE(parseSigV4Authorization("AWS4-HMAC-SHA256 Credential=AKID/2026/us-east-1", id));
+}
+
+TEST(RequestIdentity, FallsBackToTargetThenPath) {
+  HttpRequest sqs{"POST", "/", {{"X-Amz-Target", "AmazonSQS.SendMessage"}}, "", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(sqs).service, "sqs");
+  HttpRequest invoke{"POST", "/2015-03-31/functions/f/invocations", {}, "", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(invoke).service, "lambda");
+  HttpRequest unknown{"GET", "/", {}, "", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(unknown).service, "");
+}
+
+TEST(Url, DecodesEscapesAndQueryParameters) {
+  EXPECT_EQ(percentDecode("arn%3Aaws%3Alambda"), "arn:aws:lambda");
+  EXPECT_EQ(percentDecode("100%"), "100%");
+  EXPECT_EQ(percentDecode("%zz"), "%zz");
+  EXPECT_EQ(percentDecode("a+b", true), "a b");
+  EXPECT_EQ(queryParameter("Qualifier=%24LATEST&x=1", "Qualifier"), "$LATEST");
+  EXPECT_EQ(queryParameter("x=1", "Qualifier"), "");
+}
+
+}  // namespace
+}  // namespace nimbus::aws

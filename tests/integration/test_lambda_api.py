@@ -1,0 +1,115 @@
+"""The Lambda API on the AWS endpoint, through clients nobody here wrote: the AWS CLI and boto3."""
+import base64
+import json
+import os
+import subprocess
+
+import boto3
+import botocore.config
+import pytest
+
+SERVERLESS_YML = """
+service: api
+provider:
+  name: aws
+  runtime: python3.11
+  environment:
+    COLOUR: blue
+functions:
+  echo:
+    handler: app.echo
+    memorySize: 256
+    timeout: 5
+  fails:
+    handler: app.fails
+"""
+
+APP = """
+import json
+def echo(event, context):
+    print("echoing", json.dumps(event))
+    return {"got": event, "function": context.function_name}
+def fails(event, context):
+    raise ValueError("no good")
+"""
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+               "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture
+def server(project, serve):
+    d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
+    n = serve(d)
+    n.aws_port = int(n.wait_for(r"AWS endpoint http://[\d.]+:(\d+)").rsplit(":", 1)[1].rstrip(")"))
+    return n
+
+
+def aws(n, *args):
+    # The AWS CLI v2 from Debian, whatever else PATH may hold.
+    r = subprocess.run(["/usr/bin/aws", "--endpoint-url", "http://127.0.0.1:%d" % n.aws_port, "lambda", *args],
+                       capture_output=True, text=True, env={**os.environ, **CREDENTIALS}, timeout=60)
+    return r
+
+
+def client(n):
+    return boto3.client("lambda", endpoint_url="http://127.0.0.1:%d" % n.aws_port,
+                        region_name="us-east-1", aws_access_key_id="test",
+                        aws_secret_access_key="test",
+                        config=botocore.config.Config(retries={"max_attempts": 0}))
+
+
+def test_aws_cli_lists_gets_and_invokes(server, tmp_path):
+    r = aws(server, "list-functions")
+    assert r.returncode == 0, r.stderr
+    names = sorted(f["FunctionName"] for f in json.loads(r.stdout)["Functions"])
+    assert names == ["api-dev-echo", "api-dev-fails"]
+
+    r = aws(server, "get-function-configuration", "--function-name", "api-dev-echo")
+    assert r.returncode == 0, r.stderr
+    conf = json.loads(r.stdout)
+    assert conf["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:api-dev-echo"
+    assert (conf["Runtime"], conf["Handler"], conf["MemorySize"], conf["Timeout"]) == \
+        ("python3.11", "app.echo", 256, 5)
+    assert conf["Environment"]["Variables"] == {"COLOUR": "blue"}
+
+    out = tmp_path / "out.json"
+    r = aws(server, "invoke", "--function-name", "api-dev-echo", "--cli-binary-format",
+            "raw-in-base64-out", "--payload", '{"n": 7}', "--log-type", "Tail", str(out))
+    assert r.returncode == 0, r.stderr
+    meta = json.loads(r.stdout)
+    assert meta["StatusCode"] == 200 and meta["ExecutedVersion"] == "$LATEST"
+    assert json.loads(out.read_text()) == {"got": {"n": 7}, "function": "api-dev-echo"}
+    log = base64.b64decode(meta["LogResult"]).decode()
+    assert log.startswith("START RequestId: ") and "echoing {\"n\": 7}" in log
+    assert "\nEND RequestId: " in log and "\nREPORT RequestId: " in log
+
+    r = aws(server, "get-function", "--function-name", "nope")
+    assert r.returncode != 0 and "ResourceNotFoundException" in r.stderr
+
+
+def test_boto3_invoke_errors_and_dry_run(server):
+    c = client(server)
+    r = c.invoke(FunctionName="api-dev-fails", Payload=b"{}")
+    assert r["StatusCode"] == 200 and r["FunctionError"] == "Unhandled"
+    error = json.loads(r["Payload"].read())
+    assert error["errorType"] == "ValueError" and error["errorMessage"] == "no good"
+
+    r = c.invoke(FunctionName="arn:aws:lambda:us-east-1:000000000000:function:api-dev-echo",
+                 InvocationType="DryRun")
+    assert r["StatusCode"] == 204
+
+    with pytest.raises(c.exceptions.ResourceNotFoundException):
+        c.invoke(FunctionName="missing", Payload=b"{}")
+    with pytest.raises(c.exceptions.ResourceNotFoundException):
+        c.get_function(FunctionName="api-dev-echo", Qualifier="7")
+
+    settings = c.get_account_settings()
+    assert settings["AccountLimit"]["ConcurrentExecutions"] == 1000
+    assert settings["AccountUsage"]["FunctionCount"] == 2
+
+
+def test_payloads_over_the_sync_limit_are_request_too_large(server):
+    c = client(server)
+    with pytest.raises(c.exceptions.RequestTooLargeException):
+        c.invoke(FunctionName="api-dev-echo", Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"')
