@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "client/invoke_command.h"
 #include "server/server.h"
 
 #ifndef NIMBUS_VERSION
@@ -49,6 +50,29 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serveCmd->add_flag("--no-watch", noWatch, "Do not reload when code or serverless.yml change");
 
+  nimbus::client::InvokeOptions invoke;
+  std::string invokeData, invokePath, invokeStage;
+  std::string invokeConfig = "serverless.yml";
+  auto* invokeCmd = app.add_subcommand(
+      "invoke",
+      "Invoke a function on a running nimbus (through its Lambda API) and print the result");
+  invokeCmd
+      ->add_option("-f,--function", invoke.function,
+                   "Function: its name under `functions:`, its deployed name or its ARN")
+      ->required();
+  auto* dataOption = invokeCmd->add_option("-d,--data", invokeData, "Event JSON");
+  invokeCmd->add_option("-p,--path", invokePath, "File holding the event JSON")
+      ->excludes(dataOption);
+  invokeCmd->add_option("-t,--type", invoke.type, "RequestResponse, Event or DryRun")
+      ->capture_default_str();
+  invokeCmd->add_option("-q,--qualifier", invoke.qualifier, "Version or alias");
+  invokeCmd->add_flag("-l,--log", invoke.log, "Print the end of the invocation's log (stderr)");
+  invokeCmd->add_option("--endpoint", invoke.endpoint, "AWS endpoint of the running nimbus")
+      ->capture_default_str();
+  invokeCmd->add_option("--config", invokeConfig, "serverless.yml that names the functions")
+      ->capture_default_str();
+  invokeCmd->add_option("--stage", invokeStage, "Stage used to name the functions");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -65,6 +89,13 @@ int main(int argc, char** argv) {
     serve.idleTimeout = std::chrono::seconds(idleSeconds);
     serve.watch = !noWatch;
     return nimbus::server::serve(serve);
+  }
+  if (invokeCmd->parsed()) {
+    if (dataOption->count() > 0) invoke.data = invokeData;
+    if (!invokePath.empty()) invoke.path = invokePath;
+    if (!invokeStage.empty()) invoke.stage = invokeStage;
+    invoke.configFile = invokeConfig;
+    return nimbus::client::runInvoke(invoke);
   }
   return 2;
 }

@@ -113,3 +113,28 @@ def test_payloads_over_the_sync_limit_are_request_too_large(server):
     c = client(server)
     with pytest.raises(c.exceptions.RequestTooLargeException):
         c.invoke(FunctionName="api-dev-echo", Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"')
+
+
+def test_nimbus_invoke_command(server):
+    from conftest import NIMBUS
+    endpoint = "http://127.0.0.1:%d" % server.aws_port
+
+    def invoke(*args):
+        return subprocess.run([NIMBUS, "invoke", "--endpoint", endpoint, *args],
+                              cwd=server.project_dir, capture_output=True, text=True, timeout=60)
+
+    r = invoke("-f", "echo", "--data", '{"k": 1}', "--log")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"got": {"k": 1}, "function": "api-dev-echo"}
+    assert "START RequestId: " in r.stderr and "REPORT RequestId: " in r.stderr
+
+    r = invoke("-f", "fails")
+    assert r.returncode == 1
+    assert json.loads(r.stdout)["errorType"] == "ValueError"
+
+    r = invoke("-f", "missing")
+    assert r.returncode == 1 and "ResourceNotFoundException" in r.stderr
+    r = invoke("-f", "echo", "--data", "{not json")
+    assert r.returncode == 2
+    r = invoke("-f", "echo", "--type", "DryRun")
+    assert r.returncode == 0 and r.stdout == ""
