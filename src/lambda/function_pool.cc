@@ -208,11 +208,7 @@ std::shared_ptr<ExecutionEnvironment> FunctionPool::startEnvironment(Invocation&
     result.requestId = requestId;
     result.errorType = errorType;
     result.payload = platformError(errorType, requestId, error);
-    later.push_back([env] {
-      env->log(fmt::format(
-          "INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: {}",
-          "Runtime.Unknown"));
-    });
+    logInitFailure(env, 0.0, errorType, later);
     complete(env, std::move(result), "Status: error\tError Type: " + errorType, later);
     remove(env);
     return env;
@@ -314,6 +310,16 @@ void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, In
       inv.done(std::move(result));
     }
     self->finishedLogging(env);
+  });
+}
+
+void FunctionPool::logInitFailure(const std::shared_ptr<ExecutionEnvironment>& env, double initMs,
+                                  const std::string& errorType, Deferred& later) {
+  later.push_back([env, initMs, errorType] {
+    env->drainLogs(true);
+    env->log(fmt::format(
+        "INIT_REPORT Init Duration: {:.2f} ms\tPhase: init\tStatus: error\tError Type: {}", initMs,
+        errorType));
   });
 }
 
@@ -439,13 +445,8 @@ void FunctionPool::onInitError(const std::shared_ptr<ExecutionEnvironment>& env,
       double initMs = millisBetween(env->startedAt, Clock::now());
       env->state = ExecutionEnvironment::State::Dead;
       remove(env);
-      later.push_back([env, type, initMs] {
-        env->drainLogs(true);
-        env->log(fmt::format(
-            "INIT_REPORT Init Duration: {:.2f} ms\tPhase: init\tStatus: error\tError Type: {}",
-            initMs, type));
-        env->kill();
-      });
+      logInitFailure(env, initMs, type, later);
+      later.push_back([env] { env->kill(); });
       if (env->invocation) {
         InvokeResult result;
         result.requestId = env->invocation->requestId;
@@ -488,13 +489,7 @@ void FunctionPool::onExit(const std::shared_ptr<ExecutionEnvironment>& env, int 
         result.errorType = type;
         result.payload = platformError(type, requestId, message);
         if (!env->initialized) {
-          double initMs = millisBetween(env->startedAt, Clock::now());
-          later.push_back([env, type, initMs] {
-            env->drainLogs(true);
-            env->log(fmt::format(
-                "INIT_REPORT Init Duration: {:.2f} ms\tPhase: init\tStatus: error\tError Type: {}",
-                initMs, type));
-          });
+          logInitFailure(env, millisBetween(env->startedAt, Clock::now()), type, later);
         }
         complete(env, std::move(result), "Status: error\tError Type: " + type, later);
       }

@@ -85,6 +85,9 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
   // "Status: timeout") and calls back, after the lock is released.
   void complete(const std::shared_ptr<ExecutionEnvironment>& env, InvokeResult&& result,
                 std::string reportStatus, Deferred& later);
+  // Logs the runtime's last output and Lambda's INIT_REPORT line for a failed init phase.
+  void logInitFailure(const std::shared_ptr<ExecutionEnvironment>& env, double initMs,
+                      const std::string& errorType, Deferred& later);
   // The END and REPORT lines of the environment's last invocation are written: an invocation
   // assigned meanwhile may now be delivered.
   void finishedLogging(const std::shared_ptr<ExecutionEnvironment>& env);

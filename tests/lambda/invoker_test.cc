@@ -340,6 +340,11 @@ TEST_F(InvokerTest, MissingBootstrapIsAnInvalidEntrypoint) {
   auto r = invoke("{}");
   ASSERT_EQ(r.status, InvokeStatus::FunctionError);
   EXPECT_EQ(r.errorType, "Runtime.InvalidEntrypoint");
+  std::string logs = logsOnceContaining("REPORT RequestId: " + r.requestId);
+  EXPECT_NE(logs.find("INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: "
+                      "Runtime.InvalidEntrypoint"),
+            std::string::npos)
+      << logs;
 }
 
 }  // namespace
