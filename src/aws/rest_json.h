@@ -1,6 +1,6 @@
 // The AWS REST-JSON protocol's answers (Lambda's, among others): JSON bodies and errors carried as
-// the x-amzn-ErrorType header plus {"Type": ..., "message": ...}, which botocore and the AWS SDK
-// for JavaScript both turn into their modelled exception classes.
+// the x-amzn-ErrorType header plus {"Type": ..., "message" or "Message": ...}, which botocore and
+// the AWS SDK for JavaScript both turn into their modelled exception classes.
 #pragma once
 
 #include <string>

@@ -171,16 +171,16 @@ void LambdaApi::invoke(HttpRequest&& request, const std::string& functionName,
   }
   auto spec = lambda_.function(functionName);
   if (!spec) {
-    responder.send(restJsonError(404, "ResourceNotFoundException",
-                                 fmt::format("Function not found: arn:aws:lambda:{}:{}:function:{}",
-                                             settings_.region, settings_.accountId, functionName),
-                                 requestId));
+    // Invoke names the qualified ARN it looked for.
+    responder.send(
+        restJsonError(404, "ResourceNotFoundException",
+                      fmt::format("Function not found: arn:aws:lambda:{}:{}:function:{}:$LATEST",
+                                  settings_.region, settings_.accountId, functionName),
+                      requestId));
     return;
   }
   if (invocationType == "DryRun") {
-    HttpResponse r = restJsonResponse(204, "", requestId);
-    r.headers.push_back({"X-Amz-Executed-Version", spec->version});
-    responder.send(std::move(r));
+    responder.send(restJsonResponse(204, "", requestId));
     return;
   }
   if (invocationType == "Event") {
