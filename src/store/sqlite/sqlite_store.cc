@@ -1,0 +1,329 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/connection.h"
+
+namespace nimbus::store {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+// Version 1: the async event queue. `seq` keeps insertion order among events received in the
+// same millisecond; the index serves the lease query's oldest-first scan.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS async_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  function_name TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  attempts INTEGER NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  not_before_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS async_events_by_age ON async_events (received_at_ms, seq);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* kInsertEvent =
+    "INSERT INTO async_events (id, function_name, qualifier, payload, attempts, received_at_ms, "
+    "not_before_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kDeleteEvent = "DELETE FROM async_events WHERE id = ?1";
+constexpr const char* kRescheduleEvent =
+    "UPDATE async_events SET attempts = ?2, not_before_ms = ?3 WHERE id = ?1";
+constexpr const char* kDueEvents =
+    "SELECT id, function_name, qualifier, payload, attempts, received_at_ms, not_before_ms "
+    "FROM async_events WHERE not_before_ms <= ?1 ORDER BY received_at_ms, seq LIMIT ?2";
+constexpr const char* kCountEvents = "SELECT count(*) FROM async_events";
+
+// One queued write. For deletes and reschedules only the id, attempts and notBeforeMs of
+// `event` are used.
+struct WriteOp {
+  enum class Kind { kInsert, kDelete, kReschedule };
+  Kind kind;
+  AsyncEvent event;
+  CommitCallback onCommitted;
+};
+
+class SqliteStore final : public Store {
+ public:
+  ~SqliteStore() override { stop(); }
+
+  // Opens both connections, creates the schema and starts the writer thread.
+  bool open(const std::filesystem::path& file, std::string& error);
+
+  void enqueueAsyncEvent(AsyncEvent event, CommitCallback onCommitted) override {
+    submit({WriteOp::Kind::kInsert, std::move(event), std::move(onCommitted)});
+  }
+  std::vector<AsyncEvent> leaseDueAsyncEvents(int64_t nowMs, size_t limit) override;
+  void completeAsyncEvent(const std::string& id, CommitCallback onCommitted) override {
+    submit({WriteOp::Kind::kDelete, AsyncEvent{.id = id}, std::move(onCommitted)});
+  }
+  void rescheduleAsyncEvent(const std::string& id, int attempts, int64_t notBeforeMs,
+                            CommitCallback onCommitted) override {
+    submit({WriteOp::Kind::kReschedule,
+            AsyncEvent{.id = id, .attempts = attempts, .notBeforeMs = notBeforeMs},
+            std::move(onCommitted)});
+  }
+  size_t pendingAsyncEvents() override;
+  void stop() override;
+
+ private:
+  void submit(WriteOp op);
+  void writerLoop();
+  // Runs `batch` in one transaction, then releases the leases it ended and runs its callbacks.
+  void commitBatch(std::vector<WriteOp>& batch);
+  // Applies one write inside the open transaction; returns its error, empty on success.
+  std::string apply(const WriteOp& op);
+
+  // Owned by the writer thread once it runs (and by open() before that).
+  std::unique_ptr<Connection> writer_;
+  Statement insert_, delete_, reschedule_;
+
+  std::mutex queueMutex_;
+  std::condition_variable queueReady_;
+  std::vector<WriteOp> queue_;  // Guarded by queueMutex_.
+  bool stopping_ = false;       // Guarded by queueMutex_.
+
+  // Guards the read connection, its statements and the leases. The writer takes it only to
+  // release leases after a commit, never while committing.
+  std::mutex readMutex_;
+  std::unique_ptr<Connection> reader_;
+  Statement due_, count_;
+  std::unordered_set<std::string> leased_;
+
+  std::mutex stopMutex_;  // Serializes stop() so that the writer is joined once.
+  std::thread writerThread_;
+};
+
+// Opens one connection in WAL mode with synchronous=FULL: each commit appends to the WAL and
+// fsyncs it before returning, so an acknowledged write survives a crash or power loss.
+std::unique_ptr<Connection> openConnection(const std::filesystem::path& file, std::string& error) {
+  auto connection = std::make_unique<Connection>();
+  if (!connection->open(file, error)) return nullptr;
+  Statement mode = connection->prepare("PRAGMA journal_mode = WAL", error);
+  if (!mode.valid()) return nullptr;
+  if (mode.step() != SQLITE_ROW || mode.columnText(0) != "wal") {
+    // WAL needs shared memory; some network file systems cannot give it.
+    error = "cannot use WAL journal mode for " + file.string() + ": " + connection->lastError();
+    return nullptr;
+  }
+  if (!connection->exec("PRAGMA synchronous = FULL", error)) return nullptr;
+  return connection;
+}
+
+bool SqliteStore::open(const std::filesystem::path& file, std::string& error) {
+  if (file.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) {
+      error = "creating " + file.parent_path().string() + ": " + ec.message();
+      return false;
+    }
+  }
+  writer_ = openConnection(file, error);
+  if (!writer_) return false;
+  if (!writer_->exec("BEGIN IMMEDIATE", error)) return false;
+  if (!writer_->exec(kSchema, error) || !writer_->exec("COMMIT", error)) {
+    std::string ignored;
+    writer_->exec("ROLLBACK", ignored);
+    error = "creating the schema in " + file.string() + ": " + error;
+    return false;
+  }
+  insert_ = writer_->prepare(kInsertEvent, error);
+  delete_ = writer_->prepare(kDeleteEvent, error);
+  reschedule_ = writer_->prepare(kRescheduleEvent, error);
+  if (!insert_.valid() || !delete_.valid() || !reschedule_.valid()) return false;
+
+  reader_ = openConnection(file, error);
+  if (!reader_) return false;
+  due_ = reader_->prepare(kDueEvents, error);
+  count_ = reader_->prepare(kCountEvents, error);
+  if (!due_.valid() || !count_.valid()) return false;
+
+  try {
+    writerThread_ = std::thread([this] { writerLoop(); });
+  } catch (const std::system_error& e) {
+    error = std::string("starting the store's writer thread: ") + e.what();
+    return false;
+  }
+  return true;
+}
+
+void SqliteStore::submit(WriteOp op) {
+  bool wake = false;
+  {
+    std::lock_guard lock(queueMutex_);
+    if (!stopping_) {
+      // The writer sleeps only on an empty queue, so only the first write needs to wake it.
+      wake = queue_.empty();
+      queue_.push_back(std::move(op));
+      if (!wake) return;
+    }
+  }
+  if (wake) {
+    queueReady_.notify_one();
+  } else {
+    op.onCommitted("the store is stopped");
+  }
+}
+
+void SqliteStore::writerLoop() {
+  std::vector<WriteOp> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queueMutex_);
+      queueReady_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // Stopping, and everything queued is committed.
+      batch.swap(queue_);
+    }
+    // Writes that arrive while this batch commits wait and form the next batch: the group
+    // commit, one fsync for all of them.
+    commitBatch(batch);
+    batch.clear();
+  }
+}
+
+void SqliteStore::commitBatch(std::vector<WriteOp>& batch) {
+  std::vector<std::string> errors(batch.size());
+  auto failAll = [&](const std::string& error) {
+    for (auto& e : errors) e = error;
+  };
+  std::string error;
+  if (!writer_->exec("BEGIN IMMEDIATE", error)) {
+    failAll("starting a transaction: " + error);
+  } else {
+    bool rolledBack = false;
+    for (size_t i = 0; i < batch.size() && !rolledBack; ++i) {
+      errors[i] = apply(batch[i]);
+      // A failed constraint undoes only its own statement, but I/O errors or a full disk undo
+      // the whole transaction, and with it the writes before this one.
+      if (!errors[i].empty() && !writer_->inTransaction()) {
+        failAll(errors[i]);
+        rolledBack = true;
+      }
+    }
+    if (!rolledBack && !writer_->exec("COMMIT", error)) {
+      std::string ignored;
+      if (writer_->inTransaction()) writer_->exec("ROLLBACK", ignored);
+      failAll("committing: " + error);
+    }
+  }
+
+  {
+    std::lock_guard lock(readMutex_);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].kind != WriteOp::Kind::kInsert && errors[i].empty()) {
+        leased_.erase(batch[i].event.id);
+      }
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].onCommitted) batch[i].onCommitted(std::move(errors[i]));
+  }
+}
+
+std::string SqliteStore::apply(const WriteOp& op) {
+  const AsyncEvent& event = op.event;
+  Statement* statement = nullptr;
+  switch (op.kind) {
+    case WriteOp::Kind::kInsert:
+      statement = &insert_;
+      statement->bind(1, event.id);
+      statement->bind(2, event.functionName);
+      statement->bind(3, event.qualifier);
+      statement->bindBlob(4, event.payload);
+      statement->bind(5, event.attempts);
+      statement->bind(6, event.receivedAtMs);
+      statement->bind(7, event.notBeforeMs);
+      break;
+    case WriteOp::Kind::kDelete:
+      statement = &delete_;
+      statement->bind(1, event.id);
+      break;
+    case WriteOp::Kind::kReschedule:
+      statement = &reschedule_;
+      statement->bind(1, event.id);
+      statement->bind(2, event.attempts);
+      statement->bind(3, event.notBeforeMs);
+      break;
+  }
+  std::string error;
+  if (statement->step() != SQLITE_DONE) {
+    error = writer_->lastError();
+  } else if (op.kind != WriteOp::Kind::kInsert && writer_->changes() == 0) {
+    error = "no async event with id " + event.id;
+  }
+  statement->reset();
+  return error;
+}
+
+std::vector<AsyncEvent> SqliteStore::leaseDueAsyncEvents(int64_t nowMs, size_t limit) {
+  std::vector<AsyncEvent> due;
+  std::lock_guard lock(readMutex_);
+  if (!reader_ || limit == 0) return due;
+  // At most leased_.size() of the rows read are skipped as leased.
+  due_.bind(1, nowMs);
+  due_.bind(2, static_cast<int64_t>(limit + leased_.size()));
+  while (due.size() < limit && due_.step() == SQLITE_ROW) {
+    std::string id = due_.columnText(0);
+    if (leased_.contains(id)) continue;
+    due.push_back(AsyncEvent{.id = std::move(id),
+                             .functionName = due_.columnText(1),
+                             .qualifier = due_.columnText(2),
+                             .payload = due_.columnText(3),
+                             .attempts = static_cast<int>(due_.columnInt(4)),
+                             .receivedAtMs = due_.columnInt(5),
+                             .notBeforeMs = due_.columnInt(6)});
+  }
+  // Ends the read transaction, so the reader never holds the WAL back from a checkpoint.
+  due_.reset();
+  for (const auto& event : due) leased_.insert(event.id);
+  return due;
+}
+
+size_t SqliteStore::pendingAsyncEvents() {
+  std::lock_guard lock(readMutex_);
+  if (!reader_) return 0;
+  size_t count = count_.step() == SQLITE_ROW ? static_cast<size_t>(count_.columnInt(0)) : 0;
+  count_.reset();
+  return count;
+}
+
+void SqliteStore::stop() {
+  std::lock_guard stopLock(stopMutex_);
+  {
+    std::lock_guard lock(queueMutex_);
+    stopping_ = true;
+  }
+  queueReady_.notify_one();
+  if (writerThread_.joinable()) writerThread_.join();
+  // The writer has drained the queue and exited: nothing uses its connection any more.
+  insert_ = {};
+  delete_ = {};
+  reschedule_ = {};
+  writer_.reset();
+  std::lock_guard lock(readMutex_);
+  due_ = {};
+  count_ = {};
+  reader_.reset();
+}
+
+}  // namespace
+
+std::unique_ptr<Store> openSqliteStore(const std::filesystem::path& file, std::string& error) {
+  auto store = std::make_unique<SqliteStore>();
+  if (!store->open(file, error)) return nullptr;
+  return store;
+}
+
+}  // namespace nimbus::store

@@ -1,0 +1,65 @@
+// The storage interface every durable part of nimbus writes through. SQLite (sqlite/) is the
+// embedded default; a PostgreSQL backend for clusters implements the same interface later.
+//
+// Writes are asynchronous and group-committed: a caller hands over an operation and a callback,
+// and the callback runs once the operation is durable (or has failed). Nothing here throws.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace nimbus::store {
+
+// One accepted asynchronous invocation (Lambda `InvocationType: Event`), kept until it has run
+// to completion or been given up on.
+struct AsyncEvent {
+  std::string id;            // Request id (UUID v4); unique across the queue.
+  std::string functionName;  // Full function name, e.g. `service-dev-hello`.
+  std::string qualifier;     // Version or alias the caller named, e.g. "$LATEST".
+  std::string payload;       // The event as the caller sent it (bytes, usually JSON).
+  int attempts = 0;          // Invocations attempted so far.
+  int64_t receivedAtMs = 0;  // Epoch ms when accepted; MaximumEventAgeInSeconds counts from it.
+  int64_t notBeforeMs = 0;   // Epoch ms before which it must not run (retry backoff).
+};
+
+// Completes a write: an empty string once the write is durable, otherwise what went wrong.
+using CommitCallback = std::function<void(std::string error)>;
+
+// Durable storage shared by the services. Implementations are thread-safe: any thread may call
+// any member. Callbacks run on the backend's writer thread, so they must be short and must not
+// block or call back into the store's write members and wait for the result.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Appends `event` durably. `onCommitted` runs once the event is on disk (the commit that holds
+  // it has been fsync'd), or with an error (e.g. a duplicate id). Enqueues in flight at the same
+  // time share one transaction.
+  virtual void enqueueAsyncEvent(AsyncEvent event, CommitCallback onCommitted) = 0;
+
+  // Returns up to `limit` committed events with notBeforeMs <= `nowMs` that are not leased,
+  // oldest (by receivedAtMs) first, and leases them to the caller. Leases live in this process's
+  // memory only: after a restart every unfinished event is due again (at-least-once delivery).
+  virtual std::vector<AsyncEvent> leaseDueAsyncEvents(int64_t nowMs, size_t limit) = 0;
+
+  // Deletes the event for good (it ran, or was given up on). Its lease ends when the delete is
+  // committed; on failure the event stays leased until the process restarts.
+  virtual void completeAsyncEvent(const std::string& id, CommitCallback onCommitted) = 0;
+
+  // Records another attempt: stores `attempts` and `notBeforeMs`, and releases the lease once
+  // that is committed, so the event is leased again when it is due.
+  virtual void rescheduleAsyncEvent(const std::string& id, int attempts, int64_t notBeforeMs,
+                                    CommitCallback onCommitted) = 0;
+
+  // Committed events not yet completed, leased or not.
+  virtual size_t pendingAsyncEvents() = 0;
+
+  // Stops accepting writes, commits everything already queued (running its callbacks), and
+  // closes the database. Later writes fail at once, on the caller's thread. Idempotent.
+  virtual void stop() = 0;
+};
+
+}  // namespace nimbus::store
