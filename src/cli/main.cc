@@ -48,6 +48,18 @@ int main(int argc, char** argv) {
       ->add_option("--io-threads", serve.ioThreads,
                    "Threads serving network I/O (default: one per core)")
       ->capture_default_str();
+  double asyncRetryDelay = 60;
+  serveCmd
+      ->add_option("--async-retry-delay", asyncRetryDelay,
+                   "Seconds before the first retry of a failed asynchronous invocation (the second "
+                   "waits twice as long), as Lambda's one minute")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  serveCmd
+      ->add_option(
+          "--async-payload-limit", serve.maxAsyncPayloadBytes,
+          "Largest asynchronous event in bytes (Lambda: 1 MB; 262144 holds the older limit)")
+      ->capture_default_str();
   serveCmd->add_flag("--no-watch", noWatch, "Do not reload when code or serverless.yml change");
 
   nimbus::client::InvokeOptions invoke;
@@ -88,6 +100,7 @@ int main(int argc, char** argv) {
     serve.dataDir = dataDir;
     serve.idleTimeout = std::chrono::seconds(idleSeconds);
     serve.watch = !noWatch;
+    serve.asyncRetryDelay = std::chrono::milliseconds(static_cast<int64_t>(asyncRetryDelay * 1000));
     return nimbus::server::serve(serve);
   }
   if (invokeCmd->parsed()) {

@@ -154,6 +154,12 @@ std::optional<ChildProcess> ChildProcess::spawn(const SpawnOptions& options, std
     ::dup2(errPipe[1], STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    // Nothing else of the server's crosses into the function: sockets opened without
+    // close-on-exec (listeners, other environments' connections) would otherwise stay open in
+    // every runtime, outlive a crashed server and keep its ports bound.
+    if (::syscall(SYS_close_range, 3u, ~0u, 0u) != 0) {
+      for (int fd = 3; fd < 65536; ++fd) ::close(fd);
+    }
     // Restore default signal dispositions and mask that the server may have changed.
     sigset_t none;
     sigemptyset(&none);

@@ -13,12 +13,14 @@
 #include "aws/request_identity.h"
 #include "config/project.h"
 #include "http/server.h"
+#include "lambda/async_invoker.h"
 #include "lambda/invoker.h"
 #include "lambda/runtime_catalog.h"
 #include "observe/log_store.h"
 #include "server/deployment.h"
 #include "server/gateway_frontend.h"
 #include "server/source_watcher.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace nimbus::server {
 
@@ -120,6 +122,18 @@ int serve(const ServeOptions& options) {
   lambdaOptions.idleTimeout = options.idleTimeout;
   lambda::LambdaService lambda(io, logs, lambdaOptions);
 
+  std::string storeError;
+  auto store = store::openSqliteStore(dataDir / "nimbus.db", storeError);
+  if (!store) {
+    fmt::print(stderr, "error: cannot open the store in {}: {}\n", dataDir.string(), storeError);
+    lambda.stop();
+    return 1;
+  }
+  lambda::AsyncOptions asyncOptions;
+  asyncOptions.retryBaseDelay = options.asyncRetryDelay;
+  asyncOptions.maxPayloadBytes = options.maxAsyncPayloadBytes;
+  lambda::AsyncInvoker async(io, lambda, *store, asyncOptions);
+
   GatewayFrontend frontend(io, lambda);
   frontend.setDeployment(deployment);
   http::ServerLimits gatewayLimits;
@@ -133,7 +147,8 @@ int serve(const ServeOptions& options) {
   aws::LambdaApiSettings lambdaApiSettings;
   lambdaApiSettings.region = deployment->project.region;
   lambdaApiSettings.accountConcurrencyLimit = options.concurrencyLimit;
-  aws::LambdaApi lambdaApi(lambda, lambdaApiSettings);
+  lambdaApiSettings.maxAsyncPayloadBytes = options.maxAsyncPayloadBytes;
+  aws::LambdaApi lambdaApi(lambda, &async, lambdaApiSettings);
   // The AWS endpoint: one port for every service, told apart by the request's signature scope.
   http::HttpServer awsServer(io, [&lambdaApi](HttpRequest&& request, http::Responder responder) {
     aws::RequestIdentity identity = aws::identifyRequest(request);
@@ -150,10 +165,13 @@ int serve(const ServeOptions& options) {
   if (!port || !awsPort) {
     fmt::print(stderr, "error: {}\n", error);
     lambda.stop();
+    store->stop();
     return 1;
   }
 
   lambda.deploy(deployment->functions);
+  // Events accepted before a restart (or a crash) run again now.
+  async.start();
   fmt::print("nimbus serving on http://{}:{} (AWS endpoint http://{}:{})\n", options.host, port,
              options.host, awsPort);
   fmt::print("memory limits: {}\n", lambda.memoryEnforcement());
@@ -186,6 +204,7 @@ int serve(const ServeOptions& options) {
     std::fflush(stdout);
     gatewayServer.stop();
     awsServer.stop();
+    async.stop();
     lambda.stop();
     work.reset();
     io.stop();
@@ -199,6 +218,7 @@ int serve(const ServeOptions& options) {
   for (auto& t : pool) t.join();
   watcher.stop();
   runtimeWarnings.join();
+  store->stop();
   logs.flush();
   return 0;
 }

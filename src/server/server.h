@@ -21,6 +21,9 @@ struct ServeOptions {
   std::chrono::milliseconds idleTimeout = std::chrono::minutes(10);
   int concurrencyLimit = 1000;
   bool watch = true;
+  // Base of the asynchronous retry backoff (Lambda: one minute, then two).
+  std::chrono::milliseconds asyncRetryDelay = std::chrono::minutes(1);
+  size_t maxAsyncPayloadBytes = 1024 * 1024;
   unsigned ioThreads = 0;  // 0: one per core.
 };
 

@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "core/json_writer.h"
 #include "core/url.h"
+#include "lambda/async_invoker.h"
 #include "lambda/invoker.h"
 
 namespace nimbus::aws {
@@ -50,8 +51,9 @@ std::vector<std::string_view> pathSegments(std::string_view path) {
 
 }  // namespace
 
-LambdaApi::LambdaApi(lambda::LambdaService& lambda, LambdaApiSettings settings)
-    : lambda_(lambda), settings_(std::move(settings)) {}
+LambdaApi::LambdaApi(lambda::LambdaService& lambda, lambda::AsyncInvoker* async,
+                     LambdaApiSettings settings)
+    : lambda_(lambda), async_(async), settings_(std::move(settings)) {}
 
 void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
                        http::Responder responder) {
@@ -184,11 +186,31 @@ void LambdaApi::invoke(HttpRequest&& request, const std::string& functionName,
     return;
   }
   if (invocationType == "Event") {
-    // Asynchronous invocations are acknowledged only once durable; the durable queue is not in
-    // this version, so they are refused rather than accepted and possibly lost.
-    responder.send(restJsonError(400, "InvalidParameterValueException",
-                                 "InvocationType Event is not available in this version of nimbus",
-                                 requestId));
+    if (!async_) {
+      responder.send(restJsonError(400, "InvalidParameterValueException",
+                                   "InvocationType Event is not available", requestId));
+      return;
+    }
+    if (request.body.size() > settings_.maxAsyncPayloadBytes) {
+      responder.send(restJsonError(
+          413, "RequestTooLargeException",
+          fmt::format("{} byte payload is too large for the Event invocation type (limit {} bytes)",
+                      request.body.size(), settings_.maxAsyncPayloadBytes),
+          requestId));
+      return;
+    }
+    // 202 only once the event is durable: an acknowledged event is never lost.
+    auto shared = std::make_shared<http::Responder>(std::move(responder));
+    async_->accept(functionName, std::move(request.body),
+                   [shared](const std::string& eventId, const std::string& error) {
+                     if (!error.empty()) {
+                       shared->send(restJsonError(500, "ServiceException",
+                                                  "the event could not be stored: " + error,
+                                                  eventId, "Service"));
+                       return;
+                     }
+                     shared->send(restJsonResponse(202, "", eventId));
+                   });
     return;
   }
   lambda::InvokeRequest invoke;

@@ -10,8 +10,9 @@
 #include "http/server.h"
 
 namespace nimbus::lambda {
+class AsyncInvoker;
 class LambdaService;
-}
+}  // namespace nimbus::lambda
 
 namespace nimbus::aws {
 
@@ -19,11 +20,13 @@ struct LambdaApiSettings {
   std::string region = "us-east-1";
   std::string accountId = "000000000000";
   int accountConcurrencyLimit = 1000;
+  size_t maxAsyncPayloadBytes = 1024 * 1024;
 };
 
 class LambdaApi {
  public:
-  LambdaApi(lambda::LambdaService& lambda, LambdaApiSettings settings);
+  // `async` takes InvocationType Event; without it such invocations are refused.
+  LambdaApi(lambda::LambdaService& lambda, lambda::AsyncInvoker* async, LambdaApiSettings settings);
 
   void handle(HttpRequest&& request, const RequestIdentity& identity, http::Responder responder);
 
@@ -32,6 +35,7 @@ class LambdaApi {
               http::Responder responder, const std::string& requestId);
 
   lambda::LambdaService& lambda_;
+  lambda::AsyncInvoker* async_;
   LambdaApiSettings settings_;
 };
 

@@ -1,0 +1,118 @@
+"""Asynchronous invocations (InvocationType Event): durable before 202, retried as Lambda does,
+and run after a kill -9 and a restart."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import boto3
+import botocore.config
+import pytest
+
+from conftest import Nimbus
+
+SERVERLESS_YML = """
+service: asy
+provider:
+  name: aws
+  runtime: python3.11
+functions:
+  rec:
+    handler: app.rec
+"""
+
+APP = """
+import os, time
+def rec(event, context):
+    time.sleep(event.get("sleep", 0))
+    with open(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "seen.txt"), "a") as f:
+        f.write(str(event["id"]) + "\\n")
+    if event.get("fail"):
+        raise RuntimeError("failing on purpose")
+    return "ok"
+"""
+
+
+def aws_port(n):
+    return int(n.wait_for(r"AWS endpoint http://[\d.]+:(\d+)").rsplit(":", 1)[1].rstrip(")"))
+
+
+def client(port):
+    return boto3.client("lambda", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=botocore.config.Config(retries={"max_attempts": 0}))
+
+
+def seen(d):
+    path = d / "seen.txt"
+    return path.read_text().split() if path.exists() else []
+
+
+def wait_until(condition, timeout=30):
+    """Polls an observable condition (a file the function writes), bounded."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in %s s" % timeout
+        time.sleep(0.05)
+
+
+def running(pid):
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def send(c, payload):
+    r = c.invoke(FunctionName="asy-dev-rec", InvocationType="Event", Payload=json.dumps(payload))
+    assert r["StatusCode"] == 202
+    return r
+
+
+def test_event_is_accepted_then_runs(project, serve):
+    d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
+    n = serve(d)
+    c = client(aws_port(n))
+    send(c, {"id": "first"})
+    wait_until(lambda: "first" in seen(d))
+
+
+def test_failing_event_is_tried_three_times_then_dropped(project, serve):
+    d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
+    n = serve(d, "--async-retry-delay", "0.2")
+    c = client(aws_port(n))
+    send(c, {"id": "bad", "fail": True})
+    n.wait_for(r"async event .* dropped after 3 attempts: RuntimeError")
+    assert seen(d).count("bad") == 3, "one attempt and Lambda's two retries"
+
+
+def test_async_payload_limit(project, serve):
+    d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
+    n = serve(d, "--async-payload-limit", "262144")
+    c = client(aws_port(n))
+    with pytest.raises(c.exceptions.RequestTooLargeException):
+        c.invoke(FunctionName="asy-dev-rec", InvocationType="Event",
+                 Payload=json.dumps({"id": "big", "pad": "x" * 300000}))
+
+
+def test_accepted_events_survive_kill_9(project, serve):
+    d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
+    # One invocation at a time and slow handlers: most events are still queued at the kill.
+    first = serve(d, "--concurrency", "1")
+    c = client(aws_port(first))
+    ids = ["e%02d" % i for i in range(20)]
+    for i in ids:
+        send(c, {"id": i, "sleep": 0.2})
+    children = subprocess.run(["pgrep", "-P", str(first.proc.pid)], capture_output=True,
+                              text=True).stdout.split()
+    first.proc.send_signal(signal.SIGKILL)
+    first.proc.wait()
+    first.killed = True
+    assert len(set(seen(d))) < 20, "the kill came before every event had run"
+    # Environments hold nothing of the server's: once it is gone, so are they.
+    wait_until(lambda: all(not running(pid) for pid in children))
+
+    serve(d)  # Same folder, same data dir: the store holds what was acknowledged.
+    wait_until(lambda: set(ids) <= set(seen(d)), timeout=60)
