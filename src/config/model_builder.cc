@@ -679,10 +679,39 @@ void ModelBuilder::buildFunction(ProjectConfig& project, const Settings& provide
     }
   }
 
+  if (Entry retries = get(node, "maximumRetryAttempts", path); retries.node) {
+    function.maximumRetryAttempts = integerSetting(retries, 0, 2, "retries");
+  }
+  if (Entry age = get(node, "maximumEventAge", path); age.node) {
+    function.maximumEventAgeSeconds = integerSetting(age, 60, 21600, "seconds");
+  }
+  if (Entry destinations = get(node, "destinations", path); destinations.node) {
+    if (destinations.node->kind != Node::Kind::Map) {
+      error(destinations.where, destinations.path, "must be a map with onSuccess and/or onFailure");
+    } else {
+      for (const char* key : {"onSuccess", "onFailure"}) {
+        Entry target = get(*destinations.node, key, destinations.path);
+        if (!target.node) continue;
+        std::optional<std::string> value;
+        if (target.node->kind == Node::Kind::Map) {
+          // The object form: { type: function, arn: ... }.
+          if (Entry arn = get(*target.node, "arn", target.path); arn.node)
+            value = stringSetting(arn);
+        } else {
+          value = stringSetting(target);
+        }
+        if (value)
+          (std::string(key) == "onSuccess" ? function.onSuccess : function.onFailure) = *value;
+      }
+      warnUnsupportedKeys(*destinations.node, destinations.path, {"onSuccess", "onFailure"});
+    }
+  }
+
   buildEvents(function, get(node, "events", path));
-  warnUnsupportedKeys(node, path,
-                      {"handler", "runtime", "environment", "memorySize", "timeout", "name",
-                       "events", "description"});
+  warnUnsupportedKeys(
+      node, path,
+      {"handler", "runtime", "environment", "memorySize", "timeout", "name", "events",
+       "description", "maximumRetryAttempts", "maximumEventAge", "destinations"});
   project.functions.push_back(std::move(function));
 }
 

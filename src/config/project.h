@@ -48,6 +48,12 @@ struct FunctionConfig {
   std::vector<std::pair<std::string, std::string>> environment;
   std::vector<HttpEvent> httpEvents;
   std::string description;
+  // Asynchronous invocation settings (Lambda's EventInvokeConfig): retries (0-2) and event age
+  // (60-21600 s) when set; destinations as written (a function key, a function name or an ARN).
+  std::optional<int> maximumRetryAttempts;
+  std::optional<int> maximumEventAgeSeconds;
+  std::string onSuccess;
+  std::string onFailure;
   SourceLocation where;  // Location of the function's key.
 };
 

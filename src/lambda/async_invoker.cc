@@ -7,8 +7,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/ids.h"
+#include "core/json_writer.h"
 #include "core/time_format.h"
 #include "store/store.h"
 
@@ -58,10 +61,16 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
       std::lock_guard lock(mutex);
       ++inFlight;
     }
+    auto spec = lambda.function(event.functionName);
+    auto maximumAge =
+        spec ? std::chrono::seconds(spec->maximumEventAgeSeconds) : options.maximumEventAge;
     auto age = std::chrono::milliseconds(nowMs() - event.receivedAtMs);
-    if (age > options.maximumEventAge) {
-      finish(event, fmt::format("dropped: older than MaximumEventAgeInSeconds ({} s)",
-                                options.maximumEventAge.count()));
+    if (age > maximumAge) {
+      InvokeResult expired;
+      expired.status = InvokeStatus::FunctionError;
+      giveUp(event, spec, expired, "EventAgeExceeded",
+             fmt::format("dropped: older than MaximumEventAgeInSeconds ({} s)",
+                         std::chrono::duration_cast<std::chrono::seconds>(maximumAge).count()));
       return;
     }
     InvokeRequest request;
@@ -73,8 +82,12 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
   }
 
   void onResult(store::AsyncEvent event, const InvokeResult& result) {
+    auto spec = lambda.function(event.functionName);
     switch (result.status) {
       case InvokeStatus::Ok:
+        if (spec && !spec->onSuccessFunction.empty()) {
+          sendRecord(spec->onSuccessFunction, event, *spec, result, "Success", event.attempts + 1);
+        }
         finish(event, "");
         return;
       case InvokeStatus::NotFound:
@@ -91,8 +104,11 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
         return;
       case InvokeStatus::FunctionError: {
         int attempts = event.attempts + 1;
-        if (attempts > options.maximumRetryAttempts) {
-          finish(event, fmt::format("dropped after {} attempts: {}", attempts, result.errorType));
+        int maximumRetries = spec ? spec->maximumRetryAttempts : options.maximumRetryAttempts;
+        if (attempts > maximumRetries) {
+          event.attempts = attempts;
+          giveUp(event, spec, result, "RetriesExhausted",
+                 fmt::format("dropped after {} attempts: {}", attempts, result.errorType));
           return;
         }
         // One minute before the first retry, two before the second.
@@ -101,6 +117,65 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
       }
     }
   }
+
+  // The event failed for good: its record goes to the onFailure destination, if any.
+  void giveUp(const store::AsyncEvent& event, const std::optional<FunctionSpec>& spec,
+              const InvokeResult& result, const char* condition, const std::string& why) {
+    if (spec && !spec->onFailureFunction.empty()) {
+      sendRecord(spec->onFailureFunction, event, *spec, result, condition, event.attempts);
+    }
+    finish(event, why);
+  }
+
+  // Lambda's invocation record, delivered asynchronously to a destination function.
+  void sendRecord(const std::string& destination, const store::AsyncEvent& event,
+                  const FunctionSpec& spec, const InvokeResult& result, const char* condition,
+                  int invokeCount) {
+    std::string record;
+    JsonWriter w(record);
+    w.beginObject()
+        .field("version", "1.0")
+        .field("timestamp", isoTimeMillis(std::chrono::system_clock::now()));
+    w.key("requestContext")
+        .beginObject()
+        .field("requestId", event.id)
+        .field("functionArn", spec.arn() + ":" + event.qualifier)
+        .field("condition", condition)
+        .field("approximateInvokeCount", invokeCount)
+        .endObject();
+    w.key("requestPayload");
+    rawOrString(w, event.payload);
+    w.key("responseContext")
+        .beginObject()
+        .field("statusCode", 200)
+        .field("executedVersion", result.executedVersion);
+    if (result.status != InvokeStatus::Ok) w.field("functionError", "Unhandled");
+    w.endObject();
+    w.key("responsePayload");
+    if (result.payload.empty())
+      w.null();
+    else
+      rawOrString(w, result.payload);
+    w.endObject();
+    accept(destination, std::move(record),
+           [destination](const std::string&, const std::string& error) {
+             if (!error.empty()) {
+               std::fprintf(stderr, "async record for %s could not be stored: %s\n",
+                            destination.c_str(), error.c_str());
+             }
+           });
+  }
+
+  // A payload that is JSON goes in as JSON, anything else as a string.
+  static void rawOrString(JsonWriter& w, const std::string& payload) {
+    if (nlohmann::json::accept(payload))
+      w.raw(payload);
+    else
+      w.string(payload);
+  }
+
+  void accept(const std::string& functionName, std::string payload,
+              std::function<void(const std::string&, const std::string&)> accepted);
 
   void finish(const store::AsyncEvent& event, const std::string& why) {
     if (!why.empty()) {
@@ -148,9 +223,8 @@ AsyncInvoker::~AsyncInvoker() {
   stop();
 }
 
-void AsyncInvoker::accept(
-    const std::string& functionName, std::string payload,
-    std::function<void(const std::string& requestId, const std::string& error)> accepted) {
+void AsyncContext::accept(const std::string& functionName, std::string payload,
+                          std::function<void(const std::string&, const std::string&)> accepted) {
   store::AsyncEvent event;
   event.id = newUuid();
   event.functionName = functionName;
@@ -159,15 +233,22 @@ void AsyncInvoker::accept(
   event.receivedAtMs = nowMs();
   event.notBeforeMs = event.receivedAtMs;
   std::string id = event.id;
-  context_->store.enqueueAsyncEvent(
-      std::move(event), [ctx = context_, id, accepted = std::move(accepted)](std::string error) {
-        accepted(id, error);
-        if (error.empty()) {
-          boost::asio::post(ctx->io, [weak = std::weak_ptr<AsyncContext>(ctx)] {
-            if (auto self = weak.lock()) self->pump();
-          });
-        }
+  store.enqueueAsyncEvent(std::move(event), [weak = weak_from_this(), id,
+                                             accepted = std::move(accepted)](std::string error) {
+    accepted(id, error);
+    auto self = weak.lock();
+    if (error.empty() && self) {
+      boost::asio::post(self->io, [weak] {
+        if (auto again = weak.lock()) again->pump();
       });
+    }
+  });
+}
+
+void AsyncInvoker::accept(
+    const std::string& functionName, std::string payload,
+    std::function<void(const std::string& requestId, const std::string& error)> accepted) {
+  context_->accept(functionName, std::move(payload), std::move(accepted));
 }
 
 void AsyncInvoker::start() {

@@ -25,6 +25,11 @@ struct FunctionSpec {
   std::string accountId = "000000000000";
   std::string description;
   std::chrono::system_clock::time_point lastModified{};  // When this spec was deployed.
+  // Lambda's EventInvokeConfig for asynchronous invocations.
+  int maximumRetryAttempts = 2;
+  int maximumEventAgeSeconds = 21600;
+  std::string onSuccessFunction;  // Deployed name of the onSuccess destination, if any.
+  std::string onFailureFunction;  // Deployed name of the onFailure destination, if any.
   // Bumped when the code on disk changes, so that warm environments of older code retire.
   uint64_t codeRevision = 0;
 

@@ -21,6 +21,28 @@ std::string stableApiId(const std::string& service, const std::string& stage) {
   return id;
 }
 
+// The deployed name of a destination written as a function key, a function name or a Lambda
+// ARN. Other targets (SQS, SNS, EventBridge) arrive with those services; until then they are
+// named in an error rather than dropped.
+std::string destinationFunction(const config::ProjectConfig& project,
+                                const config::FunctionConfig& f, const std::string& target,
+                                const char* which, Deployment& d) {
+  if (target.empty()) return {};
+  for (const auto& other : project.functions) {
+    if (other.key == target || other.name == target) return other.name;
+  }
+  if (auto fn = target.find(":function:");
+      target.rfind("arn:aws:lambda:", 0) == 0 && fn != std::string::npos) {
+    std::string name = target.substr(fn + 10);
+    return name.substr(0, name.find(':'));
+  }
+  d.routeErrors.push_back(fmt::format(
+      "{}:{}: functions.{}.destinations.{}: '{}' is not a function of this service or a Lambda "
+      "ARN (SQS, SNS and EventBridge destinations are not supported yet)",
+      f.where.file, f.where.line, f.key, which, target));
+  return {};
+}
+
 }  // namespace
 
 std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
@@ -42,6 +64,10 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
     spec.codeRevision = revision;
     spec.description = f.description;
     spec.lastModified = std::chrono::system_clock::now();
+    spec.maximumRetryAttempts = f.maximumRetryAttempts.value_or(2);
+    spec.maximumEventAgeSeconds = f.maximumEventAgeSeconds.value_or(21600);
+    spec.onSuccessFunction = destinationFunction(project, f, f.onSuccess, "onSuccess", *d);
+    spec.onFailureFunction = destinationFunction(project, f, f.onFailure, "onFailure", *d);
     d->functions.push_back(spec);
 
     size_t target = d->targets.size();

@@ -25,7 +25,9 @@ struct Deployment {
   std::vector<GatewayTarget> targets;  // Indexed by Route::target.
   std::string apiId;                   // Stable per service and stage.
   std::vector<std::string> binaryMediaTypes;
-  std::vector<std::string> routeErrors;  // Routes API Gateway would refuse (file:line: why).
+  // Configuration this deployment cannot serve: routes API Gateway would refuse, destinations
+  // it cannot reach (file:line: why).
+  std::vector<std::string> routeErrors;
 };
 
 // Builds a deployment. `revision` distinguishes code generations of the same configuration, so

@@ -439,3 +439,50 @@ TEST_F(Validation, SupportedRuntimeNames) {
 
 }  // namespace
 }  // namespace nimbus::config::testing
+
+namespace nimbus::config::testing {
+namespace {
+
+using AsyncSettings = ProjectTest;
+
+TEST_F(AsyncSettings, RetriesEventAgeAndDestinations) {
+  ProjectConfig p = ok(R"(service: svc
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  a:
+    handler: h.main
+    maximumRetryAttempts: 0
+    maximumEventAge: 120
+    destinations:
+      onSuccess: b
+      onFailure:
+        type: function
+        arn: arn:aws:lambda:us-east-1:000000000000:function:svc-dev-b
+  b:
+    handler: h.main
+)");
+  ASSERT_EQ(p.functions.size(), 2u);
+  EXPECT_EQ(p.functions[0].maximumRetryAttempts, 0);
+  EXPECT_EQ(p.functions[0].maximumEventAgeSeconds, 120);
+  EXPECT_EQ(p.functions[0].onSuccess, "b");
+  EXPECT_EQ(p.functions[0].onFailure, "arn:aws:lambda:us-east-1:000000000000:function:svc-dev-b");
+  EXPECT_FALSE(p.functions[1].maximumRetryAttempts.has_value());
+}
+
+TEST_F(AsyncSettings, OutOfRangeRetriesAreAnError) {
+  auto errors = failing(R"(service: svc
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  a:
+    handler: h.main
+    maximumRetryAttempts: 3
+)");
+  EXPECT_EQ(errorAt(errors, "functions.a.maximumRetryAttempts").where.line, 8);
+}
+
+}  // namespace
+}  // namespace nimbus::config::testing

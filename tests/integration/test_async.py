@@ -116,3 +116,62 @@ def test_accepted_events_survive_kill_9(project, serve):
 
     serve(d)  # Same folder, same data dir: the store holds what was acknowledged.
     wait_until(lambda: set(ids) <= set(seen(d)), timeout=60)
+
+
+DESTINATIONS_YML = """
+service: dest
+provider:
+  name: aws
+  runtime: python3.11
+functions:
+  fails:
+    handler: app.fails
+    maximumRetryAttempts: 1
+    destinations:
+      onFailure: recorder
+  works:
+    handler: app.works
+    destinations:
+      onSuccess: recorder
+  recorder:
+    handler: app.recorder
+"""
+
+DESTINATIONS_APP = """
+import json, os
+def fails(event, context):
+    raise ValueError("bad input " + str(event["n"]))
+def works(event, context):
+    return {"doubled": event["n"] * 2}
+def recorder(event, context):
+    with open(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "records.jsonl"), "a") as f:
+        f.write(json.dumps(event) + "\\n")
+"""
+
+
+def test_destinations_receive_lambdas_invocation_records(project, serve):
+    d = project({"serverless.yml": DESTINATIONS_YML, "app.py": DESTINATIONS_APP})
+    n = serve(d, "--async-retry-delay", "0.1")
+    c = client(aws_port(n))
+    for name in ("dest-dev-fails", "dest-dev-works"):
+        r = c.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 21}))
+        assert r["StatusCode"] == 202
+    path = d / "records.jsonl"
+    wait_until(lambda: path.exists() and len(path.read_text().splitlines()) == 2)
+    records = {r["requestContext"]["condition"]: r
+               for r in map(json.loads, path.read_text().splitlines())}
+
+    failure = records["RetriesExhausted"]
+    assert failure["version"] == "1.0"
+    assert failure["requestContext"]["functionArn"] == \
+        "arn:aws:lambda:us-east-1:000000000000:function:dest-dev-fails:$LATEST"
+    assert failure["requestContext"]["approximateInvokeCount"] == 2, "one attempt and one retry"
+    assert failure["requestPayload"] == {"n": 21}
+    assert failure["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST",
+                                          "functionError": "Unhandled"}
+    assert failure["responsePayload"]["errorType"] == "ValueError"
+
+    success = records["Success"]
+    assert success["requestContext"]["approximateInvokeCount"] == 1
+    assert success["responsePayload"] == {"doubled": 42}
+    assert "functionError" not in success["responseContext"]
