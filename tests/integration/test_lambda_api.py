@@ -138,3 +138,23 @@ def test_nimbus_invoke_command(server):
     assert r.returncode == 2
     r = invoke("-f", "echo", "--type", "DryRun")
     assert r.returncode == 0 and r.stdout == ""
+
+
+def test_aws_sdk_for_javascript_v3(server):
+    js = os.path.join(os.path.dirname(__file__), "js")
+    assert os.path.isdir(os.path.join(js, "node_modules", "@aws-sdk", "client-lambda")), \
+        "scripts/setup installs @aws-sdk/client-lambda"
+    r = subprocess.run(["node", os.path.join(js, "lambda_client.mjs"),
+                        "http://127.0.0.1:%d" % server.aws_port, "api-dev-echo"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["functions"] == ["api-dev-echo", "api-dev-fails"]
+    assert got["syncStatus"] == 200 and got["executedVersion"] == "$LATEST"
+    assert got["syncPayload"] == {"got": {"n": 5}, "function": "api-dev-echo"}
+    assert "REPORT RequestId: " in got["logTail"]
+    assert got["eventStatus"] == 202
+    assert got["notFound"] == "ResourceNotFoundException"
+    assert got["notFoundStatus"] == 404
+    assert got["notFoundMessage"] == \
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:does-not-exist"
