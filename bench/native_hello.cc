@@ -48,7 +48,8 @@ std::string readResponse(int fd, std::string& buffer, std::string& body) {
       size_t length = 0;
       for (const char* name : {"Content-Length: ", "content-length: "}) {
         auto p = head.find(name);
-        if (p != std::string::npos) length = std::strtoul(head.c_str() + p + std::strlen(name), nullptr, 10);
+        if (p != std::string::npos)
+          length = std::strtoul(head.c_str() + p + std::strlen(name), nullptr, 10);
       }
       while (buffer.size() < end + 4 + length) {
         char chunk[65536];
