@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "client/info_command.h"
 #include "client/invoke_command.h"
 #include "server/server.h"
 
@@ -85,6 +86,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   invokeCmd->add_option("--stage", invokeStage, "Stage used to name the functions");
 
+  nimbus::client::InfoOptions info;
+  auto* infoCmd = app.add_subcommand(
+      "info", "Show what a running nimbus serves: its functions and their configuration");
+  infoCmd->add_option("--endpoint", info.endpoint, "AWS endpoint of the running nimbus")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -103,6 +110,7 @@ int main(int argc, char** argv) {
     serve.asyncRetryDelay = std::chrono::milliseconds(static_cast<int64_t>(asyncRetryDelay * 1000));
     return nimbus::server::serve(serve);
   }
+  if (infoCmd->parsed()) return nimbus::client::runInfo(info);
   if (invokeCmd->parsed()) {
     if (dataOption->count() > 0) invoke.data = invokeData;
     if (!invokePath.empty()) invoke.path = invokePath;

@@ -158,3 +158,16 @@ def test_aws_sdk_for_javascript_v3(server):
     assert got["notFoundStatus"] == 404
     assert got["notFoundMessage"] == \
         "Function not found: arn:aws:lambda:us-east-1:000000000000:function:does-not-exist"
+
+
+def test_nimbus_info_shows_the_functions(server):
+    from conftest import NIMBUS
+    r = subprocess.run([NIMBUS, "info", "--endpoint", "http://127.0.0.1:%d" % server.aws_port],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "functions: 2" in r.stdout
+    assert "api-dev-echo" in r.stdout and "runtime python3.11  handler app.echo  memory 256 MB  timeout 5 s" in r.stdout
+    assert "env COLOUR=blue" in r.stdout
+    r = subprocess.run([NIMBUS, "info", "--endpoint", "http://127.0.0.1:1"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 1 and "cannot reach nimbus" in r.stderr
