@@ -1,6 +1,8 @@
 #include "core/ids.h"
 
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <random>
 
 namespace nimbus {
@@ -41,6 +43,15 @@ std::string randomAlnum(size_t length, bool lowerOnly) {
   std::string out(length, ' ');
   for (auto& c : out) c = kChars[pick(generator())];
   return out;
+}
+
+std::string newTraceRoot() {
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  char time[16];
+  std::snprintf(time, sizeof time, "%08llx", static_cast<unsigned long long>(secs));
+  return std::string("Root=1-") + time + "-" + randomHex(24);
 }
 
 std::string randomHex(size_t length) {

@@ -13,37 +13,46 @@ int hexValue(char c) {
 
 }  // namespace
 
-std::string percentDecode(std::string_view in, bool plusAsSpace) {
-  std::string out;
-  out.reserve(in.size());
+bool needsDecoding(std::string_view in, bool plusAsSpace) {
+  for (char c : in) {
+    if (c == '%' || (plusAsSpace && c == '+')) return true;
+  }
+  return false;
+}
+
+void appendPercentDecoded(std::string& out, std::string_view in, bool plusAsSpace) {
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%' && i + 2 < in.size()) {
       int hi = hexValue(in[i + 1]);
       int lo = hexValue(in[i + 2]);
       if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
+        out.push_back(static_cast<char>((hi << 4) | lo));
         i += 2;
         continue;
       }
     }
     out.push_back(plusAsSpace && c == '+' ? ' ' : c);
   }
+}
+
+std::string percentDecode(std::string_view in, bool plusAsSpace) {
+  std::string out;
+  out.reserve(in.size());
+  appendPercentDecoded(out, in, plusAsSpace);
   return out;
 }
 
 std::string queryParameter(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = pair.find('=');
-    if (percentDecode(pair.substr(0, eq), true) == name) {
-      return eq == std::string_view::npos ? std::string()
-                                          : percentDecode(pair.substr(eq + 1), true);
+  std::string found;
+  bool seen = false;
+  forEachQueryParameter(query, [&](std::string_view n, std::string_view v) {
+    if (!seen && n == name) {
+      found = std::string(v);
+      seen = true;
     }
-  }
-  return {};
+  });
+  return found;
 }
 
 }  // namespace nimbus

@@ -6,13 +6,6 @@ namespace nimbus::gateway::detail {
 
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -38,29 +31,6 @@ TargetParts splitTarget(std::string_view target) {
   size_t q = target.find('?');
   if (q == std::string_view::npos) return {target, {}};
   return {target.substr(0, q), target.substr(q + 1)};
-}
-
-bool needsDecoding(std::string_view in, bool plusAsSpace) {
-  for (char c : in) {
-    if (c == '%' || (plusAsSpace && c == '+')) return true;
-  }
-  return false;
-}
-
-void appendPercentDecoded(std::string& out, std::string_view in, bool plusAsSpace) {
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%' && i + 2 < in.size()) {
-      int hi = hexValue(in[i + 1]);
-      int lo = hexValue(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>((hi << 4) | lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(plusAsSpace && c == '+' ? ' ' : c);
-  }
 }
 
 std::string_view mediaTypeEssence(std::string_view contentType) {

@@ -1,10 +1,12 @@
-// Text helpers for the gateway's request and response handling: request-target splitting,
-// percent-decoding, query strings and media types. Internal to the gateway module.
+// Text helpers for the gateway's request and response handling: request-target splitting and
+// media types. Internal to the gateway module.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/url.h"
 
 namespace nimbus::gateway::detail {
 
@@ -16,33 +18,10 @@ struct TargetParts {
 // Splits a raw request target ("/a/b?x=1"). A fragment, if a client sent one, is dropped.
 TargetParts splitTarget(std::string_view target);
 
-// Appends `in` percent-decoded to `out`. Malformed escapes ("%zz", a trailing "%") are kept
-// literally rather than rejected, so a decoded value never loses bytes. With `plusAsSpace`,
-// '+' becomes ' ' (form encoding, as API Gateway decodes query strings).
-void appendPercentDecoded(std::string& out, std::string_view in, bool plusAsSpace);
-
-// True when `in` contains something appendPercentDecoded would change.
-bool needsDecoding(std::string_view in, bool plusAsSpace);
-
-// Calls fn(name, value) for each "name=value" pair of a raw query string, both decoded with
-// '+' as space. Empty pairs ("a=1&&b=2") are skipped; "flag" without '=' has the value "".
-template <typename Fn>
-void forEachQueryParameter(std::string_view query, Fn&& fn) {
-  std::string name;
-  std::string value;
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    name.clear();
-    value.clear();
-    appendPercentDecoded(name, pair.substr(0, eq), true);
-    if (eq != std::string_view::npos) appendPercentDecoded(value, pair.substr(eq + 1), true);
-    fn(std::string_view(name), std::string_view(value));
-  }
-}
+// Percent-decoding and query strings are core's (core/url.h), shared with the AWS APIs.
+using nimbus::appendPercentDecoded;
+using nimbus::forEachQueryParameter;
+using nimbus::needsDecoding;
 
 // "Text/HTML; charset=UTF-8" -> "Text/HTML": the media type without parameters, trimmed.
 std::string_view mediaTypeEssence(std::string_view contentType);

@@ -36,10 +36,7 @@ std::string platformError(std::string_view errorType, std::string_view requestId
 }
 
 std::string traceId() {
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
-  return fmt::format("Root=1-{:08x}-{};Parent={};Sampled=0", secs, randomHex(24), randomHex(16));
+  return newTraceRoot() + ";Parent=" + randomHex(16) + ";Sampled=0";
 }
 
 HttpResponse accepted() {

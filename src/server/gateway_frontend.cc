@@ -32,15 +32,6 @@ struct Exchange {
   }
 };
 
-std::string traceHeader() {
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(secs));
-  return std::string("Root=1-") + buf + "-" + randomHex(24);
-}
-
 }  // namespace
 
 GatewayFrontend::GatewayFrontend(boost::asio::io_context& io, lambda::LambdaService& lambda)
@@ -75,7 +66,7 @@ void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
   } else {
     info.requestId = newUuid();
     info.extendedRequestId = gateway::newGatewayRequestId();
-    info.traceId = traceHeader();
+    info.traceId = newTraceRoot();
   }
   if (!routed.match) {
     exchange->answer(

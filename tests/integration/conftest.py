@@ -89,6 +89,20 @@ class Nimbus:
         return self.proc.returncode
 
 
+def aws_port(n):
+    """The AWS endpoint port a `nimbus serve` printed."""
+    return int(n.wait_for(r"AWS endpoint http://[\d.]+:(\d+)").rsplit(":", 1)[1].rstrip(")"))
+
+
+def lambda_client(port):
+    """A boto3 Lambda client for the endpoint on `port`, without retries."""
+    import boto3
+    import botocore.config
+    return boto3.client("lambda", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=botocore.config.Config(retries={"max_attempts": 0}))
+
+
 @pytest.fixture
 def project(tmp_path):
     """Writes files into a fresh project folder: project({"serverless.yml": "...", ...})."""

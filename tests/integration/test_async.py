@@ -6,11 +6,9 @@ import signal
 import subprocess
 import time
 
-import boto3
-import botocore.config
 import pytest
 
-from conftest import Nimbus
+from conftest import aws_port, lambda_client
 
 SERVERLESS_YML = """
 service: asy
@@ -32,16 +30,6 @@ def rec(event, context):
         raise RuntimeError("failing on purpose")
     return "ok"
 """
-
-
-def aws_port(n):
-    return int(n.wait_for(r"AWS endpoint http://[\d.]+:(\d+)").rsplit(":", 1)[1].rstrip(")"))
-
-
-def client(port):
-    return boto3.client("lambda", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=botocore.config.Config(retries={"max_attempts": 0}))
 
 
 def seen(d):
@@ -74,7 +62,7 @@ def send(c, payload):
 def test_event_is_accepted_then_runs(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
     n = serve(d)
-    c = client(aws_port(n))
+    c = lambda_client(aws_port(n))
     send(c, {"id": "first"})
     wait_until(lambda: "first" in seen(d))
 
@@ -82,7 +70,7 @@ def test_event_is_accepted_then_runs(project, serve):
 def test_failing_event_is_tried_three_times_then_dropped(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
     n = serve(d, "--async-retry-delay", "0.2")
-    c = client(aws_port(n))
+    c = lambda_client(aws_port(n))
     send(c, {"id": "bad", "fail": True})
     n.wait_for(r"async event .* dropped after 3 attempts: RuntimeError")
     assert seen(d).count("bad") == 3, "one attempt and Lambda's two retries"
@@ -91,7 +79,7 @@ def test_failing_event_is_tried_three_times_then_dropped(project, serve):
 def test_async_payload_limit(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
     n = serve(d, "--async-payload-limit", "262144")
-    c = client(aws_port(n))
+    c = lambda_client(aws_port(n))
     with pytest.raises(c.exceptions.RequestTooLargeException):
         c.invoke(FunctionName="asy-dev-rec", InvocationType="Event",
                  Payload=json.dumps({"id": "big", "pad": "x" * 300000}))
@@ -101,7 +89,7 @@ def test_accepted_events_survive_kill_9(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
     # One invocation at a time and slow handlers: most events are still queued at the kill.
     first = serve(d, "--concurrency", "1")
-    c = client(aws_port(first))
+    c = lambda_client(aws_port(first))
     ids = ["e%02d" % i for i in range(20)]
     for i in ids:
         send(c, {"id": i, "sleep": 0.2})
@@ -152,7 +140,7 @@ def recorder(event, context):
 def test_destinations_receive_lambdas_invocation_records(project, serve):
     d = project({"serverless.yml": DESTINATIONS_YML, "app.py": DESTINATIONS_APP})
     n = serve(d, "--async-retry-delay", "0.1")
-    c = client(aws_port(n))
+    c = lambda_client(aws_port(n))
     for name in ("dest-dev-fails", "dest-dev-works"):
         r = c.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 21}))
         assert r["StatusCode"] == 202

@@ -4,9 +4,9 @@ import json
 import os
 import subprocess
 
-import boto3
-import botocore.config
 import pytest
+
+from conftest import aws_port, lambda_client
 
 SERVERLESS_YML = """
 service: api
@@ -41,7 +41,7 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
 def server(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
     n = serve(d)
-    n.aws_port = int(n.wait_for(r"AWS endpoint http://[\d.]+:(\d+)").rsplit(":", 1)[1].rstrip(")"))
+    n.aws_port = aws_port(n)
     return n
 
 
@@ -53,10 +53,7 @@ def aws(n, *args):
 
 
 def client(n):
-    return boto3.client("lambda", endpoint_url="http://127.0.0.1:%d" % n.aws_port,
-                        region_name="us-east-1", aws_access_key_id="test",
-                        aws_secret_access_key="test",
-                        config=botocore.config.Config(retries={"max_attempts": 0}))
+    return lambda_client(n.aws_port)
 
 
 def test_aws_cli_lists_gets_and_invokes(server, tmp_path):

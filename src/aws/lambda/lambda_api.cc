@@ -49,6 +49,15 @@ std::vector<std::string_view> pathSegments(std::string_view path) {
   return out;
 }
 
+// Lambda's 404 for a function (or qualified version) it does not have.
+HttpResponse functionNotFound(const LambdaApiSettings& settings, const std::string& name,
+                              const std::string& qualifier, const std::string& requestId) {
+  std::string arn =
+      fmt::format("arn:aws:lambda:{}:{}:function:{}", settings.region, settings.accountId, name);
+  if (!qualifier.empty()) arn += ":" + qualifier;
+  return restJsonError(404, "ResourceNotFoundException", "Function not found: " + arn, requestId);
+}
+
 }  // namespace
 
 LambdaApi::LambdaApi(lambda::LambdaService& lambda, lambda::AsyncInvoker* async,
@@ -67,13 +76,6 @@ void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
   }
   auto segments = pathSegments(target);
   const std::string& method = request.method;
-  auto notFound = [&](const std::string& name) {
-    return restJsonError(404, "ResourceNotFoundException",
-                         fmt::format("Function not found: arn:aws:lambda:{}:{}:function:{}",
-                                     settings_.region, settings_.accountId, name),
-                         requestId);
-  };
-
   // /2016-08-19/account-settings
   if (segments.size() == 2 && segments[0] == "2016-08-19" && segments[1] == "account-settings" &&
       method == "GET") {
@@ -109,11 +111,7 @@ void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
     std::string name = functionNameOf(percentDecode(segments[2]), qualifier);
     if (!qualifier.empty() && qualifier != "$LATEST") {
       // Versions and aliases arrive with that work; until then only $LATEST exists.
-      responder.send(
-          restJsonError(404, "ResourceNotFoundException",
-                        fmt::format("Function not found: arn:aws:lambda:{}:{}:function:{}:{}",
-                                    settings_.region, settings_.accountId, name, qualifier),
-                        requestId));
+      responder.send(functionNotFound(settings_, name, qualifier, requestId));
       return;
     }
     if (segments.size() == 4 && segments[3] == "invocations" && method == "POST") {
@@ -122,7 +120,7 @@ void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
     }
     auto spec = lambda_.function(name);
     if (segments.size() == 3 && method == "GET") {
-      if (!spec) return responder.send(notFound(name));
+      if (!spec) return responder.send(functionNotFound(settings_, name, "", requestId));
       std::string body;
       JsonWriter w(body);
       w.beginObject().key("Configuration");
@@ -134,7 +132,7 @@ void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
       return;
     }
     if (segments.size() == 4 && segments[3] == "configuration" && method == "GET") {
-      if (!spec) return responder.send(notFound(name));
+      if (!spec) return responder.send(functionNotFound(settings_, name, "", requestId));
       std::string body;
       JsonWriter w(body);
       writeFunctionConfiguration(w, *spec);
@@ -174,11 +172,7 @@ void LambdaApi::invoke(HttpRequest&& request, const std::string& functionName,
   auto spec = lambda_.function(functionName);
   if (!spec) {
     // Invoke names the qualified ARN it looked for.
-    responder.send(
-        restJsonError(404, "ResourceNotFoundException",
-                      fmt::format("Function not found: arn:aws:lambda:{}:{}:function:{}:$LATEST",
-                                  settings_.region, settings_.accountId, functionName),
-                      requestId));
+    responder.send(functionNotFound(settings_, functionName, "$LATEST", requestId));
     return;
   }
   if (invocationType == "DryRun") {
@@ -264,11 +258,7 @@ void LambdaApi::invoke(HttpRequest&& request, const std::string& functionName,
             requestId));
         return;
       case lambda::InvokeStatus::NotFound:
-        shared->send(
-            restJsonError(404, "ResourceNotFoundException",
-                          fmt::format("Function not found: arn:aws:lambda:{}:{}:function:{}",
-                                      settings.region, settings.accountId, functionName),
-                          requestId));
+        shared->send(functionNotFound(settings, functionName, "$LATEST", requestId));
         return;
       case lambda::InvokeStatus::ServiceError:
         shared->send(restJsonError(500, "ServiceException", "nimbus could not run the function",
