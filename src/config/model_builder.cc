@@ -217,6 +217,7 @@ void ModelBuilder::build(ProjectConfig& project) {
   project.service = service_;
   project.stage = stage_;
   project.region = resolver_.region().value_or("us-east-1");
+  buildPackage(get(root_, "package", ""), project.package, true);
   buildPlugins();
   buildFunctions(project, provider);
   checkRoutes();
@@ -301,6 +302,55 @@ std::optional<int> ModelBuilder::integerSetting(const Entry& entry, int min, int
     return std::nullopt;
   }
   return static_cast<int>(value);
+}
+
+std::optional<bool> ModelBuilder::booleanSetting(const Entry& entry) {
+  const Node& node = *entry.node;
+  if (node.kind == Node::Kind::Bool) return node.boolean;
+  // The Framework's schema validation coerces "true", "false", 1 and 0.
+  if (node.kind == Node::Kind::String && (node.text == "true" || node.text == "false")) {
+    return node.text == "true";
+  }
+  if (node.kind == Node::Kind::Number && (node.number == 0 || node.number == 1)) {
+    return node.number == 1;
+  }
+  error(entry.where, entry.path,
+        fmt::format("must be true or false, got {}",
+                    node.kind == Node::Kind::String ? "'" + node.text + "'" : node.kindName()));
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> ModelBuilder::stringListSetting(const Entry& entry) {
+  Node& node = *entry.node;
+  std::vector<std::string> values;
+  if (node.kind == Node::Kind::Null) return values;
+  if (node.isScalar()) {
+    if (auto text = scalarToString(node)) return std::vector<std::string>{*text};
+  }
+  if (node.kind != Node::Kind::Seq) {
+    error(entry.where, entry.path,
+          fmt::format("must be a list of strings, got {}", node.kindName()));
+    return std::nullopt;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < node.children.size(); ++i) {
+    Node& item = node.children[i];
+    std::string path = itemPath(entry.path, i);
+    if (!resolver_.resolveShallow(item, path)) {
+      ok = false;
+      continue;
+    }
+    auto text = item.kind == Node::Kind::Null ? std::nullopt : scalarToString(item);
+    if (!text) {
+      error(item.where.line > 0 ? item.where : entry.where, path,
+            fmt::format("must be a string, got {}", item.kindName()));
+      ok = false;
+      continue;
+    }
+    values.push_back(*text);
+  }
+  if (!ok) return std::nullopt;
+  return values;
 }
 
 std::optional<std::string> ModelBuilder::runtimeSetting(const Entry& entry) {
@@ -707,12 +757,68 @@ void ModelBuilder::buildFunction(ProjectConfig& project, const Settings& provide
     }
   }
 
+  if (Entry onError = get(node, "onError", path); onError.node) {
+    if (onError.node->kind == Node::Kind::Map) {
+      warn(onError.where, fmt::format("{} is a CloudFormation function, which nimbus cannot "
+                                      "evaluate; it is ignored",
+                                      onError.path));
+    } else if (auto value = stringSetting(onError)) {
+      function.onError = *value;
+      warn(onError.where,
+           fmt::format("{}: nimbus does not deliver to dead-letter queues yet; `nimbus deploy` "
+                       "passes the ARN on as the function's DeadLetterConfig",
+                       onError.path));
+    }
+  }
+
+  buildPackage(get(node, "package", path), function.package, false);
   buildEvents(function, get(node, "events", path));
-  warnUnsupportedKeys(
-      node, path,
-      {"handler", "runtime", "environment", "memorySize", "timeout", "name", "events",
-       "description", "maximumRetryAttempts", "maximumEventAge", "destinations"});
+  warnUnsupportedKeys(node, path,
+                      {"handler", "runtime", "environment", "memorySize", "timeout", "name",
+                       "events", "description", "maximumRetryAttempts", "maximumEventAge",
+                       "destinations", "onError", "package"});
   project.functions.push_back(std::move(function));
+}
+
+void ModelBuilder::buildPackage(const Entry& entry, PackageConfig& package, bool serviceLevel) {
+  if (!entry.node || entry.node->kind == Node::Kind::Null) return;
+  package.where = entry.where;
+  Node& map = *entry.node;
+  if (map.kind != Node::Kind::Map) {
+    error(entry.where, entry.path,
+          fmt::format("must be a mapping (patterns, individually, artifact, ...), got {}",
+                      map.kindName()));
+    return;
+  }
+  for (auto [key, list] :
+       {std::pair{"patterns", &package.patterns}, std::pair{"include", &package.include},
+        std::pair{"exclude", &package.exclude}}) {
+    Entry globs = get(map, key, entry.path);
+    if (!globs.node) continue;
+    if (auto values = stringListSetting(globs)) *list = std::move(*values);
+  }
+  if (Entry individually = get(map, "individually", entry.path); individually.node) {
+    package.individually = booleanSetting(individually).value_or(false);
+  }
+  if (Entry artifact = get(map, "artifact", entry.path); artifact.node) {
+    if (auto value = stringSetting(artifact)) {
+      package.artifact = *value;
+      package.artifactWhere = artifact.where;
+      if (value->empty()) error(artifact.where, artifact.path, "must name a zip file");
+    }
+  }
+  if (serviceLevel) {
+    if (Entry devDependencies = get(map, "excludeDevDependencies", entry.path);
+        devDependencies.node) {
+      package.excludeDevDependencies = booleanSetting(devDependencies).value_or(true);
+    }
+    warnUnsupportedKeys(
+        map, entry.path,
+        {"patterns", "include", "exclude", "individually", "artifact", "excludeDevDependencies"});
+  } else {
+    warnUnsupportedKeys(map, entry.path,
+                        {"patterns", "include", "exclude", "individually", "artifact"});
+  }
 }
 
 void ModelBuilder::buildEvents(FunctionConfig& function, const Entry& events) {

@@ -57,9 +57,14 @@ class ModelBuilder {
   std::optional<HttpEvent> restEvent(Node& value, const SourceLocation& where,
                                      const std::string& path);
   void checkRoutes();
+  void buildPackage(const Entry& entry, PackageConfig& package, bool serviceLevel);
 
   std::optional<std::string> stringSetting(const Entry& entry);
   std::optional<int> integerSetting(const Entry& entry, int min, int max, const char* unit);
+  std::optional<bool> booleanSetting(const Entry& entry);
+  // A list of strings; a single string counts as a list of one, as the Framework's schema
+  // validation coerces it.
+  std::optional<std::vector<std::string>> stringListSetting(const Entry& entry);
   std::optional<std::string> runtimeSetting(const Entry& entry);
   std::optional<std::vector<std::pair<std::string, std::string>>> environmentSetting(
       const Entry& entry);

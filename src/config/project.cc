@@ -128,6 +128,7 @@ std::variant<ProjectConfig, std::vector<ConfigError>> loadProject(const LoadOpti
                   (value.kind == Node::Kind::String && value.text == "true");
     }
   }
+  project.useDotenv = useDotenv;
   if (useDotenv) {
     loadDotenv(resolver, resolved, project.serviceDir, stage, configName, errors,
                project.sourceFiles);

@@ -36,6 +36,24 @@ struct HttpEvent {
   SourceLocation where;
 };
 
+// `package:` at service or function level, read as the Serverless Framework reads it when it
+// builds a function's zip (`serverless package`, `nimbus deploy`). Globs and paths are relative
+// to the service folder.
+struct PackageConfig {
+  // Globs applied in order, later ones winning: "src/**" includes, "!test/**" excludes.
+  std::vector<std::string> patterns;
+  // The older form (v2, deprecated in v3): excludes go first, then includes re-add.
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  bool individually = false;  // One zip per function, with that function's own globs.
+  std::string artifact;       // A prebuilt zip to upload as it is, as written.
+  SourceLocation artifactWhere;
+  // Service level only: leave out node_modules packages that only devDependencies need
+  // (the Framework's default, true).
+  bool excludeDevDependencies = true;
+  SourceLocation where;  // Of the `package` key; line 0 when there is none.
+};
+
 struct FunctionConfig {
   std::string key;          // Short name under `functions:` ("app").
   std::string name;         // Deployed name: `name:` if given, else "{service}-{stage}-{key}".
@@ -54,7 +72,11 @@ struct FunctionConfig {
   std::optional<int> maximumEventAgeSeconds;
   std::string onSuccess;
   std::string onFailure;
-  SourceLocation where;  // Location of the function's key.
+  // `onError`: the ARN of an SNS topic or SQS queue for events that failed every attempt
+  // (Lambda's DeadLetterConfig). Passed on by `nimbus deploy`; not delivered to yet.
+  std::string onError;
+  PackageConfig package;  // The function's own `package:`.
+  SourceLocation where;   // Location of the function's key.
 };
 
 struct ProjectConfig {
@@ -64,6 +86,8 @@ struct ProjectConfig {
   // else "us-east-1".
   std::string service, stage, region;
   std::vector<FunctionConfig> functions;
+  PackageConfig package;   // The service's `package:`.
+  bool useDotenv = false;  // The Framework then also leaves `.env*` files out of packages.
   // Human-readable: ignored plugins (one warning naming all of them), unsupported keys and
   // settings (each named with file:line and key path). Nothing is dropped silently.
   std::vector<std::string> warnings;
