@@ -4,8 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "client/deploy_command.h"
 #include "client/info_command.h"
 #include "client/invoke_command.h"
+#include "client/remove_command.h"
 #include "server/server.h"
 
 #ifndef NIMBUS_VERSION
@@ -88,8 +90,35 @@ int main(int argc, char** argv) {
 
   nimbus::client::InfoOptions info;
   auto* infoCmd = app.add_subcommand(
-      "info", "Show what a running nimbus serves: its functions and their configuration");
+      "info",
+      "Show what a running nimbus serves: its functions, their configuration and HTTP endpoints");
   infoCmd->add_option("--endpoint", info.endpoint, "AWS endpoint of the running nimbus")
+      ->capture_default_str();
+
+  nimbus::client::DeployOptions deploy;
+  std::string deployConfig = "serverless.yml", deployStage, deployRegion;
+  auto* deployCmd = app.add_subcommand(
+      "deploy",
+      "Package the project as the Serverless Framework does and deploy its functions to a "
+      "running nimbus (through its Lambda API)");
+  deployCmd->add_option("--config", deployConfig, "Path to serverless.yml")->capture_default_str();
+  deployCmd->add_option("--stage", deployStage, "Stage (default: provider.stage, else dev)");
+  deployCmd->add_option("--region", deployRegion,
+                        "Region (default: provider.region, else us-east-1)");
+  deployCmd->add_option("-f,--function", deploy.function,
+                        "Deploy only this function (its name under `functions:`)");
+  deployCmd->add_option("--endpoint", deploy.endpoint, "AWS endpoint of the running nimbus")
+      ->capture_default_str();
+
+  nimbus::client::RemoveOptions removal;
+  std::string removeConfig = "serverless.yml", removeStage, removeRegion;
+  auto* removeCmd = app.add_subcommand(
+      "remove", "Delete the project's functions (for the stage) from a running nimbus");
+  removeCmd->add_option("--config", removeConfig, "Path to serverless.yml")->capture_default_str();
+  removeCmd->add_option("--stage", removeStage, "Stage (default: provider.stage, else dev)");
+  removeCmd->add_option("--region", removeRegion,
+                        "Region (default: provider.region, else us-east-1)");
+  removeCmd->add_option("--endpoint", removal.endpoint, "AWS endpoint of the running nimbus")
       ->capture_default_str();
 
   try {
@@ -111,6 +140,18 @@ int main(int argc, char** argv) {
     return nimbus::server::serve(serve);
   }
   if (infoCmd->parsed()) return nimbus::client::runInfo(info);
+  if (deployCmd->parsed()) {
+    deploy.configFile = deployConfig;
+    if (!deployStage.empty()) deploy.stage = deployStage;
+    if (!deployRegion.empty()) deploy.region = deployRegion;
+    return nimbus::client::runDeploy(deploy);
+  }
+  if (removeCmd->parsed()) {
+    removal.configFile = removeConfig;
+    if (!removeStage.empty()) removal.stage = removeStage;
+    if (!removeRegion.empty()) removal.region = removeRegion;
+    return nimbus::client::runRemove(removal);
+  }
   if (invokeCmd->parsed()) {
     if (dataOption->count() > 0) invoke.data = invokeData;
     if (!invokePath.empty()) invoke.path = invokePath;

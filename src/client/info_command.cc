@@ -5,29 +5,25 @@
 #include <nlohmann/json.hpp>
 
 #include "client/endpoint.h"
-#include "http/client.h"
+#include "client/lambda_api.h"
+#include "client/server_info.h"
 
 namespace nimbus::client {
 
 namespace {
 
-std::optional<nlohmann::json> getJson(const Endpoint& endpoint, const std::string& url,
-                                      const std::string& target) {
-  HttpRequest request;
-  request.method = "GET";
-  request.target = target;
-  auto result = http::sendRequest(endpoint.host, endpoint.port, request, std::chrono::seconds(30));
-  if (!result.ok) {
-    fmt::print(stderr, "error: cannot reach nimbus at {}: {} (is `nimbus serve` running?)\n", url,
-               result.error);
+std::optional<nlohmann::json> getJson(const LambdaApi& api, const std::string& target) {
+  auto r = api.call("GET", target, std::nullopt, std::chrono::seconds(30));
+  if (!r.reached) {
+    fmt::print(stderr, "error: {}\n", r.errorText());
     return std::nullopt;
   }
-  auto json = nlohmann::json::parse(result.response.body, nullptr, false);
-  if (result.response.status != 200 || !json.is_object()) {
-    fmt::print(stderr, "error: {} answered {} to {}\n", url, result.response.status, target);
+  if (r.status != 200 || !r.json.is_object()) {
+    fmt::print(stderr, "error: {} answered {} to {}{}\n", api.url(), r.status, target,
+               r.status >= 300 ? ": " + r.errorText() : "");
     return std::nullopt;
   }
-  return json;
+  return r.json;
 }
 
 }  // namespace
@@ -38,9 +34,10 @@ int runInfo(const InfoOptions& options) {
     fmt::print(stderr, "error: --endpoint '{}' is not an http://host:port URL\n", options.endpoint);
     return 2;
   }
-  auto settings = getJson(*endpoint, options.endpoint, "/2016-08-19/account-settings/");
+  LambdaApi api(*endpoint, options.endpoint, "us-east-1");
+  auto settings = getJson(api, "/2016-08-19/account-settings/");
   if (!settings) return 1;
-  auto list = getJson(*endpoint, options.endpoint, "/2015-03-31/functions/");
+  auto list = getJson(api, "/2015-03-31/functions/");
   if (!list) return 1;
   fmt::print("AWS endpoint: {}\n", options.endpoint);
   fmt::print("account concurrency limit: {}\n",
@@ -56,6 +53,16 @@ int runInfo(const InfoOptions& options) {
       for (const auto& [k, v] : f["Environment"]["Variables"].items()) {
         fmt::print("    env {}={}\n", k, v.get<std::string>());
       }
+    }
+  }
+  // The HTTP routes, from nimbus's own info endpoint; an older nimbus without it says nothing.
+  auto served = fetchServerInfo(*endpoint, options.endpoint);
+  if (served.info) {
+    if (!served.info->gateway.empty()) fmt::print("API Gateway: {}\n", served.info->gateway);
+    for (const auto& service : served.info->services) {
+      fmt::print("service {} (stage {}, region {})\n", service.service, service.stage,
+                 service.region);
+      printEndpoints(service.routes);
     }
   }
   return 0;

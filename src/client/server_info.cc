@@ -1,0 +1,75 @@
+#include "client/server_info.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "client/lambda_api.h"
+#include "http/client.h"
+
+namespace nimbus::client {
+
+namespace {
+
+std::string text(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+const ServedService* ServerInfo::find(const std::string& service, const std::string& stage) const {
+  for (const auto& s : services) {
+    if (s.service == service && s.stage == stage) return &s;
+  }
+  return nullptr;
+}
+
+ServerInfoResult fetchServerInfo(const Endpoint& endpoint, const std::string& url) {
+  ServerInfoResult result;
+  // nimbus's own endpoint, not an AWS API: no signature.
+  HttpRequest request;
+  request.method = "GET";
+  request.target = "/_nimbus/info";
+  auto answer = http::sendRequest(endpoint.host, endpoint.port, request, std::chrono::seconds(30));
+  if (!answer.ok) {
+    result.transportError = unreachableText(url, answer.error);
+    return result;
+  }
+  result.reached = true;
+  if (answer.response.status != 200) return result;
+  auto json = nlohmann::json::parse(answer.response.body, nullptr, false);
+  if (!json.is_object()) return result;
+  ServerInfo info;
+  info.version = text(json, "version");
+  info.gateway = text(json, "gateway");
+  if (auto services = json.find("services"); services != json.end() && services->is_array()) {
+    for (const auto& s : *services) {
+      if (!s.is_object()) continue;
+      ServedService served{text(s, "service"), text(s, "stage"), text(s, "region"), {}};
+      if (auto routes = s.find("routes"); routes != s.end() && routes->is_array()) {
+        for (const auto& r : *routes) {
+          if (!r.is_object()) continue;
+          served.routes.push_back({text(r, "api"), text(r, "method"), text(r, "path"),
+                                   text(r, "url"), text(r, "function")});
+        }
+      }
+      info.services.push_back(std::move(served));
+    }
+  }
+  result.info = std::move(info);
+  return result;
+}
+
+void printEndpoints(const std::vector<ServedRoute>& routes) {
+  if (routes.empty()) {
+    fmt::print("endpoints: none\n");
+    return;
+  }
+  fmt::print("endpoints:\n");
+  for (const auto& r : routes) {
+    fmt::print("  {} - {} ({})\n", r.method, r.url.empty() ? r.path : r.url, r.function);
+  }
+}
+
+}  // namespace nimbus::client

@@ -1,0 +1,45 @@
+// What a running nimbus says about itself at GET {endpoint}/_nimbus/info: its version, its API
+// Gateway address, and the HTTP routes of each service it serves, as `serverless info` lists a
+// service's endpoints.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/endpoint.h"
+
+namespace nimbus::client {
+
+struct ServedRoute {
+  std::string api;  // "httpApi" or "rest".
+  std::string method, path, url, function;
+};
+
+struct ServedService {
+  std::string service, stage, region;
+  std::vector<ServedRoute> routes;
+};
+
+struct ServerInfo {
+  std::string version;
+  std::string gateway;  // "http://127.0.0.1:3000".
+  std::vector<ServedService> services;
+
+  // The entry of that service and stage, or null when nimbus serves another project or stage.
+  const ServedService* find(const std::string& service, const std::string& stage) const;
+};
+
+struct ServerInfoResult {
+  bool reached = false;
+  std::string transportError;      // When !reached: already phrased for people.
+  std::optional<ServerInfo> info;  // nullopt when the server does not offer it (an older one).
+};
+
+ServerInfoResult fetchServerInfo(const Endpoint& endpoint, const std::string& url);
+
+// "endpoints:" and one line per route, "  GET - http://127.0.0.1:3000/items/{id} (fn)", or
+// "endpoints: none".
+void printEndpoints(const std::vector<ServedRoute>& routes);
+
+}  // namespace nimbus::client
