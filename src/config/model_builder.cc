@@ -707,11 +707,23 @@ void ModelBuilder::buildFunction(ProjectConfig& project, const Settings& provide
     }
   }
 
+  // The dead-letter target of failed async events: Lambda takes an SQS queue or an SNS topic.
+  if (Entry onError = get(node, "onError", path); onError.node) {
+    if (auto value = stringSetting(onError)) {
+      if (value->rfind("arn:aws:sqs:", 0) != 0 && value->rfind("arn:aws:sns:", 0) != 0) {
+        error(onError.where, onError.path,
+              fmt::format("'{}' is not an SQS queue or SNS topic ARN", *value));
+      } else {
+        function.onError = *value;
+      }
+    }
+  }
+
   buildEvents(function, get(node, "events", path));
   warnUnsupportedKeys(
       node, path,
       {"handler", "runtime", "environment", "memorySize", "timeout", "name", "events",
-       "description", "maximumRetryAttempts", "maximumEventAge", "destinations"});
+       "description", "maximumRetryAttempts", "maximumEventAge", "destinations", "onError"});
   project.functions.push_back(std::move(function));
 }
 

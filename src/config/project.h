@@ -54,6 +54,7 @@ struct FunctionConfig {
   std::optional<int> maximumEventAgeSeconds;
   std::string onSuccess;
   std::string onFailure;
+  std::string onError;   // Dead-letter target ARN (SQS queue or SNS topic), if any.
   SourceLocation where;  // Location of the function's key.
 };
 
