@@ -31,7 +31,12 @@ int main(int argc, char** argv) {
   bool noWatch = false;
   auto* serveCmd = app.add_subcommand(
       "serve", "Serve the project in this folder: API Gateway on --port, AWS APIs on --aws-port");
-  serveCmd->add_option("--config", configFile, "Path to serverless.yml")->capture_default_str();
+  auto* serveConfig =
+      serveCmd
+          ->add_option("--config", configFile,
+                       "Path to serverless.yml (without one in this folder, only the AWS "
+                       "endpoint is served)")
+          ->capture_default_str();
   serveCmd->add_option("--stage", stage, "Stage (default: provider.stage, else dev)");
   serveCmd->add_option("--region", region, "Region (default: provider.region, else us-east-1)");
   serveCmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
@@ -62,6 +67,10 @@ int main(int argc, char** argv) {
       ->add_option(
           "--async-payload-limit", serve.maxAsyncPayloadBytes,
           "Largest asynchronous event in bytes (Lambda: 1 MB; 262144 holds the older limit)")
+      ->capture_default_str();
+  serveCmd
+      ->add_option("--sync-payload-limit", serve.maxSyncPayloadBytes,
+                   "Largest synchronous request and response payload in bytes (Lambda: 6 MB)")
       ->capture_default_str();
   serveCmd->add_flag("--no-watch", noWatch, "Do not reload when code or serverless.yml change");
 
@@ -131,6 +140,8 @@ int main(int argc, char** argv) {
 
   if (serveCmd->parsed()) {
     serve.configFile = configFile;
+    serve.configRequired = serveConfig->count() > 0;
+    serve.version = NIMBUS_VERSION;
     if (!stage.empty()) serve.stage = stage;
     if (!region.empty()) serve.region = region;
     serve.dataDir = dataDir;

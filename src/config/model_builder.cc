@@ -757,17 +757,15 @@ void ModelBuilder::buildFunction(ProjectConfig& project, const Settings& provide
     }
   }
 
+  // The dead-letter target of failed async events: Lambda takes an SQS queue or an SNS topic.
   if (Entry onError = get(node, "onError", path); onError.node) {
-    if (onError.node->kind == Node::Kind::Map) {
-      warn(onError.where, fmt::format("{} is a CloudFormation function, which nimbus cannot "
-                                      "evaluate; it is ignored",
-                                      onError.path));
-    } else if (auto value = stringSetting(onError)) {
-      function.onError = *value;
-      warn(onError.where,
-           fmt::format("{}: nimbus does not deliver to dead-letter queues yet; `nimbus deploy` "
-                       "passes the ARN on as the function's DeadLetterConfig",
-                       onError.path));
+    if (auto value = stringSetting(onError)) {
+      if (value->rfind("arn:aws:sqs:", 0) != 0 && value->rfind("arn:aws:sns:", 0) != 0) {
+        error(onError.where, onError.path,
+              fmt::format("'{}' is not an SQS queue or SNS topic ARN", *value));
+      } else {
+        function.onError = *value;
+      }
     }
   }
 

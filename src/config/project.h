@@ -72,9 +72,7 @@ struct FunctionConfig {
   std::optional<int> maximumEventAgeSeconds;
   std::string onSuccess;
   std::string onFailure;
-  // `onError`: the ARN of an SNS topic or SQS queue for events that failed every attempt
-  // (Lambda's DeadLetterConfig). Passed on by `nimbus deploy`; not delivered to yet.
-  std::string onError;
+  std::string onError;    // Dead-letter target ARN (SQS queue or SNS topic), if any.
   PackageConfig package;  // The function's own `package:`.
   SourceLocation where;   // Location of the function's key.
 };

@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "core/json_writer.h"
 #include "core/time_format.h"
+#include "lambda/function_registry.h"
 #include "store/store.h"
 
 namespace nimbus::lambda {
@@ -29,9 +30,14 @@ int64_t nowMs() {
 }  // namespace
 
 struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
-  AsyncContext(boost::asio::io_context& io, LambdaService& lambda, store::Store& store,
-               AsyncOptions options)
-      : io(io), lambda(lambda), store(store), options(std::move(options)), timer(io) {}
+  AsyncContext(boost::asio::io_context& io, LambdaService& lambda, FunctionRegistry& registry,
+               store::Store& store, AsyncOptions options)
+      : io(io),
+        lambda(lambda),
+        registry(registry),
+        store(store),
+        options(std::move(options)),
+        timer(io) {}
 
   void schedulePump() {
     timer.expires_after(kPumpInterval);
@@ -61,9 +67,9 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
       std::lock_guard lock(mutex);
       ++inFlight;
     }
-    auto spec = lambda.function(event.functionName);
-    auto maximumAge =
-        spec ? std::chrono::seconds(spec->maximumEventAgeSeconds) : options.maximumEventAge;
+    auto spec = registry.function(event.functionName);
+    auto maximumAge = spec ? std::chrono::seconds(spec->asyncConfig().eventAgeSeconds())
+                           : options.maximumEventAge;
     auto age = std::chrono::milliseconds(nowMs() - event.receivedAtMs);
     if (age > maximumAge) {
       InvokeResult expired;
@@ -82,11 +88,12 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
   }
 
   void onResult(store::AsyncEvent event, const InvokeResult& result) {
-    auto spec = lambda.function(event.functionName);
+    auto spec = registry.function(event.functionName);
     switch (result.status) {
       case InvokeStatus::Ok:
-        if (spec && !spec->onSuccessFunction.empty()) {
-          sendRecord(spec->onSuccessFunction, event, *spec, result, "Success", event.attempts + 1);
+        if (spec && !spec->asyncConfig().onSuccess.empty()) {
+          sendRecord(spec->asyncConfig().onSuccess, event, *spec, result, "Success",
+                     event.attempts + 1);
         }
         finish(event, "");
         return;
@@ -104,7 +111,8 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
         return;
       case InvokeStatus::FunctionError: {
         int attempts = event.attempts + 1;
-        int maximumRetries = spec ? spec->maximumRetryAttempts : options.maximumRetryAttempts;
+        int maximumRetries =
+            spec ? spec->asyncConfig().retryAttempts() : options.maximumRetryAttempts;
         if (attempts > maximumRetries) {
           event.attempts = attempts;
           giveUp(event, spec, result, "RetriesExhausted",
@@ -118,19 +126,33 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
     }
   }
 
-  // The event failed for good: its record goes to the onFailure destination, if any.
+  // The event failed for good: its record goes to the onFailure destination, and the event
+  // itself to the dead-letter queue, when the function has them (Lambda sends to both).
   void giveUp(const store::AsyncEvent& event, const std::optional<FunctionSpec>& spec,
               const InvokeResult& result, const char* condition, const std::string& why) {
-    if (spec && !spec->onFailureFunction.empty()) {
-      sendRecord(spec->onFailureFunction, event, *spec, result, condition, event.attempts);
+    if (spec && !spec->asyncConfig().onFailure.empty()) {
+      sendRecord(spec->asyncConfig().onFailure, event, *spec, result, condition, event.attempts);
+    }
+    if (spec && !spec->deadLetterTargetArn.empty()) {
+      // Lambda accepts only SQS queues and SNS topics as dead-letter targets; nimbus delivers
+      // to them once it offers those services.
+      std::fprintf(stderr, "async event %s for %s: dead-letter target %s is not reachable yet\n",
+                   event.id.c_str(), event.functionName.c_str(), spec->deadLetterTargetArn.c_str());
     }
     finish(event, why);
   }
 
-  // Lambda's invocation record, delivered asynchronously to a destination function.
-  void sendRecord(const std::string& destination, const store::AsyncEvent& event,
+  // Lambda's invocation record, delivered asynchronously to a destination. Function ARNs are
+  // served now; SQS, SNS and EventBridge targets arrive with those services.
+  void sendRecord(const std::string& destinationArn, const store::AsyncEvent& event,
                   const FunctionSpec& spec, const InvokeResult& result, const char* condition,
                   int invokeCount) {
+    if (destinationArn.rfind("arn:aws:lambda:", 0) != 0) {
+      std::fprintf(stderr, "async event %s for %s: destination %s is not reachable yet\n",
+                   event.id.c_str(), event.functionName.c_str(), destinationArn.c_str());
+      return;
+    }
+    std::string destination = parseFunctionReference(destinationArn).name;
     std::string record;
     JsonWriter w(record);
     w.beginObject()
@@ -207,6 +229,7 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
 
   boost::asio::io_context& io;
   LambdaService& lambda;
+  FunctionRegistry& registry;
   store::Store& store;
   AsyncOptions options;
   boost::asio::steady_timer timer;
@@ -215,9 +238,9 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
   bool stopped = false;
 };
 
-AsyncInvoker::AsyncInvoker(boost::asio::io_context& io, LambdaService& lambda, store::Store& store,
-                           AsyncOptions options)
-    : context_(std::make_shared<AsyncContext>(io, lambda, store, std::move(options))) {}
+AsyncInvoker::AsyncInvoker(boost::asio::io_context& io, LambdaService& lambda,
+                           FunctionRegistry& registry, store::Store& store, AsyncOptions options)
+    : context_(std::make_shared<AsyncContext>(io, lambda, registry, store, std::move(options))) {}
 
 AsyncInvoker::~AsyncInvoker() {
   stop();

@@ -17,6 +17,8 @@ class Store;
 
 namespace nimbus::lambda {
 
+class FunctionRegistry;
+
 struct AsyncOptions {
   // Lambda's asynchronous payload limit (1 MB since 2025; 256 KB before).
   size_t maxPayloadBytes = 1024 * 1024;
@@ -35,8 +37,10 @@ struct AsyncContext;
 
 class AsyncInvoker {
  public:
-  AsyncInvoker(boost::asio::io_context& io, LambdaService& lambda, store::Store& store,
-               AsyncOptions options);
+  // Functions' async settings (EventInvokeConfig, dead-letter target) are read from
+  // `registry` when each event runs, so changes apply to events already queued.
+  AsyncInvoker(boost::asio::io_context& io, LambdaService& lambda, FunctionRegistry& registry,
+               store::Store& store, AsyncOptions options);
   ~AsyncInvoker();
   AsyncInvoker(const AsyncInvoker&) = delete;
   AsyncInvoker& operator=(const AsyncInvoker&) = delete;

@@ -6,9 +6,20 @@ bool FunctionSpec::sameDeployment(const FunctionSpec& o) const {
   return name == o.name && version == o.version && handler == o.handler && runtime == o.runtime &&
          memorySizeMb == o.memorySizeMb && timeoutSeconds == o.timeoutSeconds &&
          environment == o.environment && codeDirectory == o.codeDirectory && region == o.region &&
-         codeRevision == o.codeRevision && maximumRetryAttempts == o.maximumRetryAttempts &&
-         maximumEventAgeSeconds == o.maximumEventAgeSeconds &&
-         onSuccessFunction == o.onSuccessFunction && onFailureFunction == o.onFailureFunction;
+         codeRevision == o.codeRevision && codeSha256 == o.codeSha256;
+}
+
+FunctionReference parseFunctionReference(const std::string& raw) {
+  std::string s = raw;
+  // arn:aws:lambda:region:account:function:name[:qualifier], or account:function:name[:q].
+  if (auto fn = s.find(":function:"); fn != std::string::npos) s = s.substr(fn + 10);
+  FunctionReference ref;
+  if (auto colon = s.find(':'); colon != std::string::npos) {
+    ref.qualifier = s.substr(colon + 1);
+    s.resize(colon);
+  }
+  ref.name = std::move(s);
+  return ref;
 }
 
 }  // namespace nimbus::lambda

@@ -5,11 +5,29 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace nimbus::lambda {
+
+// Lambda's EventInvokeConfig: how asynchronous invocations of a function are retried and where
+// their records go. Unset values take Lambda's defaults.
+struct EventInvokeConfig {
+  std::optional<int> maximumRetryAttempts;    // 0-2, default 2
+  std::optional<int> maximumEventAgeSeconds;  // 60-21600, default 21600
+  std::string onSuccess;                      // Destination ARN, empty when none.
+  std::string onFailure;
+  std::chrono::system_clock::time_point lastModified{};
+
+  int retryAttempts() const { return maximumRetryAttempts.value_or(2); }
+  int eventAgeSeconds() const { return maximumEventAgeSeconds.value_or(21600); }
+};
+
+// Where a function comes from. serverless.yml functions are owned by that file (edit it and
+// nimbus reloads); functions created through the Lambda API are owned by the API.
+enum class FunctionOrigin { Project, Api };
 
 struct FunctionSpec {
   std::string name;       // Deployed name, "{service}-{stage}-{function}".
@@ -25,21 +43,37 @@ struct FunctionSpec {
   std::string accountId = "000000000000";
   std::string description;
   std::chrono::system_clock::time_point lastModified{};  // When this spec was deployed.
-  // Lambda's EventInvokeConfig for asynchronous invocations.
-  int maximumRetryAttempts = 2;
-  int maximumEventAgeSeconds = 21600;
-  std::string onSuccessFunction;  // Deployed name of the onSuccess destination, if any.
-  std::string onFailureFunction;  // Deployed name of the onFailure destination, if any.
+  FunctionOrigin origin = FunctionOrigin::Project;
+  std::string role;        // Execution role ARN, as given; nimbus does not assume it.
+  std::string codeSha256;  // Base64 SHA-256 of the deployment package.
+  int64_t codeSize = 0;    // Bytes of the deployment package.
+  std::string revisionId;  // Changes with every update (RevisionId preconditions).
+  std::string architecture = "x86_64";
+  std::string deadLetterTargetArn;  // DeadLetterConfig (serverless.yml `onError`).
+  std::optional<EventInvokeConfig> eventInvokeConfig;
   // Bumped when the code on disk changes, so that warm environments of older code retire.
   uint64_t codeRevision = 0;
 
-  std::string arn() const {
+  std::string arn() const { return functionArn(region, accountId, name); }
+  static std::string functionArn(const std::string& region, const std::string& accountId,
+                                 const std::string& name) {
     return "arn:aws:lambda:" + region + ":" + accountId + ":function:" + name;
   }
+  // Async settings in force: the EventInvokeConfig, or Lambda's defaults.
+  EventInvokeConfig asyncConfig() const { return eventInvokeConfig.value_or(EventInvokeConfig{}); }
   std::string logGroup() const { return "/aws/lambda/" + name; }
-  // Identity of the code and configuration: environments of a different fingerprint are never
-  // reused for this spec (hot reload retires them).
+  // Identity of what an execution environment runs (code and runtime configuration):
+  // environments of a different one are never reused for this spec (hot reload and updates
+  // retire them). Settings outside the environment, such as async destinations, do not count.
   bool sameDeployment(const FunctionSpec& other) const;
 };
+
+// A function named as Lambda's APIs accept it: a name, a full ARN or a partial ARN
+// ("000000000000:function:name"), each with an optional ":qualifier".
+struct FunctionReference {
+  std::string name;
+  std::string qualifier;  // Empty when none was given.
+};
+FunctionReference parseFunctionReference(const std::string& raw);
 
 }  // namespace nimbus::lambda

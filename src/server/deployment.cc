@@ -4,6 +4,9 @@
 
 #include <functional>
 
+#include "core/base64.h"
+#include "core/hash.h"
+
 namespace nimbus::server {
 
 namespace {
@@ -21,20 +24,19 @@ std::string stableApiId(const std::string& service, const std::string& stage) {
   return id;
 }
 
-// The deployed name of a destination written as a function key, a function name or a Lambda
-// ARN. Other targets (SQS, SNS, EventBridge) arrive with those services; until then they are
-// named in an error rather than dropped.
-std::string destinationFunction(const config::ProjectConfig& project,
-                                const config::FunctionConfig& f, const std::string& target,
-                                const char* which, Deployment& d) {
+// The ARN of a destination written as a function key, a function name or a Lambda ARN.
+// Other targets (SQS, SNS, EventBridge) arrive with those services; until then they are named
+// in an error rather than dropped.
+std::string destinationArn(const config::ProjectConfig& project, const config::FunctionConfig& f,
+                           const std::string& target, const char* which, Deployment& d) {
   if (target.empty()) return {};
   for (const auto& other : project.functions) {
-    if (other.key == target || other.name == target) return other.name;
+    if (other.key == target || other.name == target) {
+      return lambda::FunctionSpec::functionArn(project.region, "000000000000", other.name);
+    }
   }
-  if (auto fn = target.find(":function:");
-      target.rfind("arn:aws:lambda:", 0) == 0 && fn != std::string::npos) {
-    std::string name = target.substr(fn + 10);
-    return name.substr(0, name.find(':'));
+  if (target.rfind("arn:aws:lambda:", 0) == 0 && target.find(":function:") != std::string::npos) {
+    return target;
   }
   d.routeErrors.push_back(fmt::format(
       "{}:{}: functions.{}.destinations.{}: '{}' is not a function of this service or a Lambda "
@@ -64,10 +66,26 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
     spec.codeRevision = revision;
     spec.description = f.description;
     spec.lastModified = std::chrono::system_clock::now();
-    spec.maximumRetryAttempts = f.maximumRetryAttempts.value_or(2);
-    spec.maximumEventAgeSeconds = f.maximumEventAgeSeconds.value_or(21600);
-    spec.onSuccessFunction = destinationFunction(project, f, f.onSuccess, "onSuccess", *d);
-    spec.onFailureFunction = destinationFunction(project, f, f.onFailure, "onFailure", *d);
+    spec.role = fmt::format("arn:aws:iam::{}:role/{}-{}-{}-lambdaRole", spec.accountId,
+                            project.service, project.stage, project.region);
+    // Functions served from the folder have no zip: their CodeSha256 identifies the code
+    // generation and handler instead, so that it changes exactly when they do.
+    spec.codeSha256 = base64Encode(sha256(fmt::format(
+        "{}\n{}\n{}\n{}", spec.name, spec.codeDirectory.string(), spec.handler, revision)));
+    spec.revisionId = fmt::format("{:08x}-0000-4000-8000-{:012x}", revision,
+                                  std::hash<std::string>{}(spec.codeSha256) & 0xffffffffffffull);
+    spec.deadLetterTargetArn = f.onError;
+    // The Framework turns these settings into an AWS::Lambda::EventInvokeConfig.
+    if (f.maximumRetryAttempts || f.maximumEventAgeSeconds || !f.onSuccess.empty() ||
+        !f.onFailure.empty()) {
+      lambda::EventInvokeConfig config;
+      config.maximumRetryAttempts = f.maximumRetryAttempts;
+      config.maximumEventAgeSeconds = f.maximumEventAgeSeconds;
+      config.onSuccess = destinationArn(project, f, f.onSuccess, "onSuccess", *d);
+      config.onFailure = destinationArn(project, f, f.onFailure, "onFailure", *d);
+      config.lastModified = spec.lastModified;
+      spec.eventInvokeConfig = config;
+    }
     d->functions.push_back(spec);
 
     size_t target = d->targets.size();

@@ -14,11 +14,14 @@
 #include "config/project.h"
 #include "http/server.h"
 #include "lambda/async_invoker.h"
+#include "lambda/code_store.h"
+#include "lambda/function_registry.h"
 #include "lambda/invoker.h"
 #include "lambda/runtime_catalog.h"
 #include "observe/log_store.h"
 #include "server/deployment.h"
 #include "server/gateway_frontend.h"
+#include "server/nimbus_info.h"
 #include "server/source_watcher.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -32,6 +35,16 @@ namespace {
 // Loads and validates the project. Prints every error (file:line: key: message) and returns
 // nullptr when the configuration cannot be served.
 std::shared_ptr<const Deployment> load(const ServeOptions& options, uint64_t revision) {
+  std::error_code ec;
+  if (!options.configRequired && !fs::exists(options.configFile, ec)) {
+    // No project here: serve the AWS endpoint alone, named after this folder.
+    config::ProjectConfig none;
+    none.serviceDir = fs::absolute(fs::current_path());
+    none.configFile = none.serviceDir / options.configFile;
+    none.region = options.region.value_or("us-east-1");
+    none.stage = options.stage.value_or("dev");
+    return buildDeployment(std::move(none), revision);
+  }
   config::LoadOptions load;
   load.configFile = options.configFile;
   load.stage = options.stage;
@@ -62,6 +75,14 @@ void printRuntimeWarnings(const Deployment& d, const lambda::LambdaService& lamb
 
 void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t port) {
   const auto& p = d.project;
+  if (p.service.empty()) {
+    fmt::print(
+        "no {} in {}: serving the AWS endpoint only; create functions with `nimbus deploy` or "
+        "the Lambda API\n",
+        options.configFile.string(), p.serviceDir.string());
+    std::fflush(stdout);
+    return;
+  }
   for (const auto& w : p.warnings) fmt::print(stderr, "warning: {}\n", w);
   fmt::print("service {} (stage {}, region {}): {} function{}\n", p.service, p.stage, p.region,
              d.functions.size(), d.functions.size() == 1 ? "" : "s");
@@ -120,6 +141,8 @@ int serve(const ServeOptions& options) {
       "http://{}:{}", options.host == "0.0.0.0" ? "127.0.0.1" : options.host, options.awsPort);
   lambdaOptions.accountConcurrencyLimit = options.concurrencyLimit;
   lambdaOptions.idleTimeout = options.idleTimeout;
+  lambdaOptions.maxRequestBytes = options.maxSyncPayloadBytes;
+  lambdaOptions.maxResponseBytes = options.maxSyncPayloadBytes;
   lambda::LambdaService lambda(io, logs, lambdaOptions);
 
   std::string storeError;
@@ -132,7 +155,11 @@ int serve(const ServeOptions& options) {
   lambda::AsyncOptions asyncOptions;
   asyncOptions.retryBaseDelay = options.asyncRetryDelay;
   asyncOptions.maxPayloadBytes = options.maxAsyncPayloadBytes;
-  lambda::AsyncInvoker async(io, lambda, *store, asyncOptions);
+  // Functions created through the Lambda API, kept across restarts, and their code.
+  lambda::CodeStore code(dataDir / "code");
+  lambda::FunctionRegistry registry(io, lambda, *store, code);
+  for (const auto& w : registry.load()) fmt::print(stderr, "warning: {}\n", w);
+  lambda::AsyncInvoker async(io, lambda, registry, *store, asyncOptions);
 
   GatewayFrontend frontend(io, lambda);
   frontend.setDeployment(deployment);
@@ -148,19 +175,33 @@ int serve(const ServeOptions& options) {
   lambdaApiSettings.region = deployment->project.region;
   lambdaApiSettings.accountConcurrencyLimit = options.concurrencyLimit;
   lambdaApiSettings.maxAsyncPayloadBytes = options.maxAsyncPayloadBytes;
-  aws::LambdaApi lambdaApi(lambda, &async, lambdaApiSettings);
+  lambdaApiSettings.maxSyncPayloadBytes = options.maxSyncPayloadBytes;
+  aws::LambdaApi lambdaApi(lambda, registry, code, &async, lambdaApiSettings);
   // The AWS endpoint: one port for every service, told apart by the request's signature scope.
-  http::HttpServer awsServer(io, [&lambdaApi](HttpRequest&& request, http::Responder responder) {
-    aws::RequestIdentity identity = aws::identifyRequest(request);
-    if (identity.service == "lambda") {
-      lambdaApi.handle(std::move(request), identity, std::move(responder));
-    } else {
-      answerUnavailable(identity, std::move(responder));
-    }
-  });
+  // Its largest requests are CreateFunction's direct uploads.
+  http::ServerLimits awsLimits;
+  awsLimits.maxBodyBytes = aws::kMaxFunctionUploadBytes;
+  awsLimits.tooLarge = aws::LambdaApi::uploadTooLarge();
+  std::string gatewayUrl;  // Set once the gateway listens, before the AWS endpoint does.
+  http::HttpServer awsServer(
+      io,
+      [&](HttpRequest&& request, http::Responder responder) {
+        if (request.method == "GET" && request.target == kNimbusInfoPath) {
+          auto current = frontend.deployment();
+          return responder.send(nimbusInfo(current.get(), gatewayUrl, options.version));
+        }
+        aws::RequestIdentity identity = aws::identifyRequest(request);
+        if (identity.service == "lambda") {
+          lambdaApi.handle(std::move(request), identity, std::move(responder));
+        } else {
+          answerUnavailable(identity, std::move(responder));
+        }
+      },
+      awsLimits);
 
   std::string error;
   uint16_t port = gatewayServer.listen(options.host, options.port, error);
+  gatewayUrl = fmt::format("http://{}:{}", options.host, port);
   uint16_t awsPort = port ? awsServer.listen(options.host, options.awsPort, error) : 0;
   if (!port || !awsPort) {
     fmt::print(stderr, "error: {}\n", error);
@@ -169,7 +210,7 @@ int serve(const ServeOptions& options) {
     return 1;
   }
 
-  lambda.deploy(deployment->functions);
+  registry.setProjectFunctions(deployment->functions);
   // Events accepted before a restart (or a crash) run again now.
   async.start();
   fmt::print("nimbus serving on http://{}:{} (AWS endpoint http://{}:{})\n", options.host, port,
@@ -188,13 +229,14 @@ int serve(const ServeOptions& options) {
       std::fflush(stderr);
       return;
     }
-    lambda.deploy(next->functions);
+    registry.setProjectFunctions(next->functions);
     frontend.setDeployment(next);
     fmt::print("reloaded {}\n", next->project.configFile.filename().string());
     printDeployment(*next, options, port);
     printRuntimeWarnings(*next, lambda);
   });
-  if (options.watch && !watcher.start()) {
+  bool projectServed = !deployment->project.service.empty();
+  if (options.watch && projectServed && !watcher.start()) {
     fmt::print(stderr, "warning: cannot watch {} for changes; reload is off\n",
                deployment->project.serviceDir.string());
   }

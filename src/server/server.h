@@ -12,6 +12,10 @@ namespace nimbus::server {
 
 struct ServeOptions {
   std::filesystem::path configFile = "serverless.yml";
+  // When false and configFile does not exist, nimbus serves no project: only the AWS endpoint,
+  // with the functions created through it (`nimbus deploy`, the Lambda API).
+  bool configRequired = true;
+  std::string version;  // nimbus's version, for /_nimbus/info.
   std::optional<std::string> stage;
   std::optional<std::string> region;
   std::string host = "127.0.0.1";
@@ -24,7 +28,8 @@ struct ServeOptions {
   // Base of the asynchronous retry backoff (Lambda: one minute, then two).
   std::chrono::milliseconds asyncRetryDelay = std::chrono::minutes(1);
   size_t maxAsyncPayloadBytes = 1024 * 1024;
-  unsigned ioThreads = 0;  // 0: one per core.
+  size_t maxSyncPayloadBytes = 6 * 1024 * 1024;  // Each way, as Lambda's 6 MB.
+  unsigned ioThreads = 0;                        // 0: one per core.
 };
 
 // Runs until SIGINT or SIGTERM. Returns the process exit code (0, 1 at run time, 2 for bad

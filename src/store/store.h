@@ -25,6 +25,15 @@ struct AsyncEvent {
   int64_t notBeforeMs = 0;   // Epoch ms before which it must not run (retry backoff).
 };
 
+// A durable document kept by kind and key: a function created through the Lambda API, its
+// EventInvokeConfig, and later queues, topics and the like. The value's format belongs to the
+// service that writes it.
+struct Record {
+  std::string kind;  // e.g. "lambda.function"
+  std::string key;   // unique within its kind, e.g. the function name
+  std::string value;
+};
+
 // Completes a write: an empty string once the write is durable, otherwise what went wrong.
 using CommitCallback = std::function<void(std::string error)>;
 
@@ -56,6 +65,14 @@ class Store {
 
   // Committed events not yet completed, leased or not.
   virtual size_t pendingAsyncEvents() = 0;
+
+  // Writes `record`, replacing the one of the same kind and key if there is one.
+  virtual void putRecord(Record record, CommitCallback onCommitted) = 0;
+  // Deletes the record of that kind and key; deleting one that does not exist succeeds.
+  virtual void deleteRecord(const std::string& kind, const std::string& key,
+                            CommitCallback onCommitted) = 0;
+  // Every committed record of `kind`, in key order.
+  virtual std::vector<Record> records(const std::string& kind) = 0;
 
   // Stops accepting writes, commits everything already queued (running its callbacks), and
   // closes the database. Later writes fail at once, on the caller's thread. Idempotent.

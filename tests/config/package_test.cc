@@ -1,5 +1,5 @@
 // `package:` at service and function level (patterns, include/exclude, individually, artifact,
-// excludeDevDependencies) and a function's `onError`.
+// excludeDevDependencies).
 #include <gtest/gtest.h>
 
 #include "config/project.h"
@@ -76,12 +76,6 @@ functions:
   EXPECT_EQ(app.package.artifact, "build/app.zip");
   EXPECT_EQ(app.package.where.line, 19);
   EXPECT_TRUE(project.functions.at(1).package.patterns.empty());
-  // onError is passed on by deploy, and serve says it does not deliver to it.
-  bool warned = false;
-  for (const auto& w : project.warnings) {
-    if (contains(w, "functions.app.onError") && contains(w, "dead-letter")) warned = true;
-  }
-  EXPECT_TRUE(warned);
 }
 
 TEST_F(Package, WrongTypesAreErrorsWithTheirLocation) {

@@ -484,5 +484,28 @@ functions:
   EXPECT_EQ(errorAt(errors, "functions.a.maximumRetryAttempts").where.line, 8);
 }
 
+TEST_F(AsyncSettings, OnErrorTakesAnSqsQueueOrSnsTopic) {
+  ProjectConfig p = ok(R"(service: svc
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  a:
+    handler: h.main
+    onError: arn:aws:sqs:us-east-1:000000000000:dead-letters
+)");
+  EXPECT_EQ(p.functions[0].onError, "arn:aws:sqs:us-east-1:000000000000:dead-letters");
+  auto errors = failing(R"(service: svc
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  a:
+    handler: h.main
+    onError: arn:aws:lambda:us-east-1:000000000000:function:other
+)");
+  EXPECT_EQ(errorAt(errors, "functions.a.onError").where.line, 8);
+}
+
 }  // namespace
 }  // namespace nimbus::config::testing

@@ -163,6 +163,38 @@ TEST_F(SqliteStoreTest, ReopenReturnsEveryAcknowledgedUnfinishedEvent) {
   EXPECT_EQ(ids(leased).count("e0"), 0u);
 }
 
+TEST_F(SqliteStoreTest, RecordsArePutReplacedDeletedAndSurviveReopen) {
+  std::string binary("zip\0bytes", 9);
+  {
+    auto store = open();
+    auto put = [&](Record r) {
+      return await([&](CommitCallback cb) { store->putRecord(std::move(r), std::move(cb)); });
+    };
+    ASSERT_EQ(put({"lambda.function", "b", "first"}), "");
+    ASSERT_EQ(put({"lambda.function", "a", binary}), "");
+    ASSERT_EQ(put({"lambda.function", "b", "second"}), "");
+    ASSERT_EQ(put({"other", "a", "x"}), "");
+    ASSERT_EQ(put({"other", "gone", "x"}), "");
+    ASSERT_EQ(
+        await([&](CommitCallback cb) { store->deleteRecord("other", "gone", std::move(cb)); }), "");
+    // Deleting what is not there is not an error: deletes are idempotent.
+    EXPECT_EQ(
+        await([&](CommitCallback cb) { store->deleteRecord("other", "never", std::move(cb)); }),
+        "");
+  }
+  auto store = open();
+  auto functions = store->records("lambda.function");
+  ASSERT_EQ(functions.size(), 2u);
+  EXPECT_EQ(functions[0].key, "a");
+  EXPECT_EQ(functions[0].value, binary);
+  EXPECT_EQ(functions[1].key, "b");
+  EXPECT_EQ(functions[1].value, "second");
+  auto other = store->records("other");
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].key, "a");
+  EXPECT_TRUE(store->records("none").empty());
+}
+
 TEST_F(SqliteStoreTest, StopCommitsQueuedWritesAndRejectsLaterOnes) {
   auto store = open();
   std::atomic<int> acknowledged = 0;

@@ -14,32 +14,59 @@ std::string lambdaTimestamp(std::chrono::system_clock::time_point t) {
   return iso + "+0000";
 }
 
-void writeFunctionConfiguration(JsonWriter& w, const lambda::FunctionSpec& spec) {
-  // Functions deployed from a folder have no zip: their CodeSha256 identifies the deployment
-  // (code revision and configuration) instead, so that it changes exactly when they do.
-  std::string identity = fmt::format("{}\n{}\n{}\n{}", spec.name, spec.codeDirectory.string(),
-                                     spec.handler, spec.codeRevision);
+void writeFunctionConfiguration(JsonWriter& w, const lambda::FunctionSpec& spec,
+                                FunctionPhase phase) {
   w.beginObject()
       .field("FunctionName", spec.name)
       .field("FunctionArn", spec.arn())
       .field("Runtime", spec.runtime)
-      .field("Role", fmt::format("arn:aws:iam::{}:role/{}-{}-lambdaRole", spec.accountId, spec.name,
-                                 spec.region))
+      .field("Role", spec.role)
       .field("Handler", spec.handler)
-      .field("CodeSize", int64_t{0})
+      .field("CodeSize", spec.codeSize)
       .field("Description", spec.description)
       .field("Timeout", spec.timeoutSeconds)
       .field("MemorySize", spec.memorySizeMb)
       .field("LastModified", lambdaTimestamp(spec.lastModified))
-      .field("CodeSha256", base64Encode(sha256(identity)))
+      .field("CodeSha256", spec.codeSha256)
       .field("Version", spec.version);
   w.key("Environment").beginObject().key("Variables").beginObject();
   for (const auto& [k, v] : spec.environment) w.field(k, v);
   w.endObject().endObject();
+  if (!spec.deadLetterTargetArn.empty()) {
+    w.key("DeadLetterConfig")
+        .beginObject()
+        .field("TargetArn", spec.deadLetterTargetArn)
+        .endObject();
+  }
   w.key("TracingConfig").beginObject().field("Mode", "PassThrough").endObject();
-  w.field("State", "Active").field("LastUpdateStatus", "Successful").field("PackageType", "Zip");
-  w.key("Architectures").beginArray().string("x86_64").endArray();
+  w.field("RevisionId", spec.revisionId);
+  // What Lambda reports right after the change: CreateFunction answers while the function is
+  // still Pending, updates while LastUpdateStatus is InProgress. nimbus is ready at once, so
+  // the next read shows Active / Successful.
+  switch (phase) {
+    case FunctionPhase::Creating:
+      w.field("State", "Pending")
+          .field("StateReason", "The function is being created.")
+          .field("StateReasonCode", "Creating");
+      break;
+    case FunctionPhase::Updating:
+      w.field("State", "Active")
+          .field("LastUpdateStatus", "InProgress")
+          .field("LastUpdateStatusReason", "The function is being created.")
+          .field("LastUpdateStatusReasonCode", "Creating");
+      break;
+    case FunctionPhase::Settled:
+      w.field("State", "Active").field("LastUpdateStatus", "Successful");
+      break;
+  }
+  w.field("PackageType", "Zip");
+  w.key("Architectures").beginArray().string(spec.architecture).endArray();
   w.key("EphemeralStorage").beginObject().field("Size", 512).endObject();
+  w.key("SnapStart")
+      .beginObject()
+      .field("ApplyOn", "None")
+      .field("OptimizationStatus", "Off")
+      .endObject();
   w.key("LoggingConfig")
       .beginObject()
       .field("LogFormat", "Text")

@@ -8,7 +8,15 @@
 
 namespace nimbus::aws {
 
-void writeFunctionConfiguration(JsonWriter& w, const lambda::FunctionSpec& spec);
+// Where a function stands in Lambda's state machine when its configuration is written.
+enum class FunctionPhase {
+  Settled,   // Active, last update Successful: every read.
+  Creating,  // The CreateFunction answer: State Pending.
+  Updating,  // The Update* answers: LastUpdateStatus InProgress.
+};
+
+void writeFunctionConfiguration(JsonWriter& w, const lambda::FunctionSpec& spec,
+                                FunctionPhase phase = FunctionPhase::Settled);
 
 // "2026-11-28T03:10:00.000+0000", Lambda's LastModified form.
 std::string lambdaTimestamp(std::chrono::system_clock::time_point t);

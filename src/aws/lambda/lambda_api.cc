@@ -2,38 +2,19 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <boost/asio/thread_pool.hpp>
 
-#include "aws/lambda/function_configuration.h"
-#include "aws/rest_json.h"
-#include "core/base64.h"
+#include "aws/lambda/lambda_api_call.h"
 #include "core/ids.h"
 #include "core/json_writer.h"
 #include "core/url.h"
-#include "lambda/async_invoker.h"
+#include "lambda/code_store.h"
+#include "lambda/function_registry.h"
 #include "lambda/invoker.h"
 
 namespace nimbus::aws {
 
 namespace {
-
-// FunctionName may be a name, a full ARN or a partial ARN ("000000000000:function:name"), each
-// with an optional ":qualifier". Returns the bare name and sets `qualifier`.
-std::string functionNameOf(const std::string& raw, std::string& qualifier) {
-  std::string s = raw;
-  if (s.rfind("arn:", 0) == 0) {
-    // arn:aws:lambda:region:account:function:name[:qualifier]
-    auto fn = s.find(":function:");
-    if (fn != std::string::npos) s = s.substr(fn + 10);
-  } else if (auto fn = s.find(":function:"); fn != std::string::npos) {
-    s = s.substr(fn + 10);
-  }
-  if (auto colon = s.find(':'); colon != std::string::npos) {
-    qualifier = s.substr(colon + 1);
-    s = s.substr(0, colon);
-  }
-  return s;
-}
 
 std::vector<std::string_view> pathSegments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -49,223 +30,181 @@ std::vector<std::string_view> pathSegments(std::string_view path) {
   return out;
 }
 
-// Lambda's 404 for a function (or qualified version) it does not have.
-HttpResponse functionNotFound(const LambdaApiSettings& settings, const std::string& name,
-                              const std::string& qualifier, const std::string& requestId) {
-  std::string arn =
-      fmt::format("arn:aws:lambda:{}:{}:function:{}", settings.region, settings.accountId, name);
-  if (!qualifier.empty()) arn += ":" + qualifier;
-  return restJsonError(404, "ResourceNotFoundException", "Function not found: " + arn, requestId);
-}
-
 }  // namespace
 
-LambdaApi::LambdaApi(lambda::LambdaService& lambda, lambda::AsyncInvoker* async,
+ApiError functionNotFound(const LambdaApiSettings& settings, const std::string& name,
+                          const std::string& qualifier) {
+  std::string arn = lambda::FunctionSpec::functionArn(settings.region, settings.accountId, name);
+  if (!qualifier.empty()) arn += ":" + qualifier;
+  return {404, "ResourceNotFoundException", "Function not found: " + arn};
+}
+
+ApiError registryRefusal(const lambda::RegistryResult& result, const LambdaApiSettings& settings,
+                         const std::string& name) {
+  using lambda::RegistryStatus;
+  switch (result.status) {
+    case RegistryStatus::NotFound:
+      return functionNotFound(settings, name, "");
+    case RegistryStatus::Exists:
+      return {409, "ResourceConflictException", "Function already exist: " + name};
+    case RegistryStatus::ProjectOwned:
+      return {409, "ResourceConflictException",
+              fmt::format("The function {} is defined in the serverless.yml this nimbus serves: "
+                          "edit that file (nimbus reloads it), or deploy to another stage",
+                          name)};
+    case RegistryStatus::UpdateInProgress:
+      return {409, "ResourceConflictException",
+              fmt::format(
+                  "The operation cannot be performed at this time. An update is in "
+                  "progress for resource: {}",
+                  lambda::FunctionSpec::functionArn(settings.region, settings.accountId, name))};
+    case RegistryStatus::RevisionMismatch:
+      return {412, "PreconditionFailedException",
+              "The Revision Id provided does not match the latest Revision Id. Call the "
+              "GetFunction/GetAlias API to retrieve the latest Revision Id"};
+    case RegistryStatus::StoreFailed:
+    case RegistryStatus::Ok:
+      break;
+  }
+  return {500, "ServiceException", "the change could not be stored: " + result.message};
+}
+
+HttpResponse configurationResponse(int status, const lambda::FunctionSpec& spec,
+                                   FunctionPhase phase, const std::string& requestId) {
+  std::string body;
+  JsonWriter w(body);
+  writeFunctionConfiguration(w, spec, phase);
+  return restJsonResponse(status, std::move(body), requestId);
+}
+
+HttpResponse LambdaApi::uploadTooLarge() {
+  return restJsonError(413, "RequestEntityTooLargeException",
+                       fmt::format("Request must be smaller than {} bytes for the CreateFunction "
+                                   "operation",
+                                   kMaxFunctionUploadBytes),
+                       newUuid());
+}
+
+LambdaApi::LambdaApi(lambda::LambdaService& lambda, lambda::FunctionRegistry& registry,
+                     lambda::CodeStore& code, lambda::AsyncInvoker* async,
                      LambdaApiSettings settings)
-    : lambda_(lambda), async_(async), settings_(std::move(settings)) {}
+    : lambda_(lambda),
+      registry_(registry),
+      code_(code),
+      async_(async),
+      settings_(std::move(settings)),
+      packageWorker_(std::make_unique<boost::asio::thread_pool>(1)) {}
+
+LambdaApi::~LambdaApi() {
+  packageWorker_->join();
+}
 
 void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
                        http::Responder responder) {
   (void)identity;
-  std::string requestId = newUuid();
+  Call call{newUuid(), std::make_shared<http::Responder>(std::move(responder)), {}, {}, {}};
   std::string_view target = request.target;
-  std::string_view query;
   if (auto q = target.find('?'); q != std::string_view::npos) {
-    query = target.substr(q + 1);
+    call.query = std::string(target.substr(q + 1));
     target = target.substr(0, q);
   }
   auto segments = pathSegments(target);
   const std::string& method = request.method;
-  // /2016-08-19/account-settings
-  if (segments.size() == 2 && segments[0] == "2016-08-19" && segments[1] == "account-settings" &&
-      method == "GET") {
-    auto functions = lambda_.functions();
-    std::string body;
-    JsonWriter w(body);
-    w.beginObject().key("AccountLimit").beginObject();
-    w.field("TotalCodeSize", int64_t{80530636800})
-        .field("CodeSizeUnzipped", int64_t{262144000})
-        .field("CodeSizeZipped", int64_t{52428800})
-        .field("ConcurrentExecutions", settings_.accountConcurrencyLimit)
-        .field("UnreservedConcurrentExecutions", settings_.accountConcurrencyLimit)
-        .endObject();
-    w.key("AccountUsage").beginObject().field("TotalCodeSize", int64_t{0});
-    w.field("FunctionCount", static_cast<int64_t>(functions.size())).endObject().endObject();
-    responder.send(restJsonResponse(200, std::move(body), requestId));
-    return;
-  }
+  auto is = [&](size_t size, std::string_view version, std::string_view m) {
+    return segments.size() == size && segments[0] == version && method == m;
+  };
 
-  if (segments.size() >= 2 && segments[0] == "2015-03-31" && segments[1] == "functions") {
-    // ListFunctions: GET /2015-03-31/functions/
-    if (segments.size() == 2 && method == "GET") {
-      auto functions = lambda_.functions();
-      std::string body;
-      JsonWriter w(body);
-      w.beginObject().key("Functions").beginArray();
-      for (const auto& spec : functions) writeFunctionConfiguration(w, spec);
-      w.endArray().endObject();
-      responder.send(restJsonResponse(200, std::move(body), requestId));
-      return;
+  if (segments.size() == 2 && segments[1] == "account-settings" && is(2, "2016-08-19", "GET")) {
+    return accountSettings(call);
+  }
+  bool functions = segments.size() >= 2 && segments[1] == "functions" &&
+                   (segments[0] == "2015-03-31" || segments[0] == "2019-09-25");
+  if (functions && segments.size() == 2) {
+    if (is(2, "2015-03-31", "GET")) return listFunctions(call);
+    if (is(2, "2015-03-31", "POST")) return createFunction(call, std::move(request));
+  }
+  if (functions && segments.size() >= 3) {
+    auto ref = lambda::parseFunctionReference(percentDecode(segments[2]));
+    call.functionName = std::move(ref.name);
+    call.qualifier = queryParameter(call.query, "Qualifier");
+    if (call.qualifier.empty()) call.qualifier = std::move(ref.qualifier);
+    std::string_view action = segments.size() >= 4 ? segments[3] : std::string_view{};
+    if (segments[0] == "2019-09-25" && action == "event-invoke-config") {
+      bool list = segments.size() == 5 && segments[4] == "list" && method == "GET";
+      if (segments.size() == 4 || list) {
+        return eventInvokeConfig(call, method, list, std::move(request));
+      }
     }
-    std::string qualifier = queryParameter(query, "Qualifier");
-    std::string name = functionNameOf(percentDecode(segments[2]), qualifier);
-    if (!qualifier.empty() && qualifier != "$LATEST") {
+    if (segments[0] == "2015-03-31") {
       // Versions and aliases arrive with that work; until then only $LATEST exists.
-      responder.send(functionNotFound(settings_, name, qualifier, requestId));
-      return;
-    }
-    if (segments.size() == 4 && segments[3] == "invocations" && method == "POST") {
-      invoke(std::move(request), name, query, std::move(responder), requestId);
-      return;
-    }
-    auto spec = lambda_.function(name);
-    if (segments.size() == 3 && method == "GET") {
-      if (!spec) return responder.send(functionNotFound(settings_, name, "", requestId));
-      std::string body;
-      JsonWriter w(body);
-      w.beginObject().key("Configuration");
-      writeFunctionConfiguration(w, *spec);
-      w.key("Code").beginObject().field("RepositoryType", "S3");
-      w.field("Location", fmt::format("file://{}", spec->codeDirectory.string())).endObject();
-      w.key("Tags").beginObject().endObject().endObject();
-      responder.send(restJsonResponse(200, std::move(body), requestId));
-      return;
-    }
-    if (segments.size() == 4 && segments[3] == "configuration" && method == "GET") {
-      if (!spec) return responder.send(functionNotFound(settings_, name, "", requestId));
-      std::string body;
-      JsonWriter w(body);
-      writeFunctionConfiguration(w, *spec);
-      responder.send(restJsonResponse(200, std::move(body), requestId));
-      return;
+      if (!call.qualifier.empty() && call.qualifier != "$LATEST") {
+        return call.fail(functionNotFound(settings_, call.functionName, call.qualifier));
+      }
+      if (is(3, "2015-03-31", "GET")) return getFunction(call, false);
+      if (is(3, "2015-03-31", "DELETE")) return deleteFunction(call);
+      if (action == "configuration" && is(4, "2015-03-31", "GET")) return getFunction(call, true);
+      if (action == "configuration" && is(4, "2015-03-31", "PUT")) {
+        return updateFunctionConfiguration(call, std::move(request));
+      }
+      if (action == "code" && is(4, "2015-03-31", "PUT")) {
+        return updateFunctionCode(call, std::move(request));
+      }
+      if (action == "invocations" && is(4, "2015-03-31", "POST")) {
+        return invoke(call, std::move(request));
+      }
     }
   }
-  responder.send(restJsonError(
+  call.send(restJsonError(
       404, "UnknownOperationException",
       fmt::format("This Lambda operation is not available in nimbus yet: {} {}", method, target),
-      requestId));
+      call.requestId));
 }
 
-void LambdaApi::invoke(HttpRequest&& request, const std::string& functionName,
-                       std::string_view query, http::Responder responder,
-                       const std::string& requestId) {
-  (void)query;
-  std::string invocationType = "RequestResponse";
-  if (const HttpHeader* h = findHeader(request.headers, "X-Amz-Invocation-Type")) {
-    invocationType = h->value;
+void LambdaApi::accountSettings(Call& call) {
+  auto functions = registry_.functions();
+  int64_t codeSize = 0;
+  for (const auto& f : functions) codeSize += f.codeSize;
+  std::string body;
+  JsonWriter w(body);
+  w.beginObject().key("AccountLimit").beginObject();
+  w.field("TotalCodeSize", int64_t{80530636800})
+      .field("CodeSizeUnzipped", lambda::CodeStore::kMaxUnzippedBytes)
+      .field("CodeSizeZipped", int64_t{52428800})
+      .field("ConcurrentExecutions", settings_.accountConcurrencyLimit)
+      .field("UnreservedConcurrentExecutions", settings_.accountConcurrencyLimit)
+      .endObject();
+  w.key("AccountUsage").beginObject().field("TotalCodeSize", codeSize);
+  w.field("FunctionCount", static_cast<int64_t>(functions.size())).endObject().endObject();
+  call.send(restJsonResponse(200, std::move(body), call.requestId));
+}
+
+void LambdaApi::listFunctions(Call& call) {
+  auto functions = registry_.functions();
+  std::string body;
+  JsonWriter w(body);
+  w.beginObject().key("Functions").beginArray();
+  for (const auto& spec : functions) writeFunctionConfiguration(w, spec);
+  w.endArray().endObject();
+  call.send(restJsonResponse(200, std::move(body), call.requestId));
+}
+
+void LambdaApi::getFunction(Call& call, bool configurationOnly) {
+  auto spec = registry_.function(call.functionName);
+  if (!spec) return call.fail(functionNotFound(settings_, call.functionName, ""));
+  if (configurationOnly) {
+    return call.send(configurationResponse(200, *spec, FunctionPhase::Settled, call.requestId));
   }
-  bool tail = false;
-  if (const HttpHeader* h = findHeader(request.headers, "X-Amz-Log-Type")) {
-    tail = h->value == "Tail";
-  }
-  if (invocationType != "RequestResponse" && invocationType != "DryRun" &&
-      invocationType != "Event") {
-    responder.send(restJsonError(
-        400, "InvalidParameterValueException",
-        fmt::format(
-            "1 validation error detected: Value '{}' at 'invocationType' failed to satisfy "
-            "constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
-            invocationType),
-        requestId));
-    return;
-  }
-  auto spec = lambda_.function(functionName);
-  if (!spec) {
-    // Invoke names the qualified ARN it looked for.
-    responder.send(functionNotFound(settings_, functionName, "$LATEST", requestId));
-    return;
-  }
-  if (invocationType == "DryRun") {
-    responder.send(restJsonResponse(204, "", requestId));
-    return;
-  }
-  if (invocationType == "Event") {
-    if (!async_) {
-      responder.send(restJsonError(400, "InvalidParameterValueException",
-                                   "InvocationType Event is not available", requestId));
-      return;
-    }
-    if (request.body.size() > settings_.maxAsyncPayloadBytes) {
-      responder.send(restJsonError(
-          413, "RequestTooLargeException",
-          fmt::format("{} byte payload is too large for the Event invocation type (limit {} bytes)",
-                      request.body.size(), settings_.maxAsyncPayloadBytes),
-          requestId));
-      return;
-    }
-    // 202 only once the event is durable: an acknowledged event is never lost.
-    auto shared = std::make_shared<http::Responder>(std::move(responder));
-    async_->accept(functionName, std::move(request.body),
-                   [shared](const std::string& eventId, const std::string& error) {
-                     if (!error.empty()) {
-                       shared->send(restJsonError(500, "ServiceException",
-                                                  "the event could not be stored: " + error,
-                                                  eventId, "Service"));
-                       return;
-                     }
-                     shared->send(restJsonResponse(202, "", eventId));
-                   });
-    return;
-  }
-  lambda::InvokeRequest invoke;
-  invoke.functionName = functionName;
-  invoke.payload = request.body.empty() ? std::string() : std::move(request.body);
-  invoke.tailLog = tail;
-  if (const HttpHeader* h = findHeader(request.headers, "X-Amz-Client-Context")) {
-    if (auto decoded = base64Decode(h->value)) invoke.clientContext = *decoded;
-  }
-  size_t size = invoke.payload.size();
-  auto shared = std::make_shared<http::Responder>(std::move(responder));
-  lambda_.invoke(std::move(invoke), [shared, requestId, size, functionName,
-                                     settings = settings_](lambda::InvokeResult&& result) {
-    switch (result.status) {
-      case lambda::InvokeStatus::Ok:
-      case lambda::InvokeStatus::FunctionError: {
-        HttpResponse r;
-        r.status = 200;
-        r.headers.push_back({"Content-Type", "application/json"});
-        r.headers.push_back({"x-amzn-RequestId", result.requestId});
-        r.headers.push_back({"X-Amz-Executed-Version", result.executedVersion});
-        if (result.status == lambda::InvokeStatus::FunctionError) {
-          r.headers.push_back({"X-Amz-Function-Error", "Unhandled"});
-        }
-        if (!result.logTail.empty()) {
-          r.headers.push_back({"X-Amz-Log-Result", base64Encode(result.logTail)});
-        }
-        r.body = std::move(result.payload);
-        shared->send(std::move(r));
-        return;
-      }
-      case lambda::InvokeStatus::Throttled: {
-        std::string body;
-        JsonWriter(body)
-            .beginObject()
-            .field("Reason", "ConcurrentInvocationLimitExceeded")
-            .field("Type", "User")
-            .field("message", "Rate Exceeded.")
-            .endObject();
-        HttpResponse r = restJsonResponse(429, std::move(body), requestId);
-        r.headers.push_back({"x-amzn-ErrorType", "TooManyRequestsException"});
-        shared->send(std::move(r));
-        return;
-      }
-      case lambda::InvokeStatus::RequestTooLarge:
-        shared->send(restJsonError(
-            413, "RequestTooLargeException",
-            fmt::format("{} byte payload is too large for the RequestResponse invocation type "
-                        "(limit 6291456 bytes)",
-                        size),
-            requestId));
-        return;
-      case lambda::InvokeStatus::NotFound:
-        shared->send(functionNotFound(settings, functionName, "$LATEST", requestId));
-        return;
-      case lambda::InvokeStatus::ServiceError:
-        shared->send(restJsonError(500, "ServiceException", "nimbus could not run the function",
-                                   requestId, "Service"));
-        return;
-    }
-  });
+  std::string location = spec->origin == lambda::FunctionOrigin::Api
+                             ? code_.zipOf(spec->codeDirectory).string()
+                             : spec->codeDirectory.string();
+  std::string body;
+  JsonWriter w(body);
+  w.beginObject().key("Configuration");
+  writeFunctionConfiguration(w, *spec);
+  w.key("Code").beginObject().field("RepositoryType", "S3");
+  w.field("Location", "file://" + location).endObject();
+  w.key("Tags").beginObject().endObject().endObject();
+  call.send(restJsonResponse(200, std::move(body), call.requestId));
 }
 
 }  // namespace nimbus::aws

@@ -19,6 +19,7 @@ using sqlite::Statement;
 
 // Version 1: the async event queue. `seq` keeps insertion order among events received in the
 // same millisecond; the index serves the lease query's oldest-first scan.
+// Version 2: records, the services' durable documents by kind and key.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS async_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -31,7 +32,13 @@ CREATE TABLE IF NOT EXISTS async_events (
   not_before_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS async_events_by_age ON async_events (received_at_ms, seq);
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS records (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+PRAGMA user_version = 2;
 )sql";
 
 constexpr const char* kInsertEvent =
@@ -44,14 +51,20 @@ constexpr const char* kDueEvents =
     "SELECT id, function_name, qualifier, payload, attempts, received_at_ms, not_before_ms "
     "FROM async_events WHERE not_before_ms <= ?1 ORDER BY received_at_ms, seq LIMIT ?2";
 constexpr const char* kCountEvents = "SELECT count(*) FROM async_events";
+constexpr const char* kPutRecord =
+    "INSERT OR REPLACE INTO records (kind, key, value) VALUES (?1, ?2, ?3)";
+constexpr const char* kDeleteRecord = "DELETE FROM records WHERE kind = ?1 AND key = ?2";
+constexpr const char* kRecordsOfKind =
+    "SELECT key, value FROM records WHERE kind = ?1 ORDER BY key";
 
 // One queued write. For deletes and reschedules only the id, attempts and notBeforeMs of
-// `event` are used.
+// `event` are used; record writes use `record` only.
 struct WriteOp {
-  enum class Kind { kInsert, kDelete, kReschedule };
+  enum class Kind { kInsert, kDelete, kReschedule, kPutRecord, kDeleteRecord };
   Kind kind;
   AsyncEvent event;
   CommitCallback onCommitted;
+  Record record;
 };
 
 class SqliteStore final : public Store {
@@ -75,6 +88,14 @@ class SqliteStore final : public Store {
             std::move(onCommitted)});
   }
   size_t pendingAsyncEvents() override;
+  void putRecord(Record record, CommitCallback onCommitted) override {
+    submit({WriteOp::Kind::kPutRecord, {}, std::move(onCommitted), std::move(record)});
+  }
+  void deleteRecord(const std::string& kind, const std::string& key,
+                    CommitCallback onCommitted) override {
+    submit({WriteOp::Kind::kDeleteRecord, {}, std::move(onCommitted), Record{kind, key, {}}});
+  }
+  std::vector<Record> records(const std::string& kind) override;
   void stop() override;
 
  private:
@@ -87,7 +108,7 @@ class SqliteStore final : public Store {
 
   // Owned by the writer thread once it runs (and by open() before that).
   std::unique_ptr<Connection> writer_;
-  Statement insert_, delete_, reschedule_;
+  Statement insert_, delete_, reschedule_, putRecord_, deleteRecord_;
 
   std::mutex queueMutex_;
   std::condition_variable queueReady_;
@@ -98,7 +119,7 @@ class SqliteStore final : public Store {
   // release leases after a commit, never while committing.
   std::mutex readMutex_;
   std::unique_ptr<Connection> reader_;
-  Statement due_, count_;
+  Statement due_, count_, recordsOfKind_;
   std::unordered_set<std::string> leased_;
 
   std::mutex stopMutex_;  // Serializes stop() so that the writer is joined once.
@@ -142,13 +163,19 @@ bool SqliteStore::open(const std::filesystem::path& file, std::string& error) {
   insert_ = writer_->prepare(kInsertEvent, error);
   delete_ = writer_->prepare(kDeleteEvent, error);
   reschedule_ = writer_->prepare(kRescheduleEvent, error);
-  if (!insert_.valid() || !delete_.valid() || !reschedule_.valid()) return false;
+  putRecord_ = writer_->prepare(kPutRecord, error);
+  deleteRecord_ = writer_->prepare(kDeleteRecord, error);
+  if (!insert_.valid() || !delete_.valid() || !reschedule_.valid() || !putRecord_.valid() ||
+      !deleteRecord_.valid()) {
+    return false;
+  }
 
   reader_ = openConnection(file, error);
   if (!reader_) return false;
   due_ = reader_->prepare(kDueEvents, error);
   count_ = reader_->prepare(kCountEvents, error);
-  if (!due_.valid() || !count_.valid()) return false;
+  recordsOfKind_ = reader_->prepare(kRecordsOfKind, error);
+  if (!due_.valid() || !count_.valid() || !recordsOfKind_.valid()) return false;
 
   try {
     writerThread_ = std::thread([this] { writerLoop(); });
@@ -222,7 +249,9 @@ void SqliteStore::commitBatch(std::vector<WriteOp>& batch) {
   {
     std::lock_guard lock(readMutex_);
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (batch[i].kind != WriteOp::Kind::kInsert && errors[i].empty()) {
+      bool endsLease =
+          batch[i].kind == WriteOp::Kind::kDelete || batch[i].kind == WriteOp::Kind::kReschedule;
+      if (endsLease && errors[i].empty()) {
         leased_.erase(batch[i].event.id);
       }
     }
@@ -256,11 +285,23 @@ std::string SqliteStore::apply(const WriteOp& op) {
       statement->bind(2, event.attempts);
       statement->bind(3, event.notBeforeMs);
       break;
+    case WriteOp::Kind::kPutRecord:
+      statement = &putRecord_;
+      statement->bind(1, op.record.kind);
+      statement->bind(2, op.record.key);
+      statement->bindBlob(3, op.record.value);
+      break;
+    case WriteOp::Kind::kDeleteRecord:
+      statement = &deleteRecord_;
+      statement->bind(1, op.record.kind);
+      statement->bind(2, op.record.key);
+      break;
   }
   std::string error;
   if (statement->step() != SQLITE_DONE) {
     error = writer_->lastError();
-  } else if (op.kind != WriteOp::Kind::kInsert && writer_->changes() == 0) {
+  } else if ((op.kind == WriteOp::Kind::kDelete || op.kind == WriteOp::Kind::kReschedule) &&
+             writer_->changes() == 0) {
     error = "no async event with id " + event.id;
   }
   statement->reset();
@@ -299,6 +340,18 @@ size_t SqliteStore::pendingAsyncEvents() {
   return count;
 }
 
+std::vector<Record> SqliteStore::records(const std::string& kind) {
+  std::vector<Record> out;
+  std::lock_guard lock(readMutex_);
+  if (!reader_) return out;
+  recordsOfKind_.bind(1, kind);
+  while (recordsOfKind_.step() == SQLITE_ROW) {
+    out.push_back(Record{kind, recordsOfKind_.columnText(0), recordsOfKind_.columnText(1)});
+  }
+  recordsOfKind_.reset();
+  return out;
+}
+
 void SqliteStore::stop() {
   std::lock_guard stopLock(stopMutex_);
   {
@@ -311,10 +364,13 @@ void SqliteStore::stop() {
   insert_ = {};
   delete_ = {};
   reschedule_ = {};
+  putRecord_ = {};
+  deleteRecord_ = {};
   writer_.reset();
   std::lock_guard lock(readMutex_);
   due_ = {};
   count_ = {};
+  recordsOfKind_ = {};
   reader_.reset();
 }
 

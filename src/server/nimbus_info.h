@@ -1,0 +1,19 @@
+// nimbus's own endpoint on the AWS port, GET /_nimbus/info: what this nimbus serves beyond
+// what the Lambda API tells (its version, the gateway's URL and the project's HTTP routes),
+// for `nimbus info` and `nimbus deploy`.
+#pragma once
+
+#include <string>
+
+#include "core/http_message.h"
+#include "server/deployment.h"
+
+namespace nimbus::server {
+
+inline constexpr const char* kNimbusInfoPath = "/_nimbus/info";
+
+// The answer for `deployment` (null when no project is served) behind `gatewayUrl`.
+HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
+                        const std::string& version);
+
+}  // namespace nimbus::server
