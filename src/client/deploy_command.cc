@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "client/command_project.h"
 #include "client/lambda_api.h"
@@ -128,6 +130,7 @@ class Deployer {
         codeChanged = true;
       }
       if (configurationDiffers(latest, plan)) {
+        if (!waitUntilSettled(path, latest, out)) return out;
         bool hadDeadLetter = !stringAt(latest, "/DeadLetterConfig/TargetArn").empty();
         auto updated =
             api_.call("PUT", path + "/configuration",
@@ -137,6 +140,7 @@ class Deployer {
         configChanged = true;
       }
     }
+    if (!waitUntilSettled(path, latest, out)) return out;
     auto asyncChanged = syncEventInvokeConfig(plan, out);
     if (!asyncChanged) return out;
     if (out.status.empty()) {
@@ -166,6 +170,35 @@ class Deployer {
     out.step = std::move(step);
     out.failure = std::move(response);
     return out;
+  }
+
+  // Lambda takes no change while a function is being created (State Pending) or updated
+  // (LastUpdateStatus InProgress); as the AWS SDKs' function-updated waiter does, this reads the
+  // configuration until it has settled. `latest` is what the server last answered. False after
+  // filling `out` with the failure.
+  bool waitUntilSettled(const std::string& path, json& latest, Outcome& out) {
+    auto settled = [](const json& c) {
+      return stringAt(c, "/State") != "Pending" && stringAt(c, "/LastUpdateStatus") != "InProgress";
+    };
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    while (!settled(latest)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ApiResponse stuck;
+        stuck.reached = true;
+        stuck.errorType = "ResourceConflictException";
+        stuck.message = "the function's update did not finish within 5 minutes";
+        out = failed("GetFunctionConfiguration", std::move(stuck));
+        return false;
+      }
+      auto read = api_.call("GET", path + "/configuration");
+      if (!read.ok()) {
+        out = failed("GetFunctionConfiguration", std::move(read));
+        return false;
+      }
+      latest = std::move(read.json);
+      if (!settled(latest)) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return true;
   }
 
   // Puts, replaces or deletes the function's EventInvokeConfig so that it matches
@@ -249,11 +282,6 @@ void printFailure(const Outcome& outcome, const config::FunctionConfig& f, bool 
   }
 }
 
-std::string restPath(const config::ProjectConfig& project, const config::HttpEvent& e) {
-  if (e.kind == config::HttpEvent::Kind::HttpApi) return e.path;
-  return "/" + project.stage + (e.path == "/" ? "" : e.path);
-}
-
 void printProjectEndpoints(const config::ProjectConfig& project, const ServerInfoResult& info) {
   const ServedService* served =
       info.info ? info.info->find(project.service, project.stage) : nullptr;
@@ -261,21 +289,31 @@ void printProjectEndpoints(const config::ProjectConfig& project, const ServerInf
     printEndpoints(served->routes);
     return;
   }
-  std::vector<ServedRoute> routes;
+  std::vector<std::string> routes;
   for (const auto& f : project.functions) {
     for (const auto& e : f.httpEvents) {
-      routes.push_back({e.kind == config::HttpEvent::Kind::HttpApi ? "httpApi" : "rest", e.method,
-                        restPath(project, e), "", f.name});
+      // As the gateway serves them: REST routes under /{stage}, the $default route as /*.
+      std::string path = e.isDefaultRoute ? "/*"
+                         : e.kind == config::HttpEvent::Kind::Rest
+                             ? "/" + project.stage + (e.path == "/" ? "" : e.path)
+                             : e.path;
+      routes.push_back(fmt::format("  {} {} ({})", e.method, path, f.name));
     }
   }
   if (routes.empty()) return;
-  printEndpoints(routes);
   if (info.info) {
+    std::string runs = "it serves none";
+    if (!info.info->services.empty()) {
+      const auto& s = info.info->services.front();
+      runs = fmt::format("it serves {}, stage {}", s.service, s.stage);
+    }
     fmt::print(
-        "  (not served: HTTP routes are served only for the project `nimbus serve` runs, "
-        "not for stage {} of {}; the functions can be invoked through the Lambda API)\n",
-        project.stage, project.service);
+        "endpoints: none (HTTP routes are served only for the project `nimbus serve` runs, and "
+        "{}; invoke these functions through the Lambda API)\n",
+        runs);
   }
+  fmt::print("routes in {}:\n", project.configFile.filename().string());
+  for (const auto& route : routes) fmt::print("{}\n", route);
 }
 
 }  // namespace

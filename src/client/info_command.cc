@@ -60,7 +60,8 @@ int runInfo(const InfoOptions& options) {
   if (served.info) {
     if (!served.info->gateway.empty()) fmt::print("API Gateway: {}\n", served.info->gateway);
     for (const auto& service : served.info->services) {
-      fmt::print("service {} (stage {}, region {})\n", service.service, service.stage,
+      // As `serverless info` shows a service.
+      fmt::print("service: {}\nstage: {}\nregion: {}\n", service.service, service.stage,
                  service.region);
       printEndpoints(service.routes);
     }
