@@ -101,8 +101,8 @@ std::string uriEncode(std::string_view s) {
 std::string unreachableText(const std::string& url, const std::string& transportError) {
   if (transportError.find("refused") != std::string::npos) {
     return fmt::format(
-        "nimbus is not running at {} (connection refused): start it with `nimbus serve`, or "
-        "pass the --endpoint of a running one",
+        "cannot reach nimbus at {}: connection refused, so nimbus is not running there (start "
+        "it with `nimbus serve`, or pass the --endpoint of a running one)",
         url);
   }
   return fmt::format("cannot reach nimbus at {}: {} (is `nimbus serve` running?)", url,

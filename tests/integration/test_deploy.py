@@ -260,8 +260,8 @@ def test_info_lists_the_served_endpoints(project, serve):
 def test_bad_usage_and_no_server(project):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP_V1})
     r = run(d, "deploy", "--endpoint", "http://127.0.0.1:1")
-    assert r.returncode == 1 and "nimbus is not running at http://127.0.0.1:1" in r.stderr, \
-        r.stderr
+    assert r.returncode == 1 and "cannot reach nimbus at http://127.0.0.1:1: connection " \
+        "refused, so nimbus is not running there" in r.stderr, r.stderr
     r = run(d, "deploy", "-f", "nope")
     assert r.returncode == 2 and "no function 'nope'" in r.stderr, r.stderr
     yml = textwrap.dedent(SERVERLESS_YML).lstrip()
