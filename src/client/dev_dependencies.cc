@@ -99,26 +99,28 @@ std::vector<std::string> devDependencyExcludes(const fs::path& serviceDir) {
   auto add = [&](std::string glob) {
     if (emitted.insert(glob).second) globs.push_back(std::move(glob));
   };
+  // As the Framework does: `npm ls --dev` and `npm ls --prod` of every package.json go into one
+  // list each, and what is only in the first is left out.
+  std::set<fs::path> dev, prod;
   for (const auto& root : roots) {
     auto manifest = readPackageJson(root);
-    auto dev = closure(dependencyNames(manifest, {"devDependencies"}), root);
-    if (dev.empty()) continue;
-    auto prod = closure(dependencyNames(manifest, {"dependencies", "optionalDependencies"}), root);
-    for (const auto& dir : dev) {
-      if (prod.count(dir) != 0) continue;
-      std::string rel = relativeText(dir, serviceDir);
-      if (rel.empty() || rel.rfind("..", 0) == 0) continue;
-      add(rel + "/**");
-      // Its executables, linked from the .bin folder of the node_modules that holds it.
-      fs::path modules = dir.parent_path();
-      if (modules.filename() != "node_modules") modules = modules.parent_path();  // @scope/x
-      std::string binDir = relativeText(modules / ".bin", serviceDir);
-      auto bin = readPackageJson(dir).value("bin", nlohmann::json());
-      if (bin.is_object()) {
-        for (const auto& [command, target] : bin.items()) add(binDir + "/" + command);
-      } else if (bin.is_string()) {
-        add(binDir + "/" + dir.filename().string());
-      }
+    dev.merge(closure(dependencyNames(manifest, {"devDependencies"}), root));
+    prod.merge(closure(dependencyNames(manifest, {"dependencies", "optionalDependencies"}), root));
+  }
+  for (const auto& dir : dev) {
+    if (prod.count(dir) != 0) continue;
+    std::string rel = relativeText(dir, serviceDir);
+    if (rel.empty() || rel.rfind("..", 0) == 0) continue;
+    add(rel + "/**");
+    // Its executables, linked from the .bin folder of the node_modules that holds it.
+    fs::path modules = dir.parent_path();
+    if (modules.filename() != "node_modules") modules = modules.parent_path();  // @scope/x
+    std::string binDir = relativeText(modules / ".bin", serviceDir);
+    auto bin = readPackageJson(dir).value("bin", nlohmann::json());
+    if (bin.is_object()) {
+      for (const auto& [command, target] : bin.items()) add(binDir + "/" + command);
+    } else if (bin.is_string()) {
+      add(binDir + "/" + dir.filename().string());
     }
   }
   return globs;

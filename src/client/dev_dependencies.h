@@ -8,11 +8,12 @@
 
 namespace nimbus::client {
 
-// For each package.json under `serviceDir` outside node_modules, the installed packages reachable
-// from its devDependencies but not from its dependencies and optionalDependencies (the
-// difference of `npm ls --dev` and `npm ls --prod`, which the Framework runs), found by Node's
-// resolution through the node_modules folders. Returns globs relative to `serviceDir`: each such
-// package's folder ("node_modules/jest/**") and its executables in the neighbouring .bin
+// The installed packages reachable from the devDependencies of some package.json under
+// `serviceDir` (outside node_modules) but from no package.json's dependencies or
+// optionalDependencies: the difference of what `npm ls --dev` and `npm ls --prod` list, which the
+// Framework runs in each such folder; found here by Node's resolution through node_modules. Returns
+// globs relative to `serviceDir`: each such package's folder ("node_modules/jest/**") and its
+// executables in the neighbouring .bin
 // ("node_modules/.bin/jest"). Packages that are not installed are skipped; nothing here fails.
 std::vector<std::string> devDependencyExcludes(const std::filesystem::path& serviceDir);
 

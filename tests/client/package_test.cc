@@ -482,6 +482,18 @@ TEST_F(PackageTest, DevDependenciesAreLeftOut) {
   EXPECT_EQ(namesIn(package(kept).artifacts.at("app")->zip).size(), 14u);
 }
 
+TEST_F(PackageTest, DevDependenciesOfNestedPackagesToo) {
+  write("handler.js", "x");
+  write("package.json", R"({"dependencies": {"a": "1"}})");
+  write("node_modules/a/package.json", R"({"name": "a"})");
+  write("tools/package.json", R"({"devDependencies": {"t": "1"}})");
+  write("tools/node_modules/t/package.json", R"({"name": "t"})");
+  write("tools/build.js", "x");
+  EXPECT_EQ(namesIn(zipOf(kSimple)),
+            (std::vector<std::string>{"handler.js", "node_modules/a/package.json", "package.json",
+                                      "tools/build.js", "tools/package.json"}));
+}
+
 TEST_F(PackageTest, PackagesOnlyTheFunctionsAskedFor) {
   write("handler.js", "x");
   auto project = load(R"yaml(
