@@ -303,8 +303,26 @@ std::optional<Glob> Glob::compile(std::string_view pattern, std::string* problem
   }
   try {
     for (const auto& one : *expanded) {
-      glob.alternatives_.emplace_back(globToRegex(one),
-                                      std::regex::ECMAScript | std::regex::optimize);
+      std::string_view text = one;
+      while (text.substr(0, 2) == "./") text.remove_prefix(2);
+      size_t special = text.find_first_of("*?[]{}()!@+\\");
+      Alternative alternative;
+      alternative.literal = std::string(text.substr(0, special));
+      if (special == std::string_view::npos) {
+        alternative.kind = Alternative::Kind::Exact;
+      } else if (text.substr(special) == "**" && special > 1 && text[special - 1] == '/' &&
+                 alternative.literal.find("//") == std::string::npos) {
+        alternative.kind = Alternative::Kind::Below;
+        alternative.literal.pop_back();
+      } else {
+        // "dir/**..." also matches "dir" itself: the check may not ask for the slash.
+        if (!alternative.literal.empty() && alternative.literal.back() == '/') {
+          alternative.literal.pop_back();
+        }
+        alternative.re =
+            std::regex(globToRegex(one), std::regex::ECMAScript | std::regex::optimize);
+      }
+      glob.alternatives_.push_back(std::move(alternative));
     }
   } catch (const std::regex_error& e) {
     if (problem) *problem = fmt::format("it is not a valid glob ({})", e.what());
@@ -315,11 +333,21 @@ std::optional<Glob> Glob::compile(std::string_view pattern, std::string* problem
 
 bool Glob::matches(std::string_view path) const {
   bool any = false;
-  for (const auto& re : alternatives_) {
-    if (std::regex_match(path.begin(), path.end(), re)) {
-      any = true;
-      break;
+  for (const auto& a : alternatives_) {
+    switch (a.kind) {
+      case Alternative::Kind::Exact:
+        any = path == a.literal;
+        break;
+      case Alternative::Kind::Below:
+        any = path.substr(0, a.literal.size()) == a.literal &&
+              (path.size() == a.literal.size() || path[a.literal.size()] == '/');
+        break;
+      case Alternative::Kind::Regex:
+        any = path.substr(0, a.literal.size()) == a.literal &&
+              std::regex_match(path.begin(), path.end(), a.re);
+        break;
     }
+    if (any) break;
   }
   return any != negated_;
 }

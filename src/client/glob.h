@@ -27,7 +27,15 @@ class Glob {
   bool matches(std::string_view path) const;
 
  private:
-  std::vector<std::regex> alternatives_;  // One per brace expansion.
+  // One per brace expansion. Most package globs are a plain path or "dir/**" (the default and
+  // dev-dependency excludes, hundreds of them in a big node_modules), so those are compared as
+  // text; the others go through a regular expression, after a check of their literal start.
+  struct Alternative {
+    enum class Kind { Exact, Below, Regex } kind = Kind::Regex;
+    std::string literal;  // Exact: the path; Below: the folder; Regex: what a match starts with.
+    std::regex re;
+  };
+  std::vector<Alternative> alternatives_;
   bool negated_ = false;
 };
 
