@@ -15,6 +15,8 @@ service: asy
 provider:
   name: aws
   runtime: python3.11
+  environment:
+    SEEN_FILE: ${env:SEEN_FILE}
 functions:
   rec:
     handler: app.rec
@@ -24,7 +26,7 @@ APP = """
 import os, time
 def rec(event, context):
     time.sleep(event.get("sleep", 0))
-    with open(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "seen.txt"), "a") as f:
+    with open(os.environ["SEEN_FILE"], "a") as f:
         f.write(str(event["id"]) + "\\n")
     if event.get("fail"):
         raise RuntimeError("failing on purpose")
@@ -32,9 +34,18 @@ def rec(event, context):
 """
 
 
+def seen_file(d):
+    # Beside the project, not in it: a write inside would reload the project every time.
+    return d.parent / (d.name + "-seen.txt")
+
+
 def seen(d):
-    path = d / "seen.txt"
+    path = seen_file(d)
     return path.read_text().split() if path.exists() else []
+
+
+def start(serve, d, *args):
+    return serve(d, *args, env={"SEEN_FILE": str(seen_file(d))})
 
 
 def wait_until(condition, timeout=30):
@@ -61,7 +72,7 @@ def send(c, payload):
 
 def test_event_is_accepted_then_runs(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
-    n = serve(d)
+    n = start(serve, d)
     c = lambda_client(aws_port(n))
     send(c, {"id": "first"})
     wait_until(lambda: "first" in seen(d))
@@ -69,7 +80,7 @@ def test_event_is_accepted_then_runs(project, serve):
 
 def test_failing_event_is_tried_three_times_then_dropped(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
-    n = serve(d, "--async-retry-delay", "0.2")
+    n = start(serve, d, "--async-retry-delay", "0.2")
     c = lambda_client(aws_port(n))
     send(c, {"id": "bad", "fail": True})
     n.wait_for(r"async event .* dropped after 3 attempts: RuntimeError")
@@ -78,7 +89,7 @@ def test_failing_event_is_tried_three_times_then_dropped(project, serve):
 
 def test_async_payload_limit(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
-    n = serve(d, "--async-payload-limit", "262144")
+    n = start(serve, d, "--async-payload-limit", "262144")
     c = lambda_client(aws_port(n))
     with pytest.raises(c.exceptions.RequestTooLargeException):
         c.invoke(FunctionName="asy-dev-rec", InvocationType="Event",
@@ -88,7 +99,7 @@ def test_async_payload_limit(project, serve):
 def test_accepted_events_survive_kill_9(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
     # One invocation at a time and slow handlers: most events are still queued at the kill.
-    first = serve(d, "--concurrency", "1")
+    first = start(serve, d, "--concurrency", "1")
     c = lambda_client(aws_port(first))
     ids = ["e%02d" % i for i in range(20)]
     for i in ids:
@@ -102,7 +113,7 @@ def test_accepted_events_survive_kill_9(project, serve):
     # Environments hold nothing of the server's: once it is gone, so are they.
     wait_until(lambda: all(not running(pid) for pid in children))
 
-    serve(d)  # Same folder, same data dir: the store holds what was acknowledged.
+    start(serve, d)  # Same folder, same data dir: the store holds what was acknowledged.
     wait_until(lambda: set(ids) <= set(seen(d)), timeout=60)
 
 
