@@ -134,6 +134,8 @@ functions:
       onSuccess: recorder
   recorder:
     handler: app.recorder
+    environment:
+      RECORDS: ${env:RECORDS}
 """
 
 DESTINATIONS_APP = """
@@ -143,19 +145,19 @@ def fails(event, context):
 def works(event, context):
     return {"doubled": event["n"] * 2}
 def recorder(event, context):
-    with open(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "records.jsonl"), "a") as f:
+    with open(os.environ["RECORDS"], "a") as f:
         f.write(json.dumps(event) + "\\n")
 """
 
 
 def test_destinations_receive_lambdas_invocation_records(project, serve):
     d = project({"serverless.yml": DESTINATIONS_YML, "app.py": DESTINATIONS_APP})
-    n = serve(d, "--async-retry-delay", "0.1")
+    path = d.parent / (d.name + "-records.jsonl")  # Outside the project: no reload per record.
+    n = serve(d, "--async-retry-delay", "0.1", env={"RECORDS": str(path)})
     c = lambda_client(aws_port(n))
     for name in ("dest-dev-fails", "dest-dev-works"):
         r = c.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": 21}))
         assert r["StatusCode"] == 202
-    path = d / "records.jsonl"
     wait_until(lambda: path.exists() and len(path.read_text().splitlines()) == 2)
     records = {r["requestContext"]["condition"]: r
                for r in map(json.loads, path.read_text().splitlines())}

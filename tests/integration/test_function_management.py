@@ -68,6 +68,14 @@ PACKAGE_V1 = {"main.py": HANDLER_V1, "bin/tool.sh": "#!/bin/sh\necho hi\n",
 
 
 @pytest.fixture
+def scratch(tmp_path):
+    """A folder beside the project, not in it: writes there do not reload the project."""
+    path = tmp_path.parent / (tmp_path.name + "-scratch")
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
 def server(project, serve):
     d = project({"serverless.yml": PROJECT_YML, "app.py": PROJECT_APP})
     n = serve(d)
@@ -87,11 +95,11 @@ def invoke(client, name, payload=None):
     return r, json.loads(r["Payload"].read())
 
 
-def test_aws_cli_creates_invokes_updates_and_deletes(server, tmp_path):
+def test_aws_cli_creates_invokes_updates_and_deletes(server, scratch):
     v1 = make_zip(PACKAGE_V1)
-    (tmp_path / "v1.zip").write_bytes(v1)
+    (scratch / "v1.zip").write_bytes(v1)
     r = aws(server, "create-function", "--function-name", "orders", "--runtime", "python3.12",
-            "--handler", "main.handler", "--role", ROLE, "--zip-file", "fileb://%s" % (tmp_path / "v1.zip"),
+            "--handler", "main.handler", "--role", ROLE, "--zip-file", "fileb://%s" % (scratch / "v1.zip"),
             "--environment", "Variables={COLOUR=green}", "--timeout", "10")
     assert r.returncode == 0, r.stderr
     created = json.loads(r.stdout)
@@ -105,22 +113,22 @@ def test_aws_cli_creates_invokes_updates_and_deletes(server, tmp_path):
     r = aws(server, "wait", "function-active-v2", "--function-name", "orders")
     assert r.returncode == 0, r.stderr
     r = aws(server, "invoke", "--function-name", "orders", "--cli-binary-format", "raw-in-base64-out",
-            "--payload", '{"id": 7}', str(tmp_path / "out.json"))
+            "--payload", '{"id": 7}', str(scratch / "out.json"))
     assert r.returncode == 0, r.stderr
-    out = json.loads((tmp_path / "out.json").read_text())
+    out = json.loads((scratch / "out.json").read_text())
     assert out == {"version": 1, "event": {"id": 7}, "colour": "green", "tool_executable": True,
                    "data": "hello"}
     assert "[orders] START RequestId:" in server.output()
 
     v2 = make_zip({"main.py": HANDLER_V2})
-    (tmp_path / "v2.zip").write_bytes(v2)
+    (scratch / "v2.zip").write_bytes(v2)
     r = aws(server, "update-function-code", "--function-name", "orders",
-            "--zip-file", "fileb://%s" % (tmp_path / "v2.zip"))
+            "--zip-file", "fileb://%s" % (scratch / "v2.zip"))
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["CodeSha256"] == code_sha256(v2)
-    r = aws(server, "invoke", "--function-name", "orders", str(tmp_path / "out2.json"))
+    r = aws(server, "invoke", "--function-name", "orders", str(scratch / "out2.json"))
     assert r.returncode == 0, r.stderr
-    assert json.loads((tmp_path / "out2.json").read_text()) == {"version": 2}
+    assert json.loads((scratch / "out2.json").read_text()) == {"version": 2}
 
     r = aws(server, "list-functions", "--query", "Functions[].FunctionName")
     assert sorted(json.loads(r.stdout)) == ["orders", "shop-dev-listed"]
@@ -184,9 +192,9 @@ def test_boto3_configuration_updates_and_error_classes(server):
     assert invoke(c, "shop-dev-listed")[1] == "from serverless.yml"
 
 
-def test_created_functions_survive_a_restart(project, serve, tmp_path):
+def test_created_functions_survive_a_restart(project, serve, scratch):
     d = project({"serverless.yml": PROJECT_YML, "app.py": PROJECT_APP})
-    data = tmp_path / "data"
+    data = scratch / "data"
     n = serve(d, "--data-dir", str(data))
     c = lambda_client(aws_port(n))
     c.create_function(FunctionName="durable", Runtime="python3.12", Role=ROLE, Handler="main.handler",
@@ -201,9 +209,9 @@ def test_created_functions_survive_a_restart(project, serve, tmp_path):
     assert c.get_account_settings()["AccountUsage"]["FunctionCount"] == 2
 
 
-def test_event_invoke_config_api_and_on_failure_destination(server, tmp_path):
+def test_event_invoke_config_api_and_on_failure_destination(server, scratch):
     c = lambda_client(server.aws_port)
-    records = tmp_path / "records.jsonl"
+    records = scratch / "records.jsonl"
     c.create_function(FunctionName="flaky", Runtime="python3.12", Role=ROLE, Handler="main.handler",
                       Code={"ZipFile": make_zip({"main.py": "def handler(e, c):\n    raise RuntimeError('boom')\n"})})
     c.create_function(FunctionName="failures", Runtime="python3.12", Role=ROLE, Handler="main.handler",
@@ -253,12 +261,12 @@ def test_event_invoke_config_api_and_on_failure_destination(server, tmp_path):
         c.get_function_event_invoke_config(FunctionName="flaky")
 
 
-def test_aws_sdk_for_javascript_v3_function_lifecycle(server, tmp_path):
-    (tmp_path / "v1.zip").write_bytes(make_zip(PACKAGE_V1))
-    (tmp_path / "v2.zip").write_bytes(make_zip({"main.py": HANDLER_V2}))
+def test_aws_sdk_for_javascript_v3_function_lifecycle(server, scratch):
+    (scratch / "v1.zip").write_bytes(make_zip(PACKAGE_V1))
+    (scratch / "v2.zip").write_bytes(make_zip({"main.py": HANDLER_V2}))
     script = os.path.join(os.path.dirname(__file__), "js", "function_lifecycle.mjs")
     r = subprocess.run(["node", script, "http://127.0.0.1:%d" % server.aws_port,
-                        str(tmp_path / "v1.zip"), str(tmp_path / "v2.zip")],
+                        str(scratch / "v1.zip"), str(scratch / "v2.zip")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
