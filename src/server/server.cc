@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "lambda/async_invoker.h"
 #include "lambda/code_store.h"
+#include "lambda/event_source_mappings.h"
 #include "lambda/function_registry.h"
 #include "lambda/invoker.h"
 #include "lambda/runtime_catalog.h"
@@ -160,6 +161,9 @@ int serve(const ServeOptions& options) {
   lambda::FunctionRegistry registry(io, lambda, *store, code);
   for (const auto& w : registry.load()) fmt::print(stderr, "warning: {}\n", w);
   lambda::AsyncInvoker async(io, lambda, registry, *store, asyncOptions);
+  // SQS event source mappings; polled once nimbus serves SQS (no queue service yet).
+  lambda::EventSourceMappings mappings(io, lambda, *store, nullptr, deployment->project.region);
+  for (const auto& w : mappings.load()) fmt::print(stderr, "warning: {}\n", w);
 
   GatewayFrontend frontend(io, lambda);
   frontend.setDeployment(deployment);
@@ -176,7 +180,7 @@ int serve(const ServeOptions& options) {
   lambdaApiSettings.accountConcurrencyLimit = options.concurrencyLimit;
   lambdaApiSettings.maxAsyncPayloadBytes = options.maxAsyncPayloadBytes;
   lambdaApiSettings.maxSyncPayloadBytes = options.maxSyncPayloadBytes;
-  aws::LambdaApi lambdaApi(lambda, registry, code, &async, lambdaApiSettings);
+  aws::LambdaApi lambdaApi(lambda, registry, code, mappings, &async, lambdaApiSettings);
   // The AWS endpoint: one port for every service, told apart by the request's signature scope.
   // Its largest requests are CreateFunction's direct uploads.
   http::ServerLimits awsLimits;
@@ -247,6 +251,7 @@ int serve(const ServeOptions& options) {
     gatewayServer.stop();
     awsServer.stop();
     async.stop();
+    mappings.stop();
     lambda.stop();
     work.reset();
     io.stop();

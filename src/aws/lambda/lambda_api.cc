@@ -86,11 +86,12 @@ HttpResponse LambdaApi::uploadTooLarge() {
 }
 
 LambdaApi::LambdaApi(lambda::LambdaService& lambda, lambda::FunctionRegistry& registry,
-                     lambda::CodeStore& code, lambda::AsyncInvoker* async,
-                     LambdaApiSettings settings)
+                     lambda::CodeStore& code, lambda::EventSourceMappings& mappings,
+                     lambda::AsyncInvoker* async, LambdaApiSettings settings)
     : lambda_(lambda),
       registry_(registry),
       code_(code),
+      mappings_(mappings),
       async_(async),
       settings_(std::move(settings)),
       packageWorker_(std::make_unique<boost::asio::thread_pool>(1)) {}
@@ -116,6 +117,11 @@ void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
 
   if (segments.size() == 2 && segments[1] == "account-settings" && is(2, "2016-08-19", "GET")) {
     return accountSettings(call);
+  }
+  if ((segments.size() == 2 || segments.size() == 3) && segments[0] == "2015-03-31" &&
+      segments[1] == "event-source-mappings") {
+    std::string uuid = segments.size() == 3 ? std::string(segments[2]) : std::string();
+    return eventSourceMappings(call, method, uuid, std::move(request));
   }
   bool functions = segments.size() >= 2 && segments[1] == "functions" &&
                    (segments[0] == "2015-03-31" || segments[0] == "2019-09-25");

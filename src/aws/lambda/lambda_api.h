@@ -17,6 +17,7 @@ class thread_pool;
 namespace nimbus::lambda {
 class AsyncInvoker;
 class CodeStore;
+class EventSourceMappings;
 class FunctionRegistry;
 class LambdaService;
 struct FunctionSpec;
@@ -42,7 +43,8 @@ class LambdaApi {
   // `async` takes InvocationType Event; without it such invocations are refused. Everything
   // passed in must outlive the I/O threads that call handle().
   LambdaApi(lambda::LambdaService& lambda, lambda::FunctionRegistry& registry,
-            lambda::CodeStore& code, lambda::AsyncInvoker* async, LambdaApiSettings settings);
+            lambda::CodeStore& code, lambda::EventSourceMappings& mappings,
+            lambda::AsyncInvoker* async, LambdaApiSettings settings);
   ~LambdaApi();
   LambdaApi(const LambdaApi&) = delete;
   LambdaApi& operator=(const LambdaApi&) = delete;
@@ -65,10 +67,15 @@ class LambdaApi {
   void deleteFunction(Call& call);
   // Put (replace), Update (merge), Get, Delete and List of the function's EventInvokeConfig.
   void eventInvokeConfig(Call& call, const std::string& method, bool list, HttpRequest&& request);
+  // Create (POST, no uuid), List (GET, no uuid), Get, Update (PUT) and Delete of SQS event
+  // source mappings.
+  void eventSourceMappings(Call& call, const std::string& method, const std::string& uuid,
+                           HttpRequest&& request);
 
   lambda::LambdaService& lambda_;
   lambda::FunctionRegistry& registry_;
   lambda::CodeStore& code_;
+  lambda::EventSourceMappings& mappings_;
   lambda::AsyncInvoker* async_;
   LambdaApiSettings settings_;
   // Unzipping an upload touches the disk: it runs here, never on an I/O thread. Declared last

@@ -1,0 +1,236 @@
+#include "lambda/event_source_mappings.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include "lambda/sqs_poller.h"
+#include "store/store.h"
+
+namespace nimbus::lambda {
+
+namespace {
+
+constexpr const char* kMappingKind = "lambda.event-source-mapping";
+
+int64_t toMillis(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string encodeEventSourceMapping(const EventSourceMapping& m) {
+  nlohmann::json record = {
+      {"uuid", m.uuid},
+      {"eventSourceArn", m.eventSourceArn},
+      {"functionName", m.functionName},
+      {"batchSize", m.batchSize},
+      {"maximumBatchingWindowSeconds", m.maximumBatchingWindowSeconds},
+      {"reportBatchItemFailures", m.reportBatchItemFailures},
+      {"enabled", m.enabled},
+      {"maximumConcurrency",
+       m.maximumConcurrency ? nlohmann::json(*m.maximumConcurrency) : nlohmann::json(nullptr)},
+      {"lastModifiedMs", toMillis(m.lastModified)},
+  };
+  return record.dump();
+}
+
+std::optional<EventSourceMapping> decodeEventSourceMapping(const std::string& value) {
+  auto record = nlohmann::json::parse(value, nullptr, false);
+  if (!record.is_object()) return std::nullopt;
+  try {
+    EventSourceMapping m;
+    m.uuid = record.at("uuid").get<std::string>();
+    m.eventSourceArn = record.at("eventSourceArn").get<std::string>();
+    m.functionName = record.at("functionName").get<std::string>();
+    m.batchSize = record.value("batchSize", 10);
+    m.maximumBatchingWindowSeconds = record.value("maximumBatchingWindowSeconds", 0);
+    m.reportBatchItemFailures = record.value("reportBatchItemFailures", false);
+    m.enabled = record.value("enabled", true);
+    if (auto it = record.find("maximumConcurrency"); it != record.end() && it->is_number()) {
+      m.maximumConcurrency = it->get<int>();
+    }
+    m.lastModified = std::chrono::system_clock::time_point(
+        std::chrono::milliseconds(record.value("lastModifiedMs", int64_t{0})));
+    m.origin = FunctionOrigin::Api;
+    return m;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+EventSourceMappings::EventSourceMappings(boost::asio::io_context& io, LambdaService& lambda,
+                                         store::Store& store, QueueSource* queues,
+                                         std::string region)
+    : io_(io), lambda_(lambda), store_(store), queues_(queues), region_(std::move(region)) {}
+
+EventSourceMappings::~EventSourceMappings() {
+  stop();
+}
+
+std::vector<std::string> EventSourceMappings::load() {
+  std::vector<std::string> warnings;
+  std::lock_guard lock(mutex_);
+  for (const auto& record : store_.records(kMappingKind)) {
+    if (auto m = decodeEventSourceMapping(record.value)) {
+      api_[m->uuid] = std::move(*m);
+    } else {
+      warnings.push_back(
+          fmt::format("event source mapping {}: its stored record is unreadable", record.key));
+    }
+  }
+  reconcileLocked();
+  return warnings;
+}
+
+void EventSourceMappings::setProjectMappings(std::vector<EventSourceMapping> mappings) {
+  std::lock_guard lock(mutex_);
+  project_.clear();
+  for (auto& m : mappings) {
+    m.origin = FunctionOrigin::Project;
+    std::string uuid = m.uuid;
+    project_.emplace(std::move(uuid), std::move(m));
+  }
+  reconcileLocked();
+}
+
+std::vector<EventSourceMapping> EventSourceMappings::list() const {
+  std::lock_guard lock(mutex_);
+  std::vector<EventSourceMapping> out;
+  for (const auto& [_, m] : project_) out.push_back(m);
+  for (const auto& [_, m] : api_) out.push_back(m);
+  return out;
+}
+
+std::optional<EventSourceMapping> EventSourceMappings::get(const std::string& uuid) const {
+  std::lock_guard lock(mutex_);
+  if (auto it = project_.find(uuid); it != project_.end()) return it->second;
+  if (auto it = api_.find(uuid); it != api_.end()) return it->second;
+  return std::nullopt;
+}
+
+void EventSourceMappings::complete(MappingCallback done, MappingResult result) {
+  boost::asio::post(io_, [done = std::move(done), result = std::move(result)]() mutable {
+    done(std::move(result));
+  });
+}
+
+void EventSourceMappings::create(EventSourceMapping mapping, MappingCallback done) {
+  mapping.origin = FunctionOrigin::Api;
+  std::string value = encodeEventSourceMapping(mapping);
+  store_.putRecord(
+      {kMappingKind, mapping.uuid, std::move(value)},
+      [this, mapping, done = std::move(done)](std::string error) mutable {
+        if (!error.empty()) {
+          return complete(std::move(done), {RegistryStatus::StoreFailed, error, mapping});
+        }
+        {
+          std::lock_guard lock(mutex_);
+          api_[mapping.uuid] = mapping;
+          reconcileLocked();
+        }
+        complete(std::move(done), {RegistryStatus::Ok, {}, mapping});
+      });
+}
+
+void EventSourceMappings::update(const std::string& uuid,
+                                 std::function<void(EventSourceMapping&)> change,
+                                 MappingCallback done) {
+  EventSourceMapping mapping;
+  {
+    std::lock_guard lock(mutex_);
+    RegistryStatus refusal = RegistryStatus::Ok;
+    auto it = api_.find(uuid);
+    if (project_.contains(uuid)) {
+      refusal = RegistryStatus::ProjectOwned;
+    } else if (it == api_.end()) {
+      refusal = RegistryStatus::NotFound;
+    }
+    if (refusal != RegistryStatus::Ok) return complete(std::move(done), {refusal, {}, {}});
+    mapping = it->second;
+  }
+  change(mapping);
+  mapping.lastModified = std::chrono::system_clock::now();
+  std::string value = encodeEventSourceMapping(mapping);
+  store_.putRecord({kMappingKind, uuid, std::move(value)},
+                   [this, mapping, done = std::move(done)](std::string error) mutable {
+                     if (!error.empty()) {
+                       return complete(std::move(done), {RegistryStatus::StoreFailed, error, {}});
+                     }
+                     {
+                       std::lock_guard lock(mutex_);
+                       // Deleted meanwhile: the delete wins.
+                       if (!api_.contains(mapping.uuid)) {
+                         return complete(std::move(done), {RegistryStatus::NotFound, {}, {}});
+                       }
+                       api_[mapping.uuid] = mapping;
+                       reconcileLocked();
+                     }
+                     complete(std::move(done), {RegistryStatus::Ok, {}, mapping});
+                   });
+}
+
+void EventSourceMappings::remove(const std::string& uuid, MappingCallback done) {
+  EventSourceMapping mapping;
+  {
+    std::lock_guard lock(mutex_);
+    if (project_.contains(uuid)) {
+      return complete(std::move(done), {RegistryStatus::ProjectOwned, {}, {}});
+    }
+    auto it = api_.find(uuid);
+    if (it == api_.end()) return complete(std::move(done), {RegistryStatus::NotFound, {}, {}});
+    mapping = it->second;
+  }
+  store_.deleteRecord(
+      kMappingKind, uuid, [this, mapping, done = std::move(done)](std::string error) mutable {
+        if (!error.empty()) {
+          return complete(std::move(done), {RegistryStatus::StoreFailed, error, {}});
+        }
+        {
+          std::lock_guard lock(mutex_);
+          api_.erase(mapping.uuid);
+          reconcileLocked();
+        }
+        complete(std::move(done), {RegistryStatus::Ok, {}, mapping});
+      });
+}
+
+void EventSourceMappings::stop() {
+  std::map<std::string, std::unique_ptr<SqsPoller>> pollers;
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    pollers.swap(pollers_);
+  }
+  for (auto& [_, poller] : pollers) poller->stop();
+}
+
+void EventSourceMappings::reconcileLocked() {
+  if (stopped_ || !queues_) return;
+  std::map<std::string, const EventSourceMapping*> wanted;
+  for (const auto& [uuid, m] : project_) {
+    if (m.enabled) wanted[uuid] = &m;
+  }
+  for (const auto& [uuid, m] : api_) {
+    if (m.enabled) wanted[uuid] = &m;
+  }
+  for (auto it = pollers_.begin(); it != pollers_.end();) {
+    auto w = wanted.find(it->first);
+    if (w == wanted.end() || !it->second->mapping().samePolling(*w->second)) {
+      it->second->stop();
+      it = pollers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [uuid, m] : wanted) {
+    if (pollers_.contains(uuid)) continue;
+    auto poller = std::make_unique<SqsPoller>(io_, lambda_, *queues_, *m, region_);
+    poller->start();
+    pollers_.emplace(uuid, std::move(poller));
+  }
+}
+
+}  // namespace nimbus::lambda
