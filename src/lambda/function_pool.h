@@ -34,6 +34,9 @@ struct ServiceContext {
   std::atomic<int> inflight{0};  // Invocations admitted and not finished, account-wide.
   std::mutex registryMutex;      // Guards `pools` and `stopped` (held briefly, never across I/O).
   std::map<std::string, std::shared_ptr<FunctionPool>> pools;
+  // Pools replaced by a redeploy whose environments are still finishing an invocation: kept
+  // alive until their last environment is gone, so that its result still reaches the caller.
+  std::vector<std::shared_ptr<FunctionPool>> retiredPools;
   bool stopped = false;
   boost::asio::steady_timer housekeeping;
 };

@@ -21,6 +21,8 @@ void scheduleHousekeeping(const std::shared_ptr<ServiceContext>& context) {
           std::lock_guard lock(ctx->registryMutex);
           if (ctx->stopped) return;
           for (auto& [_, pool] : ctx->pools) pools.push_back(pool);
+          std::erase_if(ctx->retiredPools,
+                        [](const auto& pool) { return pool->environmentCount() == 0; });
         }
         auto now = std::chrono::steady_clock::now();
         for (auto& pool : pools) pool->housekeeping(now);
@@ -57,6 +59,7 @@ void LambdaService::deploy(std::vector<FunctionSpec> functions) {
     }
     for (auto& [_, pool] : context_->pools) retired.push_back(pool);
     context_->pools = std::move(next);
+    for (auto& pool : retired) context_->retiredPools.push_back(pool);
   }
   for (auto& pool : retired) pool->retire();
 }
@@ -102,14 +105,17 @@ void LambdaService::invoke(InvokeRequest request, InvokeCallback done) {
 
 void LambdaService::stop() {
   std::map<std::string, std::shared_ptr<FunctionPool>> pools;
+  std::vector<std::shared_ptr<FunctionPool>> retired;
   {
     std::lock_guard lock(context_->registryMutex);
     if (context_->stopped) return;
     context_->stopped = true;
     pools.swap(context_->pools);
+    retired.swap(context_->retiredPools);
   }
   context_->housekeeping.cancel();
   for (auto& [_, pool] : pools) pool->shutdown();
+  for (auto& pool : retired) pool->shutdown();
 }
 
 std::string LambdaService::memoryEnforcement() const {

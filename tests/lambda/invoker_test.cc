@@ -332,6 +332,19 @@ TEST_F(InvokerTest, RedeployWithChangedConfigurationUsesNewEnvironments) {
   EXPECT_EQ(json::parse(invoke("{}").payload)["pid"], after["pid"]);
 }
 
+TEST_F(InvokerTest, InvocationRunningDuringARedeployFinishesOnItsOldEnvironment) {
+  startService();
+  service_->deploy({scripted({{"MY_SETTING", "old"}})});
+  auto running = invokeAsync(R"({"action":"sleep","seconds":0.5})");
+  // Replaces the function while the invocation runs: its pool retires, and nothing else holds
+  // the pool but the service's list of retiring pools.
+  service_->deploy({scripted({{"MY_SETTING", "new"}})});
+  auto r = running.get();
+  ASSERT_EQ(r.status, InvokeStatus::Ok) << r.payload;
+  EXPECT_EQ(json::parse(r.payload)["env"]["MY_SETTING"], "old");
+  EXPECT_EQ(json::parse(invoke("{}").payload)["env"]["MY_SETTING"], "new");
+}
+
 TEST_F(InvokerTest, MissingBootstrapIsAnInvalidEntrypoint) {
   startService();
   auto spec = scripted();
