@@ -179,13 +179,14 @@ bool conditionMatches(const Condition& c, const Value& v) {
   return false;
 }
 
-bool leafMatches(const Leaf& leaf, const std::vector<Value>& values) {
+// `present`: the key is there, even when it has no value to compare (a Binary attribute).
+bool leafMatches(const Leaf& leaf, const std::vector<Value>& values, bool present) {
   for (const auto& c : leaf.conditions) {
     if (c.kind == Kind::Exists) {
-      bool present = false;
-      for (const auto& v : values) present = present || v.type != Value::Type::Null;
+      bool nonNull = false;
+      for (const auto& v : values) nonNull = nonNull || v.type != Value::Type::Null;
       // "exists": true needs a non-null value; "exists": false needs the key to be absent.
-      if (c.flag ? present : values.empty()) return true;
+      if (c.flag ? nonNull : !present) return true;
       continue;
     }
     for (const auto& v : values) {
@@ -656,15 +657,15 @@ bool FilterPolicy::matchesAttributes(const std::vector<MessageAttribute>& attrib
     bool all = true;
     for (const auto& leaf : branch) {
       std::vector<Value> values;
-      for (const auto& a : attributes) {
-        if (a.name == leaf.path.front()) values = attributeValues(a);
-      }
-      bool present = false;
-      for (const auto& a : attributes) present = present || a.name == leaf.path.front();
       // An attribute with nothing to compare (Binary, an empty String.Array) is still there:
       // it fails "exists": false, and it cannot satisfy "exists": true.
-      if (present && values.empty()) values.push_back(Value{Value::Type::Null});
-      if (!leafMatches(leaf, values)) {
+      bool present = false;
+      for (const auto& a : attributes) {
+        if (a.name != leaf.path.front()) continue;
+        values = attributeValues(a);
+        present = true;
+      }
+      if (!leafMatches(leaf, values, present)) {
         all = false;
         break;
       }
@@ -682,7 +683,7 @@ bool FilterPolicy::matchesBody(std::string_view body) const {
     for (const auto& leaf : branch) {
       std::vector<Value> values;
       collect(parsed, leaf.path, 0, values);
-      if (!leafMatches(leaf, values)) {
+      if (!leafMatches(leaf, values, !values.empty())) {
         all = false;
         break;
       }

@@ -14,9 +14,10 @@ bool isSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+// What the parser takes for one unrecognized token: a run of identifier characters.
 bool isTokenChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '+' || c == '.' || static_cast<unsigned char>(c) >= 0x80;
+         c == '$' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 // Line and column (both 1-based) of byte offset `pos`.
@@ -240,9 +241,7 @@ class SyntaxChecker {
         return;
       }
     }
-    if (pos_ < in_.size() && isTokenChar(in_[pos_]) && in_[pos_] != '-' && in_[pos_] != '+') {
-      literalFrom(start);
-    }
+    if (pos_ < in_.size() && isTokenChar(in_[pos_])) literalFrom(start);
   }
 
   void literal() { literalFrom(pos_); }
