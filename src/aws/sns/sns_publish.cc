@@ -225,16 +225,24 @@ void SnsService::fanOut(std::shared_ptr<const PublishedMessage> message,
 void SnsService::publish(Call& call) {
   std::string arn;
   if (auto e = publishTarget(call.params, arn)) return call.fail(*e);
+  Topic topic;
+  {
+    std::lock_guard lock(mutex_);
+    TopicEntry* entry = findTopicLocked(arn);
+    if (!entry) return call.fail(SnsError{404, "NotFound", "Topic does not exist"});
+    topic = entry->topic;
+  }
+  // The message is read and checked without holding the lock: it may be 256 KB of JSON.
   auto message = std::make_shared<PublishedMessage>();
+  if (auto e = readMessage(call.params, "messageAttributes", topic, *message)) {
+    return call.fail(*e);
+  }
   std::vector<std::shared_ptr<const Subscription>> subscriptions;
   bool duplicate = false;
   {
     std::lock_guard lock(mutex_);
     TopicEntry* entry = findTopicLocked(arn);
     if (!entry) return call.fail(SnsError{404, "NotFound", "Topic does not exist"});
-    if (auto e = readMessage(call.params, "messageAttributes", entry->topic, *message)) {
-      return call.fail(*e);
-    }
     duplicate = sequenceLocked(*entry, *message);
     for (const auto& [subscriptionArn, s] : entry->subscriptions) subscriptions.push_back(s);
   }
@@ -302,28 +310,32 @@ void SnsService::publishBatch(Call& call) {
     bool unavailable = false;
   };
   auto outcomes = std::make_shared<std::vector<Outcome>>(entries.size());
+  Topic topic;
+  {
+    std::lock_guard lock(mutex_);
+    TopicEntry* entry = findTopicLocked(arn);
+    if (!entry) return call.fail(SnsError{404, "NotFound", "Topic does not exist"});
+    topic = entry->topic;
+  }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Outcome& o = (*outcomes)[i];
+    o.id = entries[i].get("Id");
+    o.message = std::make_shared<PublishedMessage>();
+    std::string fieldPath =
+        fmt::format("publishBatchRequestEntries.{}.member.messageAttributes", i + 1);
+    o.error = readMessage(entries[i], fieldPath, topic, *o.message);
+    if (!o.error) continue;
+    // A malformed request, or a FIFO topic's ordering rules, refuse the whole batch, as SNS
+    // does; other problems fail their entry only.
+    bool ordering = o.error->message.find("MessageGroupId") != std::string::npos ||
+                    o.error->message.find("ContentBasedDeduplication") != std::string::npos;
+    if (ordering || o.error->code == "ValidationError") return call.fail(*o.error);
+  }
   std::vector<std::shared_ptr<const Subscription>> subscriptions;
   {
     std::lock_guard lock(mutex_);
     TopicEntry* entry = findTopicLocked(arn);
     if (!entry) return call.fail(SnsError{404, "NotFound", "Topic does not exist"});
-    for (size_t i = 0; i < entries.size(); ++i) {
-      Outcome& o = (*outcomes)[i];
-      o.id = entries[i].get("Id");
-      o.message = std::make_shared<PublishedMessage>();
-      std::string fieldPath =
-          fmt::format("publishBatchRequestEntries.{}.member.messageAttributes", i + 1);
-      o.error = readMessage(entries[i], fieldPath, entry->topic, *o.message);
-      // A FIFO topic's ordering rules refuse the whole batch, as SNS does.
-      if (o.error && entry->topic.fifo &&
-          o.error->message.find("MessageGroupId") != std::string::npos) {
-        return call.fail(*o.error);
-      }
-      if (o.error && o.error->message.find("ContentBasedDeduplication") != std::string::npos) {
-        return call.fail(*o.error);
-      }
-      if (o.error && o.error->code == "ValidationError") return call.fail(*o.error);
-    }
     for (auto& o : *outcomes) {
       if (!o.error) o.duplicate = sequenceLocked(*entry, *o.message);
     }
