@@ -1,8 +1,52 @@
 #include "aws/request_identity.h"
 
+#include <set>
+
+#include "core/url.h"
+
 namespace nimbus::aws {
 
 namespace {
+
+// Query-protocol actions that only SNS has (AddPermission and RemovePermission are SQS's too,
+// so an unsigned request naming them is not taken for SNS).
+bool isSnsAction(std::string_view action) {
+  static const std::set<std::string_view> kActions = {"ConfirmSubscription",
+                                                      "CreateTopic",
+                                                      "DeleteTopic",
+                                                      "GetSubscriptionAttributes",
+                                                      "GetTopicAttributes",
+                                                      "ListSubscriptions",
+                                                      "ListSubscriptionsByTopic",
+                                                      "ListTagsForResource",
+                                                      "ListTopics",
+                                                      "Publish",
+                                                      "PublishBatch",
+                                                      "SetSubscriptionAttributes",
+                                                      "SetTopicAttributes",
+                                                      "Subscribe",
+                                                      "TagResource",
+                                                      "Unsubscribe",
+                                                      "UntagResource"};
+  return kActions.count(action) > 0;
+}
+
+// The Action of an unsigned query-protocol request: in its query string (a GET such as the
+// SubscribeURL SNS sends), or in its form body.
+std::string queryAction(const HttpRequest& request) {
+  std::string_view target = request.target;
+  if (auto q = target.find('?'); q != std::string_view::npos) {
+    std::string action = queryParameter(target.substr(q + 1), "Action");
+    if (!action.empty()) return action;
+  }
+  if (request.method == "POST") {
+    const HttpHeader* type = findHeader(request.headers, "Content-Type");
+    if (type && type->value.rfind("application/x-www-form-urlencoded", 0) == 0) {
+      return queryParameter(request.body, "Action");
+    }
+  }
+  return "";
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -61,7 +105,9 @@ RequestIdentity identifyRequest(const HttpRequest& request) {
       request.target.rfind("/2017-03-31/", 0) == 0 ||
       request.target.rfind("/2019-09-25/", 0) == 0) {
     identity.service = "lambda";
+    return identity;
   }
+  if (isSnsAction(queryAction(request))) identity.service = "sns";
   return identity;
 }
 

@@ -11,12 +11,14 @@
 
 #include "aws/lambda/lambda_api.h"
 #include "aws/request_identity.h"
+#include "aws/sns/sns_service.h"
 #include "config/project.h"
 #include "http/server.h"
 #include "lambda/async_invoker.h"
 #include "lambda/code_store.h"
 #include "lambda/event_source_mappings.h"
 #include "lambda/function_registry.h"
+#include "lambda/function_spec.h"
 #include "lambda/invoker.h"
 #include "lambda/runtime_catalog.h"
 #include "observe/log_store.h"
@@ -113,6 +115,30 @@ void answerUnavailable(const aws::RequestIdentity& identity, http::Responder res
           service)});
 }
 
+// Where SNS delivers: Lambda functions through the durable asynchronous queue; SQS is not
+// connected yet.
+class SnsTargets : public aws::sns::SnsDeliveryTargets {
+ public:
+  explicit SnsTargets(lambda::AsyncInvoker& async) : async_(async) {}
+
+  void sendToQueue(aws::sns::QueueDelivery, aws::sns::DeliveryCallback done) override {
+    done(aws::sns::DeliveryResult::rejected("SQS is not served yet"));
+  }
+
+  void invokeFunction(const std::string& functionArn, std::string eventJson,
+                      aws::sns::DeliveryCallback done) override {
+    auto function = lambda::parseFunctionReference(functionArn);
+    async_.accept(function.name, std::move(eventJson),
+                  [done = std::move(done)](const std::string&, const std::string& error) {
+                    done(error.empty() ? aws::sns::DeliveryResult::accepted()
+                                       : aws::sns::DeliveryResult::unavailable(error));
+                  });
+  }
+
+ private:
+  lambda::AsyncInvoker& async_;
+};
+
 }  // namespace
 
 int serve(const ServeOptions& options) {
@@ -164,6 +190,11 @@ int serve(const ServeOptions& options) {
   // SQS event source mappings; polled once nimbus serves SQS (no queue service yet).
   lambda::EventSourceMappings mappings(io, lambda, *store, nullptr, deployment->project.region);
   for (const auto& w : mappings.load()) fmt::print(stderr, "warning: {}\n", w);
+  SnsTargets snsTargets(async);
+  aws::sns::SnsSettings snsSettings;
+  snsSettings.region = deployment->project.region;
+  aws::sns::SnsService sns(*store, snsTargets, snsSettings);
+  for (const auto& w : sns.load()) fmt::print(stderr, "warning: {}\n", w);
 
   GatewayFrontend frontend(io, lambda);
   frontend.setDeployment(deployment);
@@ -197,6 +228,8 @@ int serve(const ServeOptions& options) {
         aws::RequestIdentity identity = aws::identifyRequest(request);
         if (identity.service == "lambda") {
           lambdaApi.handle(std::move(request), identity, std::move(responder));
+        } else if (identity.service == "sns") {
+          sns.handle(std::move(request), identity, std::move(responder));
         } else {
           answerUnavailable(identity, std::move(responder));
         }
@@ -217,6 +250,9 @@ int serve(const ServeOptions& options) {
   registry.setProjectFunctions(deployment->functions);
   // Events accepted before a restart (or a crash) run again now.
   async.start();
+  sns.setEndpointUrl(
+      fmt::format("http://{}:{}", options.host == "0.0.0.0" ? "127.0.0.1" : options.host, awsPort));
+  sns.start();
   fmt::print("nimbus serving on http://{}:{} (AWS endpoint http://{}:{})\n", options.host, port,
              options.host, awsPort);
   fmt::print("memory limits: {}\n", lambda.memoryEnforcement());
@@ -250,6 +286,7 @@ int serve(const ServeOptions& options) {
     std::fflush(stdout);
     gatewayServer.stop();
     awsServer.stop();
+    sns.stop();
     async.stop();
     mappings.stop();
     lambda.stop();

@@ -29,6 +29,44 @@ TEST(RequestIdentity, FallsBackToTargetThenPath) {
   EXPECT_EQ(identifyRequest(unknown).service, "");
 }
 
+TEST(RequestIdentity, UnsignedSnsLinksAndFormsAreSns) {
+  // The SubscribeURL and UnsubscribeURL SNS sends are plain GETs.
+  HttpRequest confirm{
+      "GET", "/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-1:0:t&Token=x",
+      {},    "",
+      "",    "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(confirm).service, "sns");
+  HttpRequest unsubscribe{"GET",     "/?Action=Unsubscribe&SubscriptionArn=arn", {}, "", "",
+                          "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(unsubscribe).service, "sns");
+  HttpRequest form{"POST",
+                   "/",
+                   {{"Content-Type", "application/x-www-form-urlencoded"}},
+                   "Action=Publish&TopicArn=x&Message=m",
+                   "",
+                   "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(form).service, "sns");
+  // SQS has AddPermission too: unsigned, it is not taken for SNS.
+  HttpRequest shared{"POST",
+                     "/",
+                     {{"Content-Type", "application/x-www-form-urlencoded"}},
+                     "Action=AddPermission",
+                     "",
+                     "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(shared).service, "");
+  // Signed requests go by their credential scope.
+  HttpRequest signedSqs{"POST",
+                        "/",
+                        {{"Authorization",
+                          "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/sqs/aws4_request, "
+                          "SignedHeaders=host, Signature=x"},
+                         {"Content-Type", "application/x-www-form-urlencoded"}},
+                        "Action=Publish",
+                        "",
+                        "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(signedSqs).service, "sqs");
+}
+
 TEST(Url, DecodesEscapesAndQueryParameters) {
   EXPECT_EQ(percentDecode("arn%3Aaws%3Alambda"), "arn:aws:lambda");
   EXPECT_EQ(percentDecode("100%"), "100%");
