@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -90,13 +91,17 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
   void onResult(store::AsyncEvent event, const InvokeResult& result) {
     auto spec = registry.function(event.functionName);
     switch (result.status) {
-      case InvokeStatus::Ok:
+      case InvokeStatus::Ok: {
+        std::vector<Delivery> deliveries;
         if (spec && !spec->asyncConfig().onSuccess.empty()) {
-          sendRecord(spec->asyncConfig().onSuccess, event, *spec, result, "Success",
-                     event.attempts + 1);
+          deliveries.push_back(
+              {spec->asyncConfig().onSuccess,
+               invocationRecord(event, *spec, result, "Success", event.attempts + 1),
+               {}});
         }
-        finish(event, "");
+        deliverThenFinish(event, std::move(deliveries), "");
         return;
+      }
       case InvokeStatus::NotFound:
         finish(event, "dropped: the function no longer exists");
         return;
@@ -130,29 +135,67 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
   // itself to the dead-letter queue, when the function has them (Lambda sends to both).
   void giveUp(const store::AsyncEvent& event, const std::optional<FunctionSpec>& spec,
               const InvokeResult& result, const char* condition, const std::string& why) {
+    std::vector<Delivery> deliveries;
     if (spec && !spec->asyncConfig().onFailure.empty()) {
-      sendRecord(spec->asyncConfig().onFailure, event, *spec, result, condition, event.attempts);
+      deliveries.push_back({spec->asyncConfig().onFailure,
+                            invocationRecord(event, *spec, result, condition, event.attempts),
+                            {}});
     }
     if (spec && !spec->deadLetterTargetArn.empty()) {
-      // Lambda accepts only SQS queues and SNS topics as dead-letter targets; nimbus delivers
-      // to them once it offers those services.
-      std::fprintf(stderr, "async event %s for %s: dead-letter target %s is not reachable yet\n",
-                   event.id.c_str(), event.functionName.c_str(), spec->deadLetterTargetArn.c_str());
+      // Lambda's dead-letter message: the event as it was sent, with why it failed in
+      // message attributes.
+      std::string message = result.payload;
+      if (auto error = nlohmann::json::parse(result.payload, nullptr, false);
+          error.is_object() && error.contains("errorMessage") &&
+          error["errorMessage"].is_string()) {
+        message = error["errorMessage"].get<std::string>();
+      }
+      deliveries.push_back({spec->deadLetterTargetArn,
+                            event.payload,
+                            {{"RequestID", "String", event.id},
+                             {"ErrorCode", "Number", "200"},
+                             {"ErrorMessage", "String", message.empty() ? why : message}}});
     }
-    finish(event, why);
+    deliverThenFinish(event, std::move(deliveries), why);
   }
 
-  // Lambda's invocation record, delivered asynchronously to a destination. Function ARNs are
-  // served now; SQS, SNS and EventBridge targets arrive with those services.
-  void sendRecord(const std::string& destinationArn, const store::AsyncEvent& event,
-                  const FunctionSpec& spec, const InvokeResult& result, const char* condition,
-                  int invokeCount) {
-    if (destinationArn.rfind("arn:aws:lambda:", 0) != 0) {
-      std::fprintf(stderr, "async event %s for %s: destination %s is not reachable yet\n",
-                   event.id.c_str(), event.functionName.c_str(), destinationArn.c_str());
-      return;
+  struct Delivery {
+    std::string targetArn;
+    std::string body;
+    std::vector<DestinationAttribute> attributes;
+  };
+
+  // Hands each delivery to its target's durable path, then completes the event: a record or
+  // dead letter is never lost to a crash between the two. A delivery that fails is reported
+  // and dropped, as Lambda drops it.
+  void deliverThenFinish(const store::AsyncEvent& event, std::vector<Delivery> deliveries,
+                         std::string why) {
+    if (deliveries.empty()) return finish(event, why);
+    auto remaining = std::make_shared<std::atomic<size_t>>(deliveries.size());
+    auto self = shared_from_this();
+    for (auto& d : deliveries) {
+      std::string target = d.targetArn;
+      auto done = [self, event, why, remaining, target](const std::string& error) {
+        if (!error.empty()) {
+          std::fprintf(stderr, "async event %s for %s: delivery to %s failed: %s\n",
+                       event.id.c_str(), event.functionName.c_str(), target.c_str(), error.c_str());
+        }
+        if (remaining->fetch_sub(1) == 1) self->finish(event, why);
+      };
+      if (d.targetArn.rfind("arn:aws:lambda:", 0) == 0) {
+        accept(parseFunctionReference(d.targetArn).name, std::move(d.body),
+               [done](const std::string&, const std::string& error) { done(error); });
+      } else if (sender) {
+        sender(d.targetArn, std::move(d.body), std::move(d.attributes), done);
+      } else {
+        done("no service serves this target");
+      }
     }
-    std::string destination = parseFunctionReference(destinationArn).name;
+  }
+
+  // Lambda's invocation record, as destinations receive it.
+  std::string invocationRecord(const store::AsyncEvent& event, const FunctionSpec& spec,
+                               const InvokeResult& result, const char* condition, int invokeCount) {
     std::string record;
     JsonWriter w(record);
     w.beginObject()
@@ -179,13 +222,7 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
     else
       rawOrString(w, result.payload);
     w.endObject();
-    accept(destination, std::move(record),
-           [destination](const std::string&, const std::string& error) {
-             if (!error.empty()) {
-               std::fprintf(stderr, "async record for %s could not be stored: %s\n",
-                            destination.c_str(), error.c_str());
-             }
-           });
+    return record;
   }
 
   // A payload that is JSON goes in as JSON, anything else as a string.
@@ -228,6 +265,7 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
   }
 
   boost::asio::io_context& io;
+  DestinationSender sender;  // Set before start(); SQS and SNS targets.
   LambdaService& lambda;
   FunctionRegistry& registry;
   store::Store& store;
@@ -272,6 +310,10 @@ void AsyncInvoker::accept(
     const std::string& functionName, std::string payload,
     std::function<void(const std::string& requestId, const std::string& error)> accepted) {
   context_->accept(functionName, std::move(payload), std::move(accepted));
+}
+
+void AsyncInvoker::setDestinationSender(DestinationSender sender) {
+  context_->sender = std::move(sender);
 }
 
 void AsyncInvoker::start() {

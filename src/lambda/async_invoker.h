@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lambda/invoker.h"
 
@@ -35,6 +36,19 @@ struct AsyncOptions {
 
 struct AsyncContext;
 
+struct DestinationAttribute {
+  std::string name;
+  std::string dataType;  // "String" or "Number"
+  std::string value;
+};
+
+// Delivers a message to an SQS queue or SNS topic ARN: an invocation record for a destination,
+// or a failed event for a dead-letter queue. `done` gets an empty error once the message is
+// durable in the target service.
+using DestinationSender = std::function<void(const std::string& targetArn, std::string body,
+                                             std::vector<DestinationAttribute> attributes,
+                                             std::function<void(const std::string& error)> done)>;
+
 class AsyncInvoker {
  public:
   // Functions' async settings (EventInvokeConfig, dead-letter target) are read from
@@ -49,6 +63,9 @@ class AsyncInvoker {
   // and an empty error, or with the error (the caller must then not acknowledge it).
   void accept(const std::string& functionName, std::string payload,
               std::function<void(const std::string& requestId, const std::string& error)> accepted);
+
+  // Where records and dead letters for SQS and SNS targets go. Call before start().
+  void setDestinationSender(DestinationSender sender);
 
   // Starts running due events, including those left from before a restart.
   void start();

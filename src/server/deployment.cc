@@ -24,9 +24,9 @@ std::string stableApiId(const std::string& service, const std::string& stage) {
   return id;
 }
 
-// The ARN of a destination written as a function key, a function name or a Lambda ARN.
-// Other targets (SQS, SNS, EventBridge) arrive with those services; until then they are named
-// in an error rather than dropped.
+// The ARN of a destination written as a function key, a function name, or a Lambda, SQS or SNS
+// ARN. EventBridge targets arrive with that service; until then they are named in an error
+// rather than dropped.
 std::string destinationArn(const config::ProjectConfig& project, const config::FunctionConfig& f,
                            const std::string& target, const char* which, Deployment& d) {
   if (target.empty()) return {};
@@ -35,12 +35,14 @@ std::string destinationArn(const config::ProjectConfig& project, const config::F
       return lambda::FunctionSpec::functionArn(project.region, "000000000000", other.name);
     }
   }
-  if (target.rfind("arn:aws:lambda:", 0) == 0 && target.find(":function:") != std::string::npos) {
+  bool lambda =
+      target.rfind("arn:aws:lambda:", 0) == 0 && target.find(":function:") != std::string::npos;
+  if (lambda || target.rfind("arn:aws:sqs:", 0) == 0 || target.rfind("arn:aws:sns:", 0) == 0) {
     return target;
   }
   d.routeErrors.push_back(fmt::format(
-      "{}:{}: functions.{}.destinations.{}: '{}' is not a function of this service or a Lambda "
-      "ARN (SQS, SNS and EventBridge destinations are not supported yet)",
+      "{}:{}: functions.{}.destinations.{}: '{}' is not a function of this service or a Lambda, "
+      "SQS or SNS ARN (EventBridge destinations are not supported yet)",
       f.where.file, f.where.line, f.key, which, target));
   return {};
 }
