@@ -21,7 +21,8 @@ struct RequestIdentity {
 bool parseSigV4Authorization(std::string_view header, RequestIdentity& out);
 
 // The service a request is addressed to: the credential scope when signed, else the
-// X-Amz-Target prefix ("AmazonSQS.SendMessage" -> "sqs"), else the Lambda REST path prefix.
+// X-Amz-Target prefix ("AmazonSQS.SendMessage" -> "sqs"), else a query-protocol Action that only
+// SQS has (or a queue URL's path), else the Lambda REST path prefix.
 RequestIdentity identifyRequest(const HttpRequest& request);
 
 }  // namespace nimbus::aws

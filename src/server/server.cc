@@ -11,6 +11,8 @@
 
 #include "aws/lambda/lambda_api.h"
 #include "aws/request_identity.h"
+#include "aws/sqs/sqs_api.h"
+#include "aws/sqs/sqs_service.h"
 #include "config/project.h"
 #include "http/server.h"
 #include "lambda/async_invoker.h"
@@ -160,6 +162,10 @@ int serve(const ServeOptions& options) {
   lambda::FunctionRegistry registry(io, lambda, *store, code);
   for (const auto& w : registry.load()) fmt::print(stderr, "warning: {}\n", w);
   lambda::AsyncInvoker async(io, lambda, registry, *store, asyncOptions);
+  // SQS queues and their messages, kept across restarts.
+  aws::sqs::SqsService sqs(io, *store, {deployment->project.region, "000000000000"});
+  for (const auto& w : sqs.load()) fmt::print(stderr, "warning: {}\n", w);
+  aws::sqs::SqsApi sqsApi(sqs, fmt::format("127.0.0.1:{}", options.awsPort));
 
   GatewayFrontend frontend(io, lambda);
   frontend.setDeployment(deployment);
@@ -193,6 +199,8 @@ int serve(const ServeOptions& options) {
         aws::RequestIdentity identity = aws::identifyRequest(request);
         if (identity.service == "lambda") {
           lambdaApi.handle(std::move(request), identity, std::move(responder));
+        } else if (identity.service == "sqs") {
+          sqsApi.handle(std::move(request), identity, std::move(responder));
         } else {
           answerUnavailable(identity, std::move(responder));
         }
@@ -205,6 +213,7 @@ int serve(const ServeOptions& options) {
   uint16_t awsPort = port ? awsServer.listen(options.host, options.awsPort, error) : 0;
   if (!port || !awsPort) {
     fmt::print(stderr, "error: {}\n", error);
+    sqs.stop();
     lambda.stop();
     store->stop();
     return 1;
@@ -246,6 +255,7 @@ int serve(const ServeOptions& options) {
     std::fflush(stdout);
     gatewayServer.stop();
     awsServer.stop();
+    sqs.stop();
     async.stop();
     lambda.stop();
     work.reset();
