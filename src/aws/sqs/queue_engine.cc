@@ -43,7 +43,26 @@ void QueueEngine::setState(QueuedMessage& m, State state) {
   m.state = state;
 }
 
+void QueueEngine::compact() {
+  // Stale entries are dropped when they reach the top; these rebuilds bound the rest to a
+  // multiple of the live messages, at a cost spread over the operations that made them stale.
+  if (bySentAt_.size() > 2 * messages_.size() + 1024) {
+    std::vector<Timed> live;
+    live.reserve(messages_.size());
+    for (const auto& [seq, m] : messages_) live.push_back({m.content->sentAtMs, seq});
+    bySentAt_ = decltype(bySentAt_)(std::greater<>(), std::move(live));
+  }
+  if (timed_.size() > 2 * messages_.size() + 1024) {
+    std::vector<Timed> live;
+    for (const auto& [seq, m] : messages_) {
+      if (m.state != State::kVisible) live.push_back({m.visibleAtMs, seq});
+    }
+    timed_ = decltype(timed_)(std::greater<>(), std::move(live));
+  }
+}
+
 void QueueEngine::insert(QueuedMessage message) {
+  compact();
   int64_t seq = message.seq;
   State state = message.state;
   bySentAt_.push({message.content->sentAtMs, seq});
@@ -194,6 +213,7 @@ void QueueEngine::receive(int64_t nowMs, int max, int visibilityTimeoutS, int ma
     m.visibleAtMs = nowMs + int64_t{visibilityTimeoutS} * 1000;
     setState(m, State::kInFlight);
     schedule(m);
+    compact();
     out.push_back(ReceivedMessage{m.seq, m.content, m.receipt, m.receiveCount, m.firstReceiveAtMs,
                                   m.visibleAtMs});
     return true;
@@ -211,11 +231,16 @@ void QueueEngine::receive(int64_t nowMs, int max, int visibilityTimeoutS, int ma
   // a group whose messages are in flight delivers nothing until they are deleted or visible.
   while (out.size() < limit && !ready_.empty()) {
     std::string groupId = ready_.begin()->second;
-    // Copied: taking messages may empty and erase the group.
-    std::vector<int64_t> seqs(groups_[groupId].seqs.begin(), groups_[groupId].seqs.end());
-    for (int64_t seq : seqs) {
-      if (out.size() >= limit) break;
-      auto it = messages_.find(seq);
+    // Walks the group in send order from its head; taking a message may move it out (and
+    // erase the group with its last message), so the walk looks the group up at every step.
+    int64_t last = 0;
+    while (out.size() < limit) {
+      auto git = groups_.find(groupId);
+      if (git == groups_.end()) break;
+      auto next = git->second.seqs.upper_bound(last);
+      if (next == git->second.seqs.end()) break;
+      last = *next;
+      auto it = messages_.find(last);
       if (it->second.state != State::kVisible) break;
       take(it);
     }

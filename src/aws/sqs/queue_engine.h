@@ -149,6 +149,8 @@ class QueueEngine {
   void setState(QueuedMessage& m, State state);
   void schedule(const QueuedMessage& m) { timed_.push({m.visibleAtMs, m.seq}); }
   void insert(QueuedMessage message);
+  // Rebuilds the lazy heaps when stale entries outnumber the live ones.
+  void compact();
   void erase(std::unordered_map<int64_t, QueuedMessage>::iterator it);
   // FIFO: puts the group in ready_ exactly when it can deliver its head.
   void refreshGroup(const std::string& groupId);
