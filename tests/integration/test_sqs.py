@@ -130,6 +130,47 @@ def test_boto3_attributes_and_errors(server):
     assert e.value.response["Error"]["Code"] == "InvalidAttributeValue"
 
 
+def test_queue_management(server):
+    c = sqs_client(server)
+    urls = [c.create_queue(QueueName="page-%02d" % i)["QueueUrl"] for i in range(5)]
+    c.create_queue(QueueName="other")
+    first = c.list_queues(QueueNamePrefix="page-", MaxResults=2)
+    assert first["QueueUrls"] == urls[:2]
+    second = c.list_queues(QueueNamePrefix="page-", MaxResults=2, NextToken=first["NextToken"])
+    assert second["QueueUrls"] == urls[2:4]
+    third = c.list_queues(QueueNamePrefix="page-", MaxResults=2, NextToken=second["NextToken"])
+    assert third["QueueUrls"] == urls[4:] and "NextToken" not in third
+    assert len(c.list_queues()["QueueUrls"]) == 6
+    assert "QueueUrls" not in c.list_queues(QueueNamePrefix="none-")
+
+    url = urls[0]
+    c.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "60", "VisibilityTimeout": "5"})
+    c.send_message(QueueUrl=url, MessageBody="delayed by the queue")
+    c.send_message(QueueUrl=url, MessageBody="not delayed", DelaySeconds=0)
+    attributes = c.get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "DelaySeconds", "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+    assert attributes == {"DelaySeconds": "60", "ApproximateNumberOfMessages": "1",
+                          "ApproximateNumberOfMessagesDelayed": "1"}
+    [m] = c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert m["Body"] == "not delayed"
+    c.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+    with pytest.raises(c.exceptions.MessageNotInflight):
+        c.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=10)
+
+    c.tag_queue(QueueUrl=url, Tags={"a": "1", "b": "2"})
+    c.untag_queue(QueueUrl=url, TagKeys=["a"])
+    assert c.list_queue_tags(QueueUrl=url)["Tags"] == {"b": "2"}
+
+    # An operation nimbus does not offer gets SQS's answer for an unknown action.
+    conn = http.client.HTTPConnection("127.0.0.1", server.aws_port, timeout=30)
+    conn.request("POST", "/", body="Action=AddPermission&QueueUrl=" + url, headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    r = conn.getresponse()
+    body = r.read().decode()
+    assert r.status == 400 and "<Code>InvalidAction</Code>" in body, body
+    conn.close()
+
+
 def test_size_limits(server):
     c = sqs_client(server)
     url = c.create_queue(QueueName="sizes")["QueueUrl"]
