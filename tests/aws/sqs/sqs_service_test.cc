@@ -9,6 +9,8 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/ids.h"
@@ -23,8 +25,9 @@ using namespace std::chrono_literals;
 // A service over a store in `file`, with its io_context run by one thread.
 class Running {
  public:
-  explicit Running(const fs::path& file)
-      : work_(boost::asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {
+  explicit Running(const fs::path& file, int threads = 1)
+      : work_(boost::asio::make_work_guard(io_)) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
     std::string error;
     store_ = store::openSqliteStore(file, error);
     EXPECT_NE(store_, nullptr) << error;
@@ -36,7 +39,7 @@ class Running {
     store_->stop();
     work_.reset();
     io_.stop();
-    thread_.join();
+    for (auto& t : threads_) t.join();
   }
 
   SqsService& sqs() { return *service_; }
@@ -88,7 +91,7 @@ class Running {
  private:
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<SqsService> service_;
   std::vector<std::string> warnings_;
@@ -284,6 +287,62 @@ TEST_F(SqsServiceTest, FifoOrderAndDeduplicationThroughTheService) {
   EXPECT_LT(sent[0].value().sequenceNumber, sent[1].value().sequenceNumber);
   EXPECT_EQ(bodies(r.receive("f.fifo", {.maxMessages = 10})),
             (std::vector<std::string>{"1", "2", "3"}));
+}
+
+// Producers and consumers on several threads, with the io_context on two: every message sent is
+// received and deleted, none twice while its visibility timeout holds, and nothing is left.
+TEST_F(SqsServiceTest, ConcurrentProducersAndConsumersLoseNothing) {
+  constexpr int kProducers = 3;
+  constexpr int kConsumers = 3;
+  constexpr int kBatchesPerProducer = 40;
+  constexpr size_t kTotal = size_t{kProducers} * kBatchesPerProducer * 10;
+  Running r(file(), 2);
+  ASSERT_FALSE(r.create("busy", {{"VisibilityTimeout", "60"}}));
+  std::mutex mutex;
+  std::set<std::string> deleted;
+  size_t duplicates = 0;
+  std::atomic<bool> producing = true;
+  std::vector<std::thread> threads;
+  for (int p = 0; p < kProducers; ++p) {
+    threads.emplace_back([&, p] {
+      for (int b = 0; b < kBatchesPerProducer; ++b) {
+        std::vector<OutgoingMessage> batch(10);
+        for (int i = 0; i < 10; ++i) {
+          batch[i].body = std::to_string(p) + "-" + std::to_string(b) + "-" + std::to_string(i);
+        }
+        for (auto& result : r.send("busy", std::move(batch))) EXPECT_TRUE(result.ok());
+      }
+    });
+  }
+  for (int c = 0; c < kConsumers; ++c) {
+    threads.emplace_back([&] {
+      for (;;) {
+        auto got = r.receive("busy", {.maxMessages = 10, .waitTimeSeconds = 1});
+        if (got.empty()) {
+          std::lock_guard lock(mutex);
+          if (!producing && deleted.size() + duplicates >= kTotal) return;
+          if (!producing && r.counts("busy").visible == 0) return;
+          continue;
+        }
+        std::vector<std::string> handles;
+        {
+          std::lock_guard lock(mutex);
+          for (const auto& d : got) {
+            if (!deleted.insert(d.content->body).second) ++duplicates;
+            handles.push_back(d.receiptHandle);
+          }
+        }
+        for (const auto& e : r.remove("busy", handles)) EXPECT_FALSE(e);
+      }
+    });
+  }
+  for (int p = 0; p < kProducers; ++p) threads[p].join();
+  producing = false;
+  for (size_t i = kProducers; i < threads.size(); ++i) threads[i].join();
+  EXPECT_EQ(duplicates, 0u);
+  EXPECT_EQ(deleted.size(), kTotal);
+  auto counts = r.counts("busy");
+  EXPECT_EQ(counts.visible + counts.inFlight + counts.delayed, 0u);
 }
 
 }  // namespace
