@@ -1,5 +1,8 @@
 #include "aws/request_identity.h"
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <set>
 
 #include "core/url.h"
@@ -31,21 +34,57 @@ bool isSnsAction(std::string_view action) {
   return kActions.count(action) > 0;
 }
 
-// The Action of an unsigned query-protocol request: in its query string (a GET such as the
-// SubscribeURL SNS sends), or in its form body.
+// The SQS operations, to tell an unsigned query-protocol request (Action=...) for SQS from one
+// for another query-protocol service (SNS, STS, ...).
+constexpr std::array<std::string_view, 23> kSqsActions = {"AddPermission",
+                                                          "CancelMessageMoveTask",
+                                                          "ChangeMessageVisibility",
+                                                          "ChangeMessageVisibilityBatch",
+                                                          "CreateQueue",
+                                                          "DeleteMessage",
+                                                          "DeleteMessageBatch",
+                                                          "DeleteQueue",
+                                                          "GetQueueAttributes",
+                                                          "GetQueueUrl",
+                                                          "ListDeadLetterSourceQueues",
+                                                          "ListMessageMoveTasks",
+                                                          "ListQueueTags",
+                                                          "ListQueues",
+                                                          "PurgeQueue",
+                                                          "ReceiveMessage",
+                                                          "RemovePermission",
+                                                          "SendMessage",
+                                                          "SendMessageBatch",
+                                                          "SetQueueAttributes",
+                                                          "StartMessageMoveTask",
+                                                          "TagQueue",
+                                                          "UntagQueue"};
+
+// The Action of a query-protocol request: in a form body, or in the query string.
 std::string queryAction(const HttpRequest& request) {
+  std::string action;
+  auto look = [&](std::string_view name, std::string_view value) {
+    if (name == "Action" && action.empty()) action = std::string(value);
+  };
   std::string_view target = request.target;
   if (auto q = target.find('?'); q != std::string_view::npos) {
-    std::string action = queryParameter(target.substr(q + 1), "Action");
-    if (!action.empty()) return action;
+    forEachQueryParameter(target.substr(q + 1), look);
   }
-  if (request.method == "POST") {
-    const HttpHeader* type = findHeader(request.headers, "Content-Type");
-    if (type && type->value.rfind("application/x-www-form-urlencoded", 0) == 0) {
-      return queryParameter(request.body, "Action");
-    }
+  const HttpHeader* type = findHeader(request.headers, "Content-Type");
+  if (action.empty() && type &&
+      std::string_view(type->value).find("x-www-form-urlencoded") != std::string_view::npos) {
+    forEachQueryParameter(request.body, look);
   }
-  return "";
+  return action;
+}
+
+// "/000000000000/name": a queue URL's path, where older SQS clients post.
+bool isQueuePath(std::string_view path) {
+  path = path.substr(0, path.find('?'));
+  if (path.size() < 15 || path[0] != '/' || path[13] != '/') return false;
+  return std::all_of(path.begin() + 1, path.begin() + 13,
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+         path.find('/', 14) == std::string_view::npos;
 }
 
 std::string_view trim(std::string_view s) {
@@ -100,6 +139,12 @@ RequestIdentity identifyRequest(const HttpRequest& request) {
       identity.service = "monitoring";
     if (!identity.service.empty()) return identity;
   }
+  std::string action = queryAction(request);
+  if (std::find(kSqsActions.begin(), kSqsActions.end(), action) != kSqsActions.end() ||
+      (action.empty() && isQueuePath(request.target))) {
+    identity.service = "sqs";
+    return identity;
+  }
   if (request.target.rfind("/2015-03-31/", 0) == 0 ||
       request.target.rfind("/2016-08-19/", 0) == 0 ||
       request.target.rfind("/2017-03-31/", 0) == 0 ||
@@ -107,7 +152,7 @@ RequestIdentity identifyRequest(const HttpRequest& request) {
     identity.service = "lambda";
     return identity;
   }
-  if (isSnsAction(queryAction(request))) identity.service = "sns";
+  if (isSnsAction(action)) identity.service = "sns";
   return identity;
 }
 

@@ -21,9 +21,10 @@ struct RequestIdentity {
 bool parseSigV4Authorization(std::string_view header, RequestIdentity& out);
 
 // The service a request is addressed to: the credential scope when signed, else the
-// X-Amz-Target prefix ("AmazonSQS.SendMessage" -> "sqs"), else the Lambda REST path prefix, else
-// a query-protocol Action only SNS has (the SubscribeURL and UnsubscribeURL links SNS sends are
-// unsigned GETs: "/?Action=ConfirmSubscription&TopicArn=...&Token=...").
+// X-Amz-Target prefix ("AmazonSQS.SendMessage" -> "sqs"), else a query-protocol Action that only
+// SQS has (or a queue URL's path), else the Lambda REST path prefix, else a query-protocol
+// Action only SNS has (the SubscribeURL and UnsubscribeURL links SNS sends are unsigned GETs:
+// "/?Action=ConfirmSubscription&TopicArn=...&Token=...").
 RequestIdentity identifyRequest(const HttpRequest& request);
 
 }  // namespace nimbus::aws

@@ -12,6 +12,8 @@
 #include "aws/lambda/lambda_api.h"
 #include "aws/request_identity.h"
 #include "aws/sns/sns_service.h"
+#include "aws/sqs/sqs_api.h"
+#include "aws/sqs/sqs_service.h"
 #include "config/project.h"
 #include "http/server.h"
 #include "lambda/async_invoker.h"
@@ -25,6 +27,7 @@
 #include "server/deployment.h"
 #include "server/gateway_frontend.h"
 #include "server/nimbus_info.h"
+#include "server/service_bridges.h"
 #include "server/source_watcher.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -115,30 +118,6 @@ void answerUnavailable(const aws::RequestIdentity& identity, http::Responder res
           service)});
 }
 
-// Where SNS delivers: Lambda functions through the durable asynchronous queue; SQS is not
-// connected yet.
-class SnsTargets : public aws::sns::SnsDeliveryTargets {
- public:
-  explicit SnsTargets(lambda::AsyncInvoker& async) : async_(async) {}
-
-  void sendToQueue(aws::sns::QueueDelivery, aws::sns::DeliveryCallback done) override {
-    done(aws::sns::DeliveryResult::rejected("SQS is not served yet"));
-  }
-
-  void invokeFunction(const std::string& functionArn, std::string eventJson,
-                      aws::sns::DeliveryCallback done) override {
-    auto function = lambda::parseFunctionReference(functionArn);
-    async_.accept(function.name, std::move(eventJson),
-                  [done = std::move(done)](const std::string&, const std::string& error) {
-                    done(error.empty() ? aws::sns::DeliveryResult::accepted()
-                                       : aws::sns::DeliveryResult::unavailable(error));
-                  });
-  }
-
- private:
-  lambda::AsyncInvoker& async_;
-};
-
 }  // namespace
 
 int serve(const ServeOptions& options) {
@@ -187,14 +166,21 @@ int serve(const ServeOptions& options) {
   lambda::FunctionRegistry registry(io, lambda, *store, code);
   for (const auto& w : registry.load()) fmt::print(stderr, "warning: {}\n", w);
   lambda::AsyncInvoker async(io, lambda, registry, *store, asyncOptions);
-  // SQS event source mappings; polled once nimbus serves SQS (no queue service yet).
-  lambda::EventSourceMappings mappings(io, lambda, *store, nullptr, deployment->project.region);
+  // SQS queues and their messages, kept across restarts.
+  aws::sqs::SqsService sqs(io, *store, {deployment->project.region, "000000000000"});
+  for (const auto& w : sqs.load()) fmt::print(stderr, "warning: {}\n", w);
+  aws::sqs::SqsApi sqsApi(sqs, fmt::format("127.0.0.1:{}", options.awsPort));
+  // SQS event source mappings poll nimbus's own queues.
+  SqsQueueSource queueSource(sqs);
+  lambda::EventSourceMappings mappings(io, lambda, *store, &queueSource,
+                                       deployment->project.region);
   for (const auto& w : mappings.load()) fmt::print(stderr, "warning: {}\n", w);
-  SnsTargets snsTargets(async);
+  SnsTargets snsTargets(sqs, async);
   aws::sns::SnsSettings snsSettings;
   snsSettings.region = deployment->project.region;
   aws::sns::SnsService sns(*store, snsTargets, snsSettings);
   for (const auto& w : sns.load()) fmt::print(stderr, "warning: {}\n", w);
+  async.setDestinationSender(destinationSender(sqs, sns));
 
   GatewayFrontend frontend(io, lambda);
   frontend.setDeployment(deployment);
@@ -230,6 +216,8 @@ int serve(const ServeOptions& options) {
           lambdaApi.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "sns") {
           sns.handle(std::move(request), identity, std::move(responder));
+        } else if (identity.service == "sqs") {
+          sqsApi.handle(std::move(request), identity, std::move(responder));
         } else {
           answerUnavailable(identity, std::move(responder));
         }
@@ -242,6 +230,7 @@ int serve(const ServeOptions& options) {
   uint16_t awsPort = port ? awsServer.listen(options.host, options.awsPort, error) : 0;
   if (!port || !awsPort) {
     fmt::print(stderr, "error: {}\n", error);
+    sqs.stop();
     lambda.stop();
     store->stop();
     return 1;
@@ -286,9 +275,10 @@ int serve(const ServeOptions& options) {
     std::fflush(stdout);
     gatewayServer.stop();
     awsServer.stop();
+    mappings.stop();
+    sqs.stop();
     sns.stop();
     async.stop();
-    mappings.stop();
     lambda.stop();
     work.reset();
     io.stop();

@@ -34,6 +34,56 @@ struct Record {
   std::string value;
 };
 
+// An SQS queue's definition. `id` is never reused, so that receipt handles and messages of a
+// deleted queue can never be taken for those of a new queue of the same name. The definition's
+// format (attributes, tags) belongs to the SQS service.
+struct SqsQueueRow {
+  int64_t id = 0;
+  std::string name;
+  std::string definition;
+};
+
+// One SQS message as stored. `seq` is unique across all queues and orders the messages of a queue
+// as they were sent; the SQS service assigns it. Body and attributes are opaque bytes here.
+struct SqsMessageRow {
+  int64_t seq = 0;
+  int64_t queueId = 0;
+  std::string messageId;
+  std::string body;
+  std::string attributes;  // Message and system attributes, in the SQS service's encoding.
+  std::string groupId;     // MessageGroupId; empty when none.
+  std::string dedupId;     // MessageDeduplicationId (FIFO); empty when none.
+  int64_t sentAtMs = 0;
+  int64_t visibleAtMs = 0;  // Epoch ms before which the message must not be delivered.
+  int receiveCount = 0;
+  int64_t firstReceiveAtMs = 0;  // 0 until first received.
+  int64_t receipt = 0;           // The current receipt handle's secret part; 0 until received.
+};
+
+// The part of a message that changes when it is received or its visibility changes.
+struct SqsMessageState {
+  int64_t seq = 0;
+  int64_t visibleAtMs = 0;
+  int receiveCount = 0;
+  int64_t firstReceiveAtMs = 0;
+  int64_t receipt = 0;
+};
+
+// The changes one SQS operation makes to messages, applied atomically in this order: puts
+// (insert or replace by seq), state updates, deletes, then the purge. An update or delete of a
+// seq that is not stored is not an error (the message was deleted by an earlier write).
+struct SqsWrite {
+  std::vector<SqsMessageRow> puts;
+  std::vector<SqsMessageState> updates;
+  std::vector<int64_t> deletes;
+  int64_t purgeQueueId = 0;     // When not 0: delete that queue's messages with
+  int64_t purgeThroughSeq = 0;  // seq <= purgeThroughSeq.
+
+  bool empty() const {
+    return puts.empty() && updates.empty() && deletes.empty() && purgeQueueId == 0;
+  }
+};
+
 // Completes a write: an empty string once the write is durable, otherwise what went wrong.
 using CommitCallback = std::function<void(std::string error)>;
 
@@ -73,6 +123,18 @@ class Store {
                             CommitCallback onCommitted) = 0;
   // Every committed record of `kind`, in key order.
   virtual std::vector<Record> records(const std::string& kind) = 0;
+
+  // SQS queues: written whole (insert or replace by id); deleted with all their messages in one
+  // transaction, so a deleted queue's messages never come back.
+  virtual void putSqsQueue(SqsQueueRow queue, CommitCallback onCommitted) = 0;
+  virtual void deleteSqsQueue(int64_t queueId, CommitCallback onCommitted) = 0;
+  // Every committed queue, by id.
+  virtual std::vector<SqsQueueRow> sqsQueues() = 0;
+  // Applies `write` atomically: on failure none of it is applied. Writes commit in the order they
+  // were submitted, so a later write may update what an earlier one inserted.
+  virtual void writeSqsMessages(SqsWrite write, CommitCallback onCommitted) = 0;
+  // Calls `each` with every committed message, in seq order (for loading at start-up).
+  virtual void readSqsMessages(const std::function<void(SqsMessageRow&&)>& each) = 0;
 
   // Stops accepting writes, commits everything already queued (running its callbacks), and
   // closes the database. Later writes fail at once, on the caller's thread. Idempotent.

@@ -67,6 +67,38 @@ TEST(RequestIdentity, UnsignedSnsLinksAndFormsAreSns) {
   EXPECT_EQ(identifyRequest(signedSqs).service, "sqs");
 }
 
+TEST(RequestIdentity, UnsignedSqsQueryProtocolRequests) {
+  HttpRequest form{"POST",
+                   "/",
+                   {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}},
+                   "Action=SendMessage&QueueUrl=x&MessageBody=hi",
+                   "",
+                   "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(form).service, "sqs");
+  HttpRequest get{"GET", "/?Action=ListQueues&Version=2012-11-05", {}, "", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(get).service, "sqs");
+  HttpRequest queuePath{"POST", "/000000000000/orders", {}, "", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(queuePath).service, "sqs");
+  // Another query-protocol service's action is not SQS's.
+  HttpRequest sns{"POST",
+                  "/",
+                  {{"Content-Type", "application/x-www-form-urlencoded"}},
+                  "Action=Publish&TopicArn=x",
+                  "",
+                  "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(sns).service, "");
+  // A signed request is told by its scope, whatever its body says.
+  HttpRequest signedSqs{"POST",
+                        "/",
+                        {{"Authorization",
+                          "AWS4-HMAC-SHA256 Credential=AKID/20261128/us-east-1/sqs/aws4_request, "
+                          "SignedHeaders=host, Signature=abc"}},
+                        "Action=Publish",
+                        "",
+                        "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(signedSqs).service, "sqs");
+}
+
 TEST(Url, DecodesEscapesAndQueryParameters) {
   EXPECT_EQ(percentDecode("arn%3Aaws%3Alambda"), "arn:aws:lambda");
   EXPECT_EQ(percentDecode("100%"), "100%");

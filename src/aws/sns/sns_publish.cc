@@ -2,6 +2,7 @@
 // every subscription whose filter policy lets it through.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -257,6 +258,31 @@ void SnsService::publish(Call& call) {
   fanOut(message, std::move(subscriptions), [call, answer](bool ok) {
     if (!ok) return call.failInternal("a subscriber's store could not take the message; retry");
     answer();
+  });
+}
+
+void SnsService::publishMessage(const std::string& topicArn, std::string text,
+                                std::vector<MessageAttribute> attributes,
+                                std::function<void(std::string error)> done) {
+  auto message = std::make_shared<PublishedMessage>();
+  std::vector<std::shared_ptr<const Subscription>> subscriptions;
+  {
+    std::lock_guard lock(mutex_);
+    TopicEntry* entry = findTopicLocked(topicArn);
+    if (!entry) return done("Topic does not exist: " + topicArn);
+    if (entry->topic.fifo) return done("FIFO topics need a MessageGroupId: " + topicArn);
+    message->topicArn = entry->topic.arn;
+    message->signatureVersion = entry->topic.signatureVersion();
+    for (const auto& [arn, s] : entry->subscriptions) subscriptions.push_back(s);
+  }
+  std::sort(attributes.begin(), attributes.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  message->message = std::move(text);
+  message->attributes = std::move(attributes);
+  message->messageId = newUuid();
+  message->timestamp = isoTimeMillis(std::chrono::system_clock::now());
+  fanOut(message, std::move(subscriptions), [done = std::move(done)](bool ok) {
+    done(ok ? "" : "a subscriber's store could not take the message");
   });
 }
 

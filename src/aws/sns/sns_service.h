@@ -57,6 +57,13 @@ class SnsService {
   // Answers one query-protocol request (a POST form, or a GET such as a SubscribeURL).
   void handle(HttpRequest&& request, const RequestIdentity& identity, http::Responder responder);
 
+  // Publishes from inside nimbus (asynchronous invocations' destinations and dead-letter
+  // topics) to a standard topic, as a Publish with `message` and `attributes` would. `done`
+  // gets an empty error once every subscriber's delivery is durable, or why it could not be.
+  void publishMessage(const std::string& topicArn, std::string message,
+                      std::vector<MessageAttribute> attributes,
+                      std::function<void(std::string error)> done);
+
   struct Call;
 
  private:

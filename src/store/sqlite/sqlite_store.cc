@@ -20,6 +20,8 @@ using sqlite::Statement;
 // Version 1: the async event queue. `seq` keeps insertion order among events received in the
 // same millisecond; the index serves the lease query's oldest-first scan.
 // Version 2: records, the services' durable documents by kind and key.
+// Version 3: SQS queues and messages. A message's rowid is its seq (unique across queues, in send
+// order); the index serves deleting or purging one queue's messages.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS async_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -38,7 +40,27 @@ CREATE TABLE IF NOT EXISTS records (
   value BLOB NOT NULL,
   PRIMARY KEY (kind, key)
 ) WITHOUT ROWID;
-PRAGMA user_version = 2;
+CREATE TABLE IF NOT EXISTS sqs_queues (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  definition BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sqs_messages (
+  seq INTEGER PRIMARY KEY,
+  queue_id INTEGER NOT NULL,
+  message_id TEXT NOT NULL,
+  body BLOB NOT NULL,
+  attributes BLOB NOT NULL,
+  group_id TEXT NOT NULL,
+  dedup_id TEXT NOT NULL,
+  sent_at_ms INTEGER NOT NULL,
+  visible_at_ms INTEGER NOT NULL,
+  receive_count INTEGER NOT NULL,
+  first_receive_at_ms INTEGER NOT NULL,
+  receipt INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sqs_messages_by_queue ON sqs_messages (queue_id);
+PRAGMA user_version = 3;
 )sql";
 
 constexpr const char* kInsertEvent =
@@ -56,15 +78,45 @@ constexpr const char* kPutRecord =
 constexpr const char* kDeleteRecord = "DELETE FROM records WHERE kind = ?1 AND key = ?2";
 constexpr const char* kRecordsOfKind =
     "SELECT key, value FROM records WHERE kind = ?1 ORDER BY key";
+constexpr const char* kPutSqsQueue =
+    "INSERT INTO sqs_queues (id, name, definition) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO "
+    "UPDATE SET name = excluded.name, definition = excluded.definition";
+constexpr const char* kDeleteSqsQueue = "DELETE FROM sqs_queues WHERE id = ?1";
+constexpr const char* kDeleteSqsQueueMessages = "DELETE FROM sqs_messages WHERE queue_id = ?1";
+constexpr const char* kSqsQueues = "SELECT id, name, definition FROM sqs_queues ORDER BY id";
+constexpr const char* kPutSqsMessage =
+    "INSERT OR REPLACE INTO sqs_messages (seq, queue_id, message_id, body, attributes, group_id, "
+    "dedup_id, sent_at_ms, visible_at_ms, receive_count, first_receive_at_ms, receipt) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+constexpr const char* kUpdateSqsMessage =
+    "UPDATE sqs_messages SET visible_at_ms = ?2, receive_count = ?3, first_receive_at_ms = ?4, "
+    "receipt = ?5 WHERE seq = ?1";
+constexpr const char* kDeleteSqsMessage = "DELETE FROM sqs_messages WHERE seq = ?1";
+constexpr const char* kPurgeSqsMessages =
+    "DELETE FROM sqs_messages WHERE queue_id = ?1 AND seq <= ?2";
+constexpr const char* kSqsMessages =
+    "SELECT seq, queue_id, message_id, body, attributes, group_id, dedup_id, sent_at_ms, "
+    "visible_at_ms, receive_count, first_receive_at_ms, receipt FROM sqs_messages ORDER BY seq";
 
 // One queued write. For deletes and reschedules only the id, attempts and notBeforeMs of
-// `event` are used; record writes use `record` only.
+// `event` are used; record writes use `record` only; SQS writes `sqsQueue` or `sqs`.
 struct WriteOp {
-  enum class Kind { kInsert, kDelete, kReschedule, kPutRecord, kDeleteRecord };
+  enum class Kind {
+    kInsert,
+    kDelete,
+    kReschedule,
+    kPutRecord,
+    kDeleteRecord,
+    kPutSqsQueue,
+    kDeleteSqsQueue,
+    kSqsMessages
+  };
   Kind kind;
   AsyncEvent event;
   CommitCallback onCommitted;
   Record record;
+  SqsQueueRow sqsQueue;
+  SqsWrite sqs;
 };
 
 class SqliteStore final : public Store {
@@ -96,6 +148,17 @@ class SqliteStore final : public Store {
     submit({WriteOp::Kind::kDeleteRecord, {}, std::move(onCommitted), Record{kind, key, {}}});
   }
   std::vector<Record> records(const std::string& kind) override;
+  void putSqsQueue(SqsQueueRow queue, CommitCallback onCommitted) override {
+    submit({WriteOp::Kind::kPutSqsQueue, {}, std::move(onCommitted), {}, std::move(queue)});
+  }
+  void deleteSqsQueue(int64_t queueId, CommitCallback onCommitted) override {
+    submit({WriteOp::Kind::kDeleteSqsQueue, {}, std::move(onCommitted), {}, {.id = queueId}});
+  }
+  std::vector<SqsQueueRow> sqsQueues() override;
+  void writeSqsMessages(SqsWrite write, CommitCallback onCommitted) override {
+    submit({WriteOp::Kind::kSqsMessages, {}, std::move(onCommitted), {}, {}, std::move(write)});
+  }
+  void readSqsMessages(const std::function<void(SqsMessageRow&&)>& each) override;
   void stop() override;
 
  private:
@@ -105,10 +168,17 @@ class SqliteStore final : public Store {
   void commitBatch(std::vector<WriteOp>& batch);
   // Applies one write inside the open transaction; returns its error, empty on success.
   std::string apply(const WriteOp& op);
+  // Applies an SQS queue or message write inside a savepoint, so that it applies whole or not
+  // at all; returns its error.
+  std::string applySqs(const WriteOp& op);
+  // Runs `statement` (bound) to completion and resets it; returns its error, empty on success.
+  std::string run(Statement& statement);
 
   // Owned by the writer thread once it runs (and by open() before that).
   std::unique_ptr<Connection> writer_;
   Statement insert_, delete_, reschedule_, putRecord_, deleteRecord_;
+  Statement putSqsQueue_, deleteSqsQueue_, deleteSqsQueueMessages_, putSqsMessage_,
+      updateSqsMessage_, deleteSqsMessage_, purgeSqsMessages_;
 
   std::mutex queueMutex_;
   std::condition_variable queueReady_;
@@ -119,7 +189,7 @@ class SqliteStore final : public Store {
   // release leases after a commit, never while committing.
   std::mutex readMutex_;
   std::unique_ptr<Connection> reader_;
-  Statement due_, count_, recordsOfKind_;
+  Statement due_, count_, recordsOfKind_, sqsQueues_, sqsMessages_;
   std::unordered_set<std::string> leased_;
 
   std::mutex stopMutex_;  // Serializes stop() so that the writer is joined once.
@@ -169,13 +239,30 @@ bool SqliteStore::open(const std::filesystem::path& file, std::string& error) {
       !deleteRecord_.valid()) {
     return false;
   }
+  putSqsQueue_ = writer_->prepare(kPutSqsQueue, error);
+  deleteSqsQueue_ = writer_->prepare(kDeleteSqsQueue, error);
+  deleteSqsQueueMessages_ = writer_->prepare(kDeleteSqsQueueMessages, error);
+  putSqsMessage_ = writer_->prepare(kPutSqsMessage, error);
+  updateSqsMessage_ = writer_->prepare(kUpdateSqsMessage, error);
+  deleteSqsMessage_ = writer_->prepare(kDeleteSqsMessage, error);
+  purgeSqsMessages_ = writer_->prepare(kPurgeSqsMessages, error);
+  for (const Statement* s :
+       {&putSqsQueue_, &deleteSqsQueue_, &deleteSqsQueueMessages_, &putSqsMessage_,
+        &updateSqsMessage_, &deleteSqsMessage_, &purgeSqsMessages_}) {
+    if (!s->valid()) return false;
+  }
 
   reader_ = openConnection(file, error);
   if (!reader_) return false;
   due_ = reader_->prepare(kDueEvents, error);
   count_ = reader_->prepare(kCountEvents, error);
   recordsOfKind_ = reader_->prepare(kRecordsOfKind, error);
-  if (!due_.valid() || !count_.valid() || !recordsOfKind_.valid()) return false;
+  sqsQueues_ = reader_->prepare(kSqsQueues, error);
+  sqsMessages_ = reader_->prepare(kSqsMessages, error);
+  if (!due_.valid() || !count_.valid() || !recordsOfKind_.valid() || !sqsQueues_.valid() ||
+      !sqsMessages_.valid()) {
+    return false;
+  }
 
   try {
     writerThread_ = std::thread([this] { writerLoop(); });
@@ -261,10 +348,95 @@ void SqliteStore::commitBatch(std::vector<WriteOp>& batch) {
   }
 }
 
+std::string SqliteStore::run(Statement& statement) {
+  std::string error;
+  if (statement.step() != SQLITE_DONE) error = writer_->lastError();
+  statement.reset();
+  return error;
+}
+
+std::string SqliteStore::applySqs(const WriteOp& op) {
+  std::string error;
+  if (!writer_->exec("SAVEPOINT sqs", error)) return error;
+  auto step = [&](Statement& statement) {
+    if (error.empty()) error = run(statement);
+    return error.empty();
+  };
+  switch (op.kind) {
+    case WriteOp::Kind::kPutSqsQueue:
+      putSqsQueue_.bind(1, op.sqsQueue.id);
+      putSqsQueue_.bind(2, op.sqsQueue.name);
+      putSqsQueue_.bindBlob(3, op.sqsQueue.definition);
+      step(putSqsQueue_);
+      break;
+    case WriteOp::Kind::kDeleteSqsQueue:
+      deleteSqsQueueMessages_.bind(1, op.sqsQueue.id);
+      if (step(deleteSqsQueueMessages_)) {
+        deleteSqsQueue_.bind(1, op.sqsQueue.id);
+        step(deleteSqsQueue_);
+      }
+      break;
+    default: {
+      const SqsWrite& w = op.sqs;
+      for (const auto& m : w.puts) {
+        Statement& s = putSqsMessage_;
+        s.bind(1, m.seq);
+        s.bind(2, m.queueId);
+        s.bind(3, m.messageId);
+        s.bindBlob(4, m.body);
+        s.bindBlob(5, m.attributes);
+        s.bind(6, m.groupId);
+        s.bind(7, m.dedupId);
+        s.bind(8, m.sentAtMs);
+        s.bind(9, m.visibleAtMs);
+        s.bind(10, int64_t{m.receiveCount});
+        s.bind(11, m.firstReceiveAtMs);
+        s.bind(12, m.receipt);
+        if (!step(s)) break;
+      }
+      for (const auto& u : w.updates) {
+        if (!error.empty()) break;
+        Statement& s = updateSqsMessage_;
+        s.bind(1, u.seq);
+        s.bind(2, u.visibleAtMs);
+        s.bind(3, int64_t{u.receiveCount});
+        s.bind(4, u.firstReceiveAtMs);
+        s.bind(5, u.receipt);
+        step(s);
+      }
+      for (int64_t seq : w.deletes) {
+        if (!error.empty()) break;
+        deleteSqsMessage_.bind(1, seq);
+        step(deleteSqsMessage_);
+      }
+      if (error.empty() && w.purgeQueueId != 0) {
+        purgeSqsMessages_.bind(1, w.purgeQueueId);
+        purgeSqsMessages_.bind(2, w.purgeThroughSeq);
+        step(purgeSqsMessages_);
+      }
+    }
+  }
+  std::string ignored;
+  if (!error.empty()) {
+    // Undoes this write only; an I/O error may already have rolled back the transaction.
+    if (writer_->inTransaction()) {
+      writer_->exec("ROLLBACK TO sqs", ignored);
+      writer_->exec("RELEASE sqs", ignored);
+    }
+    return error;
+  }
+  if (!writer_->exec("RELEASE sqs", error)) return error;
+  return {};
+}
+
 std::string SqliteStore::apply(const WriteOp& op) {
   const AsyncEvent& event = op.event;
   Statement* statement = nullptr;
   switch (op.kind) {
+    case WriteOp::Kind::kPutSqsQueue:
+    case WriteOp::Kind::kDeleteSqsQueue:
+    case WriteOp::Kind::kSqsMessages:
+      return applySqs(op);
     case WriteOp::Kind::kInsert:
       statement = &insert_;
       statement->bind(1, event.id);
@@ -340,6 +512,39 @@ size_t SqliteStore::pendingAsyncEvents() {
   return count;
 }
 
+std::vector<SqsQueueRow> SqliteStore::sqsQueues() {
+  std::vector<SqsQueueRow> out;
+  std::lock_guard lock(readMutex_);
+  if (!reader_) return out;
+  while (sqsQueues_.step() == SQLITE_ROW) {
+    out.push_back(
+        SqsQueueRow{sqsQueues_.columnInt(0), sqsQueues_.columnText(1), sqsQueues_.columnText(2)});
+  }
+  sqsQueues_.reset();
+  return out;
+}
+
+void SqliteStore::readSqsMessages(const std::function<void(SqsMessageRow&&)>& each) {
+  std::lock_guard lock(readMutex_);
+  if (!reader_) return;
+  Statement& s = sqsMessages_;
+  while (s.step() == SQLITE_ROW) {
+    each(SqsMessageRow{.seq = s.columnInt(0),
+                       .queueId = s.columnInt(1),
+                       .messageId = s.columnText(2),
+                       .body = s.columnText(3),
+                       .attributes = s.columnText(4),
+                       .groupId = s.columnText(5),
+                       .dedupId = s.columnText(6),
+                       .sentAtMs = s.columnInt(7),
+                       .visibleAtMs = s.columnInt(8),
+                       .receiveCount = static_cast<int>(s.columnInt(9)),
+                       .firstReceiveAtMs = s.columnInt(10),
+                       .receipt = s.columnInt(11)});
+  }
+  s.reset();
+}
+
 std::vector<Record> SqliteStore::records(const std::string& kind) {
   std::vector<Record> out;
   std::lock_guard lock(readMutex_);
@@ -366,11 +571,20 @@ void SqliteStore::stop() {
   reschedule_ = {};
   putRecord_ = {};
   deleteRecord_ = {};
+  putSqsQueue_ = {};
+  deleteSqsQueue_ = {};
+  deleteSqsQueueMessages_ = {};
+  putSqsMessage_ = {};
+  updateSqsMessage_ = {};
+  deleteSqsMessage_ = {};
+  purgeSqsMessages_ = {};
   writer_.reset();
   std::lock_guard lock(readMutex_);
   due_ = {};
   count_ = {};
   recordsOfKind_ = {};
+  sqsQueues_ = {};
+  sqsMessages_ = {};
   reader_.reset();
 }
 

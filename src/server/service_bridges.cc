@@ -1,0 +1,147 @@
+#include "server/service_bridges.h"
+
+#include "aws/sns/sns_service.h"
+#include "aws/sqs/sqs_service.h"
+
+namespace nimbus::server {
+
+namespace {
+
+namespace sqs = aws::sqs;
+
+std::string describe(const sqs::SqsError& e) {
+  return std::string(sqs::spellingOf(e.code).jsonType) + ": " + e.message;
+}
+
+}  // namespace
+
+void SqsQueueSource::receive(const std::string& queueArn, int maxMessages,
+                             std::chrono::seconds visibilityTimeout, std::chrono::milliseconds wait,
+                             lambda::ReceiveCallback done) {
+  sqs::ReceiveOptions options;
+  options.maxMessages = maxMessages;
+  options.visibilityTimeout = static_cast<int>(visibilityTimeout.count());
+  // SQS long-polls in whole seconds; a shorter batching window rounds up to one.
+  options.waitTimeSeconds = static_cast<int>(std::min<int64_t>(20, (wait.count() + 999) / 1000));
+  sqs_.receive(sqs::SqsService::queueName(queueArn), options,
+               [done = std::move(done)](sqs::Result<std::vector<sqs::Delivery>> result) {
+                 if (!result.ok()) return done({}, describe(result.error()));
+                 std::vector<lambda::QueueMessage> messages;
+                 for (const auto& d : result.value()) {
+                   const auto& c = *d.content;
+                   lambda::QueueMessage m;
+                   m.messageId = c.messageId;
+                   m.receiptHandle = d.receiptHandle;
+                   m.body = c.body;
+                   m.md5OfBody = c.md5OfBody;
+                   m.md5OfMessageAttributes = c.md5OfAttributes;
+                   m.attributes = {
+                       {"ApproximateReceiveCount", std::to_string(d.receiveCount)},
+                       {"SentTimestamp", std::to_string(c.sentAtMs)},
+                       {"SenderId", c.senderId},
+                       {"ApproximateFirstReceiveTimestamp", std::to_string(d.firstReceiveAtMs)}};
+                   if (!c.sequenceNumber.empty()) {
+                     m.attributes.emplace_back("SequenceNumber", c.sequenceNumber);
+                   }
+                   if (!c.groupId.empty()) m.attributes.emplace_back("MessageGroupId", c.groupId);
+                   if (!c.dedupId.empty()) {
+                     m.attributes.emplace_back("MessageDeduplicationId", c.dedupId);
+                   }
+                   for (const auto& a : c.attributes) {
+                     m.messageAttributes.push_back({a.name, a.dataType, a.value, a.binary()});
+                   }
+                   messages.push_back(std::move(m));
+                 }
+                 done(std::move(messages), "");
+               });
+}
+
+void SqsQueueSource::deleteMessages(const std::string& queueArn,
+                                    std::vector<std::string> receiptHandles,
+                                    lambda::QueueDoneCallback done) {
+  sqs_.deleteMessages(sqs::SqsService::queueName(queueArn), std::move(receiptHandles),
+                      [done = std::move(done)](sqs::Result<sqs::SqsService::EntryErrors> result) {
+                        if (!result.ok()) return done(describe(result.error()));
+                        for (const auto& e : result.value()) {
+                          if (e) return done(describe(*e));
+                        }
+                        done("");
+                      });
+}
+
+std::optional<std::chrono::seconds> SqsQueueSource::visibilityTimeout(const std::string& queueArn) {
+  auto queue = sqs_.describeQueue(sqs::SqsService::queueName(queueArn));
+  if (!queue.ok()) return std::nullopt;
+  return std::chrono::seconds(queue.value().config.visibilityTimeout);
+}
+
+void SnsTargets::sendToQueue(aws::sns::QueueDelivery delivery, aws::sns::DeliveryCallback done) {
+  std::string name = sqs::SqsService::queueName(delivery.queueArn);
+  if (!sqs_.hasQueue(name)) {
+    return done(aws::sns::DeliveryResult::rejected("no such queue: " + delivery.queueArn));
+  }
+  sqs::OutgoingMessage message;
+  message.body = std::move(delivery.body);
+  for (auto& a : delivery.messageAttributes) {
+    // SNS's String.Array has no SQS counterpart: SQS receives the JSON array as a String.
+    std::string type = a.dataType == "String.Array" ? "String" : a.dataType;
+    bool binary = a.baseType() == "Binary";
+    message.attributes.push_back({a.name, type, binary ? a.binaryValue : a.stringValue});
+  }
+  sqs::sortAttributes(message.attributes);
+  message.groupId = std::move(delivery.messageGroupId);
+  message.dedupId = std::move(delivery.messageDeduplicationId);
+  message.senderId = delivery.topicArn;
+  std::vector<sqs::OutgoingMessage> batch;
+  batch.push_back(std::move(message));
+  sqs_.send(name, std::move(batch),
+            [done = std::move(done)](sqs::Result<std::vector<sqs::Result<sqs::SentMessage>>> r) {
+              if (!r.ok()) {
+                bool missing = r.error().code == sqs::ErrorCode::kQueueDoesNotExist;
+                return done(missing ? aws::sns::DeliveryResult::rejected(describe(r.error()))
+                                    : aws::sns::DeliveryResult::unavailable(describe(r.error())));
+              }
+              const auto& one = r.value().front();
+              done(one.ok() ? aws::sns::DeliveryResult::accepted()
+                            : aws::sns::DeliveryResult::rejected(describe(one.error())));
+            });
+}
+
+void SnsTargets::invokeFunction(const std::string& functionArn, std::string eventJson,
+                                aws::sns::DeliveryCallback done) {
+  auto function = lambda::parseFunctionReference(functionArn);
+  async_.accept(function.name, std::move(eventJson),
+                [done = std::move(done)](const std::string&, const std::string& error) {
+                  done(error.empty() ? aws::sns::DeliveryResult::accepted()
+                                     : aws::sns::DeliveryResult::unavailable(error));
+                });
+}
+
+lambda::DestinationSender destinationSender(aws::sqs::SqsService& sqsService,
+                                            aws::sns::SnsService& sns) {
+  return [&sqsService, &sns](const std::string& arn, std::string body,
+                             std::vector<lambda::DestinationAttribute> attributes,
+                             std::function<void(const std::string&)> done) {
+    if (arn.rfind("arn:aws:sns:", 0) == 0) {
+      std::vector<aws::sns::MessageAttribute> snsAttributes;
+      for (auto& a : attributes) snsAttributes.push_back({a.name, a.dataType, a.value, {}});
+      return sns.publishMessage(arn, std::move(body), std::move(snsAttributes),
+                                [done = std::move(done)](std::string error) { done(error); });
+    }
+    sqs::OutgoingMessage message;
+    message.body = std::move(body);
+    for (auto& a : attributes) message.attributes.push_back({a.name, a.dataType, a.value});
+    sqs::sortAttributes(message.attributes);
+    std::vector<sqs::OutgoingMessage> batch;
+    batch.push_back(std::move(message));
+    sqsService.send(
+        sqs::SqsService::queueName(arn), std::move(batch),
+        [done = std::move(done)](sqs::Result<std::vector<sqs::Result<sqs::SentMessage>>> r) {
+          if (!r.ok()) return done(describe(r.error()));
+          const auto& one = r.value().front();
+          done(one.ok() ? "" : describe(one.error()));
+        });
+  };
+}
+
+}  // namespace nimbus::server

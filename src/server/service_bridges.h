@@ -1,0 +1,53 @@
+// How nimbus's services reach one another. Each service names what it needs as an interface of
+// its own (Lambda's QueueSource and DestinationSender, SNS's SnsDeliveryTargets); these adapters
+// connect those interfaces to the services that serve them, so that no service includes
+// another.
+#pragma once
+
+#include "aws/sns/delivery_targets.h"
+#include "lambda/async_invoker.h"
+#include "lambda/queue_source.h"
+
+namespace nimbus::aws::sqs {
+class SqsService;
+}
+namespace nimbus::aws::sns {
+class SnsService;
+}
+
+namespace nimbus::server {
+
+// SQS event source mappings poll nimbus's SQS queues.
+class SqsQueueSource : public lambda::QueueSource {
+ public:
+  explicit SqsQueueSource(aws::sqs::SqsService& sqs) : sqs_(sqs) {}
+
+  void receive(const std::string& queueArn, int maxMessages, std::chrono::seconds visibilityTimeout,
+               std::chrono::milliseconds wait, lambda::ReceiveCallback done) override;
+  void deleteMessages(const std::string& queueArn, std::vector<std::string> receiptHandles,
+                      lambda::QueueDoneCallback done) override;
+  std::optional<std::chrono::seconds> visibilityTimeout(const std::string& queueArn) override;
+
+ private:
+  aws::sqs::SqsService& sqs_;
+};
+
+// SNS delivers to SQS queues and, through the durable asynchronous queue, to functions.
+class SnsTargets : public aws::sns::SnsDeliveryTargets {
+ public:
+  SnsTargets(aws::sqs::SqsService& sqs, lambda::AsyncInvoker& async) : sqs_(sqs), async_(async) {}
+
+  void sendToQueue(aws::sns::QueueDelivery delivery, aws::sns::DeliveryCallback done) override;
+  void invokeFunction(const std::string& functionArn, std::string eventJson,
+                      aws::sns::DeliveryCallback done) override;
+
+ private:
+  aws::sqs::SqsService& sqs_;
+  lambda::AsyncInvoker& async_;
+};
+
+// Asynchronous invocations' destinations and dead-letter targets that are SQS queues or SNS
+// topics.
+lambda::DestinationSender destinationSender(aws::sqs::SqsService& sqs, aws::sns::SnsService& sns);
+
+}  // namespace nimbus::server
