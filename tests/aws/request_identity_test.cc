@@ -46,14 +46,14 @@ TEST(RequestIdentity, UnsignedSnsLinksAndFormsAreSns) {
                    "",
                    "HTTP/1.1"};
   EXPECT_EQ(identifyRequest(form).service, "sns");
-  // SQS has AddPermission too: unsigned, it is not taken for SNS.
+  // SQS has AddPermission too: unsigned, it goes to SQS, never to SNS.
   HttpRequest shared{"POST",
                      "/",
                      {{"Content-Type", "application/x-www-form-urlencoded"}},
                      "Action=AddPermission",
                      "",
                      "HTTP/1.1"};
-  EXPECT_EQ(identifyRequest(shared).service, "");
+  EXPECT_EQ(identifyRequest(shared).service, "sqs");
   // Signed requests go by their credential scope.
   HttpRequest signedSqs{"POST",
                         "/",
@@ -86,7 +86,7 @@ TEST(RequestIdentity, UnsignedSqsQueryProtocolRequests) {
                   "Action=Publish&TopicArn=x",
                   "",
                   "HTTP/1.1"};
-  EXPECT_EQ(identifyRequest(sns).service, "");
+  EXPECT_EQ(identifyRequest(sns).service, "sns");
   // A signed request is told by its scope, whatever its body says.
   HttpRequest signedSqs{"POST",
                         "/",
