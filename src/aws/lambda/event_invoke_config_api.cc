@@ -86,12 +86,14 @@ std::optional<ApiError> readConfig(const Json& body, lambda::EventInvokeConfig& 
     if (it == destinations->end() || !it->is_object()) continue;
     std::string arn;
     if (auto d = it->find("Destination"); d != it->end() && d->is_string()) arn = *d;
-    if (!arn.empty() &&
-        (arn.rfind("arn:aws:lambda:", 0) != 0 || arn.find(":function:") == std::string::npos)) {
+    bool function =
+        arn.rfind("arn:aws:lambda:", 0) == 0 && arn.find(":function:") != std::string::npos;
+    if (!arn.empty() && !function && arn.rfind("arn:aws:sqs:", 0) != 0 &&
+        arn.rfind("arn:aws:sns:", 0) != 0) {
       return ApiError{400, "InvalidParameterValueException",
                       fmt::format("The destination ARN {} is not supported: nimbus delivers "
-                                  "destinations to Lambda functions (SQS, SNS and EventBridge "
-                                  "destinations arrive with those services)",
+                                  "destinations to Lambda functions, SQS queues and SNS topics "
+                                  "(EventBridge destinations arrive with that service)",
                                   arn)};
     }
     *out = arn;

@@ -1,0 +1,165 @@
+"""The services together: SQS queues triggering functions (event source mappings), SNS fanning
+out to SQS, and asynchronous invocations sending records and dead letters to SQS and SNS."""
+import io
+import json
+import zipfile
+
+import boto3
+import botocore.config
+import pytest
+
+from conftest import aws_port, lambda_client
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+ACCOUNT = "000000000000"
+
+
+def make_zip(source):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("main.py", source)
+    return buffer.getvalue()
+
+
+def client(service, port):
+    return boto3.client(service, endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=botocore.config.Config(retries={"max_attempts": 0}))
+
+
+@pytest.fixture
+def server(tmp_path, serve):
+    n = serve(tmp_path)  # No project: everything is made through the APIs.
+    n.aws_port = aws_port(n)
+    return n
+
+
+def receive_one(sqs, url):
+    """Long-polls (answered as soon as a message arrives) until one message is there."""
+    for _ in range(3):
+        r = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20, MessageAttributeNames=["All"],
+                                AttributeNames=["All"])
+        if r.get("Messages"):
+            return r["Messages"][0]
+    raise AssertionError("no message arrived in %s" % url)
+
+
+WORKER = """
+import json
+def handler(event, context):
+    failures = []
+    for record in event["Records"]:
+        body = json.loads(record["body"])
+        if body.get("poison"):
+            failures.append({"itemIdentifier": record["messageId"]})
+        else:
+            print("processed", body["n"], record["eventSource"], record["attributes"]["ApproximateReceiveCount"])
+    return {"batchItemFailures": failures}
+"""
+
+
+def test_sqs_mapping_reports_partial_failures_and_redrive_moves_poison_to_the_dlq(server):
+    sqs, lam = client("sqs", server.aws_port), lambda_client(server.aws_port)
+    dlq = sqs.create_queue(QueueName="orders-dlq")["QueueUrl"]
+    dlq_arn = "arn:aws:sqs:us-east-1:%s:orders-dlq" % ACCOUNT
+    queue = sqs.create_queue(QueueName="orders", Attributes={
+        "VisibilityTimeout": "1",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "1"})})["QueueUrl"]
+    queue_arn = "arn:aws:sqs:us-east-1:%s:orders" % ACCOUNT
+    lam.create_function(FunctionName="worker", Runtime="python3.12", Role=ROLE, Handler="main.handler",
+                        Timeout=1, Code={"ZipFile": make_zip(WORKER)})
+
+    # Lambda's checks: the queue's visibility timeout must cover the function's timeout.
+    lam.create_function(FunctionName="slow", Runtime="python3.12", Role=ROLE, Handler="main.handler",
+                        Timeout=30, Code={"ZipFile": make_zip(WORKER)})
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="slow")
+    assert "Queue visibility timeout: 1 seconds is less than Function timeout: 30 seconds" in str(e.value)
+
+    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="worker", BatchSize=10,
+                                              FunctionResponseTypes=["ReportBatchItemFailures"])
+    assert mapping["State"] == "Creating"
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled"
+    with pytest.raises(lam.exceptions.ResourceConflictException):
+        lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="worker")
+
+    sqs.send_message_batch(QueueUrl=queue, Entries=[
+        {"Id": "a", "MessageBody": json.dumps({"n": 1})},
+        {"Id": "b", "MessageBody": json.dumps({"n": 2, "poison": True})},
+        {"Id": "c", "MessageBody": json.dumps({"n": 3})}])
+    server.wait_for(r"\[worker\] processed 1 aws:sqs 1")
+    server.wait_for(r"\[worker\] processed 3 aws:sqs 1")
+    dead = receive_one(sqs, dlq)
+    assert json.loads(dead["Body"]) == {"n": 2, "poison": True}
+    # The good messages were deleted: nothing is left in the source queue.
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "0"
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+    assert "processed 2" not in server.output()
+
+    lam.delete_event_source_mapping(UUID=mapping["UUID"])
+    assert lam.list_event_source_mappings(FunctionName="worker")["EventSourceMappings"] == []
+
+
+def test_sns_fans_out_to_sqs_with_the_envelope_and_raw(server):
+    sqs, sns = client("sqs", server.aws_port), client("sns", server.aws_port)
+    topic = sns.create_topic(Name="news")["TopicArn"]
+    wrapped = sqs.create_queue(QueueName="wrapped")["QueueUrl"]
+    raw = sqs.create_queue(QueueName="raw")["QueueUrl"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:%s:wrapped" % ACCOUNT)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:%s:raw" % ACCOUNT,
+                  Attributes={"RawMessageDelivery": "true"})
+    published = sns.publish(TopicArn=topic, Message="hello", Subject="greeting",
+                            MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}})
+
+    envelope = json.loads(receive_one(sqs, wrapped)["Body"])
+    assert envelope["Type"] == "Notification"
+    assert envelope["MessageId"] == published["MessageId"]
+    assert envelope["TopicArn"] == topic and envelope["Subject"] == "greeting"
+    assert envelope["Message"] == "hello"
+    assert envelope["MessageAttributes"]["kind"] == {"Type": "String", "Value": "test"}
+
+    message = receive_one(sqs, raw)
+    assert message["Body"] == "hello"
+    assert message["MessageAttributes"]["kind"]["StringValue"] == "test"
+
+
+def test_async_records_and_dead_letters_reach_sqs_and_sns(server):
+    sqs, sns, lam = client("sqs", server.aws_port), client("sns", server.aws_port), lambda_client(server.aws_port)
+    successes = sqs.create_queue(QueueName="successes")["QueueUrl"]
+    dead_letters = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]
+    topic_copies = sqs.create_queue(QueueName="topic-copies")["QueueUrl"]
+    topic = sns.create_topic(Name="failures")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:%s:topic-copies" % ACCOUNT,
+                  Attributes={"RawMessageDelivery": "true"})
+
+    lam.create_function(FunctionName="ok", Runtime="python3.12", Role=ROLE, Handler="main.handler",
+                        Code={"ZipFile": make_zip("def handler(e, c):\n    return {'doubled': e['n'] * 2}\n")})
+    lam.put_function_event_invoke_config(
+        FunctionName="ok", DestinationConfig={"OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:%s:successes" % ACCOUNT}})
+    lam.create_function(FunctionName="broken", Runtime="python3.12", Role=ROLE, Handler="main.handler",
+                        DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:%s:dead-letters" % ACCOUNT},
+                        Code={"ZipFile": make_zip("def handler(e, c):\n    raise ValueError('cannot')\n")})
+    lam.put_function_event_invoke_config(
+        FunctionName="broken", MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": topic}})
+
+    lam.invoke(FunctionName="ok", InvocationType="Event", Payload=b'{"n": 21}')
+    accepted = lam.invoke(FunctionName="broken", InvocationType="Event", Payload=b'{"n": 1}')
+    request_id = accepted["ResponseMetadata"]["RequestId"]
+
+    record = json.loads(receive_one(sqs, successes)["Body"])
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["responsePayload"] == {"doubled": 42}
+
+    dead = receive_one(sqs, dead_letters)
+    assert json.loads(dead["Body"]) == {"n": 1}
+    attributes = {k: v.get("StringValue") for k, v in dead["MessageAttributes"].items()}
+    assert attributes["RequestID"] == request_id
+    assert attributes["ErrorCode"] == "200"
+    assert attributes["ErrorMessage"] == "cannot"
+
+    failure = json.loads(receive_one(sqs, topic_copies)["Body"])
+    assert failure["requestContext"]["requestId"] == request_id
+    assert failure["requestContext"]["condition"] == "RetriesExhausted"
+    assert failure["responsePayload"]["errorType"] == "ValueError"
