@@ -12,6 +12,15 @@
 // construction, never run on the caller's stack or on the store's writer thread.
 //
 // Queues are named by name; queueName() turns the forms clients use (URL, ARN, name) into one.
+// A Lambda event-source poller, for one:
+//
+//   std::string queue = SqsService::queueName(eventSourceArn);
+//   auto id = sqs.watch(queue, [=] { pollOnce(); });   // also fires at once if messages wait
+//   void pollOnce() {
+//     sqs.receive(queue, {.maxMessages = 10, .waitTimeSeconds = 0}, [=](auto result) {
+//       ...invoke the function with the batch, then deleteMessages() the handles it processed
+//     });
+//   }
 #pragma once
 
 #include <cstdint>
