@@ -838,18 +838,84 @@ void ModelBuilder::buildEvents(FunctionConfig& function, const Entry& events) {
     const std::string& type = item.keys[0];
     const SourceLocation& where = item.keyLocations[0];
     std::string typePath = childPath(path, type);
-    if (type != "httpApi" && type != "http") {
+    if (type != "httpApi" && type != "http" && type != "sqs") {
       warn(where, fmt::format("{} is not supported yet and is ignored", typePath));
       continue;
     }
     Node& value = item.children[0];
     if (!resolver_.resolveShallow(value, typePath)) continue;
+    if (type == "sqs") {
+      if (auto sqs = sqsEvent(value, where, typePath)) function.sqsEvents.push_back(*sqs);
+      continue;
+    }
     auto event = type == "httpApi" ? httpApiEvent(value, where, typePath)
                                    : restEvent(value, where, typePath);
     if (!event) continue;
     routes_.push_back({event->kind, event->method, event->path, function.key, where, typePath});
     function.httpEvents.push_back(std::move(*event));
   }
+}
+
+// `sqs: arn:aws:sqs:...` or `sqs: {arn, batchSize, maximumBatchingWindow,
+// functionResponseType, enabled, maximumConcurrency}`, with the limits Lambda puts on an SQS
+// event source mapping.
+std::optional<SqsEvent> ModelBuilder::sqsEvent(Node& value, const SourceLocation& where,
+                                               const std::string& path) {
+  SqsEvent event;
+  event.where = where;
+  Entry arn{&value, where, path, false};
+  if (value.kind == Node::Kind::Map) {
+    arn = get(value, "arn", path);
+    if (arn.failed) return std::nullopt;
+    if (!arn.node) {
+      error(where, path, "needs arn: the queue's ARN (arn:aws:sqs:REGION:ACCOUNT:NAME)");
+      return std::nullopt;
+    }
+    if (Entry e = get(value, "batchSize", path); e.node) {
+      if (auto v = integerSetting(e, 1, 10000, "messages")) event.batchSize = *v;
+    }
+    if (Entry e = get(value, "maximumBatchingWindow", path); e.node) {
+      if (auto v = integerSetting(e, 0, 300, "seconds")) event.maximumBatchingWindow = *v;
+    }
+    if (Entry e = get(value, "functionResponseType", path); e.node) {
+      if (auto v = stringSetting(e)) {
+        if (*v != "ReportBatchItemFailures") {
+          error(e.where, e.path, fmt::format("'{}' is not ReportBatchItemFailures", *v));
+        } else {
+          event.reportBatchItemFailures = true;
+        }
+      }
+    }
+    if (Entry e = get(value, "enabled", path); e.node) {
+      if (auto v = booleanSetting(e)) event.enabled = *v;
+    }
+    if (Entry e = get(value, "maximumConcurrency", path); e.node) {
+      event.maximumConcurrency = integerSetting(e, 2, 1000, "concurrent invocations");
+    }
+    warnUnsupportedKeys(value, path,
+                        {"arn", "batchSize", "maximumBatchingWindow", "functionResponseType",
+                         "enabled", "maximumConcurrency"});
+  }
+  if (arn.node->kind == Node::Kind::Map) {
+    error(arn.where, arn.path,
+          "CloudFormation references (Fn::GetAtt, Ref) to queues are not supported yet: write "
+          "the queue's ARN, arn:aws:sqs:REGION:000000000000:NAME");
+    return std::nullopt;
+  }
+  auto text = stringSetting(arn);
+  if (!text) return std::nullopt;
+  if (text->rfind("arn:aws:sqs:", 0) != 0 || std::count(text->begin(), text->end(), ':') != 5) {
+    error(arn.where, arn.path, fmt::format("'{}' is not an SQS queue ARN", *text));
+    return std::nullopt;
+  }
+  event.arn = *text;
+  if (event.batchSize > 10 && event.maximumBatchingWindow == 0) {
+    error(where, path,
+          "batchSize over 10 needs maximumBatchingWindow of at least 1 second (as Lambda "
+          "requires for SQS)");
+    return std::nullopt;
+  }
+  return event;
 }
 
 std::optional<HttpEvent> ModelBuilder::httpApiEvent(Node& value, const SourceLocation& where,

@@ -56,6 +56,8 @@ class ModelBuilder {
                                         const std::string& path);
   std::optional<HttpEvent> restEvent(Node& value, const SourceLocation& where,
                                      const std::string& path);
+  std::optional<SqsEvent> sqsEvent(Node& value, const SourceLocation& where,
+                                   const std::string& path);
   void checkRoutes();
   void buildPackage(const Entry& entry, PackageConfig& package, bool serviceLevel);
 

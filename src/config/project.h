@@ -54,6 +54,17 @@ struct PackageConfig {
   SourceLocation where;  // Of the `package` key; line 0 when there is none.
 };
 
+// An `sqs` event: the function consumes a queue through an event source mapping.
+struct SqsEvent {
+  std::string arn;  // arn:aws:sqs:{region}:{account}:{queue}
+  int batchSize = 10;
+  int maximumBatchingWindow = 0;         // Seconds.
+  bool reportBatchItemFailures = false;  // functionResponseType: ReportBatchItemFailures
+  bool enabled = true;
+  std::optional<int> maximumConcurrency;
+  SourceLocation where;
+};
+
 struct FunctionConfig {
   std::string key;          // Short name under `functions:` ("app").
   std::string name;         // Deployed name: `name:` if given, else "{service}-{stage}-{key}".
@@ -65,6 +76,7 @@ struct FunctionConfig {
   // strings: provider keys first in their order, then the function's new keys in theirs.
   std::vector<std::pair<std::string, std::string>> environment;
   std::vector<HttpEvent> httpEvents;
+  std::vector<SqsEvent> sqsEvents;
   std::string description;
   // Asynchronous invocation settings (Lambda's EventInvokeConfig): retries (0-2) and event age
   // (60-21600 s) when set; destinations as written (a function key, a function name or an ARN).

@@ -47,6 +47,14 @@ std::string destinationArn(const config::ProjectConfig& project, const config::F
   return {};
 }
 
+// A mapping's UUID, the same on every load of the same function and queue, so that its poller
+// survives reloads that do not change it.
+std::string stableUuid(const std::string& seed) {
+  std::string h = hexEncode(sha256(seed));
+  return fmt::format("{}-{}-4{}-8{}-{}", h.substr(0, 8), h.substr(8, 4), h.substr(13, 3),
+                     h.substr(17, 3), h.substr(20, 12));
+}
+
 }  // namespace
 
 std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
@@ -89,6 +97,20 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
       spec.eventInvokeConfig = config;
     }
     d->functions.push_back(spec);
+    for (const auto& e : f.sqsEvents) {
+      lambda::EventSourceMapping m;
+      m.uuid = stableUuid(f.name + "\n" + e.arn);
+      m.eventSourceArn = e.arn;
+      m.functionName = f.name;
+      m.batchSize = e.batchSize;
+      m.maximumBatchingWindowSeconds = e.maximumBatchingWindow;
+      m.reportBatchItemFailures = e.reportBatchItemFailures;
+      m.enabled = e.enabled;
+      m.maximumConcurrency = e.maximumConcurrency;
+      m.origin = lambda::FunctionOrigin::Project;
+      m.lastModified = spec.lastModified;
+      d->eventSourceMappings.push_back(std::move(m));
+    }
 
     size_t target = d->targets.size();
     d->targets.push_back({f.name, f.timeoutSeconds});

@@ -9,6 +9,7 @@
 
 #include "config/project.h"
 #include "gateway/routes.h"
+#include "lambda/event_source_mapping.h"
 #include "lambda/function_spec.h"
 
 namespace nimbus::server {
@@ -21,6 +22,7 @@ struct GatewayTarget {
 struct Deployment {
   config::ProjectConfig project;
   std::vector<lambda::FunctionSpec> functions;
+  std::vector<lambda::EventSourceMapping> eventSourceMappings;  // From `sqs` events.
   gateway::RouteTable routes;
   std::vector<GatewayTarget> targets;  // Indexed by Route::target.
   std::string apiId;                   // Stable per service and stage.

@@ -101,6 +101,10 @@ void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t 
       fmt::print("    {:<6} http://{}:{}{}{}\n", e.isDefaultRoute ? "ANY" : e.method, options.host,
                  port, path, rest ? "  (REST API)" : "");
     }
+    for (const auto& e : f.sqsEvents) {
+      fmt::print("    sqs    {}  (batch {}{})\n", e.arn, e.batchSize,
+                 e.enabled ? "" : ", disabled");
+    }
   }
   std::fflush(stdout);
 }
@@ -237,6 +241,7 @@ int serve(const ServeOptions& options) {
   }
 
   registry.setProjectFunctions(deployment->functions);
+  mappings.setProjectMappings(deployment->eventSourceMappings);
   // Events accepted before a restart (or a crash) run again now.
   async.start();
   sns.setEndpointUrl(
@@ -259,6 +264,7 @@ int serve(const ServeOptions& options) {
       return;
     }
     registry.setProjectFunctions(next->functions);
+    mappings.setProjectMappings(next->eventSourceMappings);
     frontend.setDeployment(next);
     fmt::print("reloaded {}\n", next->project.configFile.filename().string());
     printDeployment(*next, options, port);

@@ -509,3 +509,65 @@ functions:
 
 }  // namespace
 }  // namespace nimbus::config::testing
+
+namespace nimbus::config::testing {
+namespace {
+
+using SqsEvents = ProjectTest;
+
+TEST_F(SqsEvents, ArnStringAndObjectForms) {
+  ProjectConfig p = ok(R"(service: svc
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  worker:
+    handler: h.main
+    events:
+      - sqs: arn:aws:sqs:us-east-1:000000000000:jobs
+      - sqs:
+          arn: arn:aws:sqs:us-east-1:000000000000:other
+          batchSize: 100
+          maximumBatchingWindow: 5
+          functionResponseType: ReportBatchItemFailures
+          enabled: false
+          maximumConcurrency: 4
+)");
+  const auto& events = p.functions[0].sqsEvents;
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].arn, "arn:aws:sqs:us-east-1:000000000000:jobs");
+  EXPECT_EQ(events[0].batchSize, 10);
+  EXPECT_FALSE(events[0].reportBatchItemFailures);
+  EXPECT_EQ(events[1].batchSize, 100);
+  EXPECT_EQ(events[1].maximumBatchingWindow, 5);
+  EXPECT_TRUE(events[1].reportBatchItemFailures);
+  EXPECT_FALSE(events[1].enabled);
+  EXPECT_EQ(events[1].maximumConcurrency, 4);
+  EXPECT_EQ(events[1].where.line, 10);
+}
+
+TEST_F(SqsEvents, LambdasLimitsAreErrorsWithTheirLine) {
+  auto errors = failing(R"(service: svc
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  worker:
+    handler: h.main
+    events:
+      - sqs: not-an-arn
+      - sqs:
+          arn: arn:aws:sqs:us-east-1:000000000000:jobs
+          batchSize: 50
+      - sqs:
+          arn: arn:aws:sqs:us-east-1:000000000000:jobs
+          functionResponseType: Everything
+)");
+  EXPECT_EQ(errorAt(errors, "functions.worker.events[0].sqs").where.line, 9);
+  EXPECT_NE(errorAt(errors, "functions.worker.events[1].sqs").message.find("maximumBatchingWindow"),
+            std::string::npos);
+  EXPECT_EQ(errorAt(errors, "functions.worker.events[2].sqs.functionResponseType").where.line, 15);
+}
+
+}  // namespace
+}  // namespace nimbus::config::testing

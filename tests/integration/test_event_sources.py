@@ -163,3 +163,34 @@ def test_async_records_and_dead_letters_reach_sqs_and_sns(server):
     assert failure["requestContext"]["requestId"] == request_id
     assert failure["requestContext"]["condition"] == "RetriesExhausted"
     assert failure["responsePayload"]["errorType"] == "ValueError"
+
+
+WORKER_YML = """
+service: jobs
+provider:
+  name: aws
+  runtime: python3.11
+functions:
+  worker:
+    handler: app.handler
+    timeout: 1
+    events:
+      - sqs:
+          arn: arn:aws:sqs:us-east-1:000000000000:jobs-queue
+          functionResponseType: ReportBatchItemFailures
+"""
+
+
+def test_serverless_yml_sqs_event_consumes_the_queue(project, serve):
+    d = project({"serverless.yml": WORKER_YML, "app.py": WORKER})
+    n = serve(d)
+    n.wait_for(r"sqs    arn:aws:sqs:us-east-1:000000000000:jobs-queue")
+    sqs = client("sqs", aws_port(n))
+    # The queue may come after the function: its poller waits for it.
+    url = sqs.create_queue(QueueName="jobs-queue", Attributes={"VisibilityTimeout": "5"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": 7}))
+    n.wait_for(r"\[worker\] processed 7 aws:sqs 1")
+    mappings = lambda_client(aws_port(n)).list_event_source_mappings(FunctionName="jobs-dev-worker")
+    [mapping] = mappings["EventSourceMappings"]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["State"] == "Enabled"
