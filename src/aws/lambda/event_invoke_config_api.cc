@@ -47,35 +47,12 @@ void writeConfig(JsonWriter& w, const LambdaApiSettings& settings, const std::st
 // Reads the request's members into `config`: Put starts from an empty config, Update from the
 // current one, so members the request leaves out are reset or kept respectively.
 std::optional<ApiError> readConfig(const Json& body, lambda::EventInvokeConfig& config) {
-  auto readInt = [&](const char* key, const char* member, int low, int high,
-                     std::optional<int>& out) -> std::optional<ApiError> {
-    auto it = body.find(key);
-    if (it == body.end() || it->is_null()) return std::nullopt;
-    if (!it->is_number_integer()) {
-      return ApiError{400, "InvalidRequestContentException",
-                      fmt::format("Could not parse request body into json: '{}' must be an "
-                                  "integer",
-                                  key)};
-    }
-    auto value = it->get<int64_t>();
-    if (value < low) {
-      return validationError(
-          std::to_string(value), member,
-          fmt::format("Member must have value greater than or equal to {}", low));
-    }
-    if (value > high) {
-      return validationError(std::to_string(value), member,
-                             fmt::format("Member must have value less than or equal to {}", high));
-    }
-    out = static_cast<int>(value);
-    return std::nullopt;
-  };
-  if (auto e = readInt("MaximumRetryAttempts", "maximumRetryAttempts", 0, 2,
-                       config.maximumRetryAttempts)) {
+  if (auto e = readBoundedInt(body, "MaximumRetryAttempts", "maximumRetryAttempts", 0, 2,
+                              config.maximumRetryAttempts)) {
     return e;
   }
-  if (auto e = readInt("MaximumEventAgeInSeconds", "maximumEventAgeInSeconds", 60, 21600,
-                       config.maximumEventAgeSeconds)) {
+  if (auto e = readBoundedInt(body, "MaximumEventAgeInSeconds", "maximumEventAgeInSeconds", 60,
+                              21600, config.maximumEventAgeSeconds)) {
     return e;
   }
   auto destinations = body.find("DestinationConfig");

@@ -58,22 +58,9 @@ HttpResponse mappingResponse(int status, const LambdaApiSettings& settings,
 std::optional<ApiError> readMappingSettings(const Json& body, lambda::EventSourceMapping& m) {
   auto integer = [&](const char* key, const char* member, int low, int high,
                      int& out) -> std::optional<ApiError> {
-    auto it = body.find(key);
-    if (it == body.end() || it->is_null()) return std::nullopt;
-    if (!it->is_number_integer()) {
-      return ApiError{400, "InvalidRequestContentException",
-                      fmt::format("Could not parse request body into json: '{}' must be an "
-                                  "integer",
-                                  key)};
-    }
-    auto v = it->get<int64_t>();
-    if (v < low || v > high) {
-      return validationError(
-          std::to_string(v), member,
-          v < low ? fmt::format("Member must have value greater than or equal to {}", low)
-                  : fmt::format("Member must have value less than or equal to {}", high));
-    }
-    out = static_cast<int>(v);
+    std::optional<int> value;
+    if (auto e = readBoundedInt(body, key, member, low, high, value)) return e;
+    if (value) out = *value;
     return std::nullopt;
   };
   if (auto e = integer("BatchSize", "batchSize", 1, 10000, m.batchSize)) return e;

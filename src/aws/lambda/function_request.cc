@@ -42,28 +42,6 @@ std::optional<ApiError> readString(const Json& body, const char* key, const char
   return std::nullopt;
 }
 
-std::optional<ApiError> readInt(const Json& body, const char* key, const char* member, int low,
-                                int high, std::optional<int>& out) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number_integer()) {
-    return ApiError{
-        400, "InvalidRequestContentException",
-        fmt::format("Could not parse request body into json: '{}' must be an integer", key)};
-  }
-  int64_t value = it->get<int64_t>();
-  if (value < low) {
-    return validationError(std::to_string(value), member,
-                           fmt::format("Member must have value greater than or equal to {}", low));
-  }
-  if (value > high) {
-    return validationError(std::to_string(value), member,
-                           fmt::format("Member must have value less than or equal to {}", high));
-  }
-  out = static_cast<int>(value);
-  return std::nullopt;
-}
-
 // Variables Lambda sets itself and refuses to let a function override.
 const std::set<std::string>& reservedVariables() {
   static const std::set<std::string> reserved = {"_HANDLER",
@@ -172,6 +150,28 @@ ApiError validationError(const std::string& value, const std::string& member,
                       value, member, constraint)};
 }
 
+std::optional<ApiError> readBoundedInt(const Json& body, const char* key, const char* member,
+                                       int low, int high, std::optional<int>& out) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer()) {
+    return ApiError{
+        400, "InvalidRequestContentException",
+        fmt::format("Could not parse request body into json: '{}' must be an integer", key)};
+  }
+  int64_t value = it->get<int64_t>();
+  if (value < low) {
+    return validationError(std::to_string(value), member,
+                           fmt::format("Member must have value greater than or equal to {}", low));
+  }
+  if (value > high) {
+    return validationError(std::to_string(value), member,
+                           fmt::format("Member must have value less than or equal to {}", high));
+  }
+  out = static_cast<int>(value);
+  return std::nullopt;
+}
+
 std::optional<ApiError> parseJsonBody(const std::string& body, Json& out) {
   out = Json::parse(body.empty() ? std::string("{}") : body, nullptr, false);
   if (!out.is_object()) {
@@ -209,8 +209,9 @@ std::optional<ApiError> readFunctionSettings(const Json& body, FunctionSettings&
     return validationError(*out.description, "description",
                            "Member must have length less than or equal to 256");
   }
-  if (auto e = readInt(body, "Timeout", "timeout", 1, 900, out.timeoutSeconds)) return e;
-  if (auto e = readInt(body, "MemorySize", "memorySize", 128, 10240, out.memorySizeMb)) return e;
+  if (auto e = readBoundedInt(body, "Timeout", "timeout", 1, 900, out.timeoutSeconds)) return e;
+  if (auto e = readBoundedInt(body, "MemorySize", "memorySize", 128, 10240, out.memorySizeMb))
+    return e;
   if (auto e = readEnvironment(body, out)) return e;
   if (auto it = body.find("DeadLetterConfig"); it != body.end() && it->is_object()) {
     std::optional<std::string> target;

@@ -46,6 +46,12 @@ std::optional<ApiError> readCreateFunction(const nlohmann::json& body, std::stri
 std::optional<ApiError> readUpdateFunctionCode(const nlohmann::json& body, std::string& zip,
                                                std::string& revisionId);
 
+// An integer member in [low, high] when present: ValidationException outside the range,
+// InvalidRequestContentException when it is not an integer. `member` is the model's name.
+std::optional<ApiError> readBoundedInt(const nlohmann::json& body, const char* key,
+                                       const char* member, int low, int high,
+                                       std::optional<int>& out);
+
 // "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint:
 // {constraint}" — the service model's check, as every AWS JSON service words it.
 ApiError validationError(const std::string& value, const std::string& member,
