@@ -14,32 +14,6 @@ namespace nimbus::config {
 
 namespace {
 
-// Lambda sets these itself and rejects a function configuration that names them.
-const std::set<std::string>& reservedEnvironmentNames() {
-  static const std::set<std::string> names = {
-      "_HANDLER",
-      "_X_AMZN_TRACE_ID",
-      "AWS_DEFAULT_REGION",
-      "AWS_REGION",
-      "AWS_EXECUTION_ENV",
-      "AWS_LAMBDA_FUNCTION_NAME",
-      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-      "AWS_LAMBDA_FUNCTION_VERSION",
-      "AWS_LAMBDA_INITIALIZATION_TYPE",
-      "AWS_LAMBDA_LOG_GROUP_NAME",
-      "AWS_LAMBDA_LOG_STREAM_NAME",
-      "AWS_ACCESS_KEY",
-      "AWS_ACCESS_KEY_ID",
-      "AWS_SECRET_ACCESS_KEY",
-      "AWS_SESSION_TOKEN",
-      "AWS_LAMBDA_RUNTIME_API",
-      "LAMBDA_TASK_ROOT",
-      "LAMBDA_RUNTIME_DIR",
-      "TZ",
-  };
-  return names;
-}
-
 // AWS Lambda's limit on the total size of a function's environment variables.
 constexpr size_t kEnvironmentLimitBytes = 4096;
 constexpr size_t kFunctionNameLimit = 64;
@@ -385,7 +359,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ModelBuilder::en
                         name));
       continue;
     }
-    if (reservedEnvironmentNames().count(name) != 0) {
+    if (isReservedEnvironmentName(name)) {
       error(where, path,
             fmt::format("{} is reserved: AWS Lambda sets it and rejects a configuration that "
                         "does",

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "config/project.h"
 
 namespace nimbus::config {
@@ -36,6 +38,32 @@ bool isSupportedRuntime(std::string_view runtime) {
 
 bool isProvidedRuntime(std::string_view runtime) {
   return runtime == "provided" || runtime == "provided.al2" || runtime == "provided.al2023";
+}
+
+// Lambda sets these itself and rejects a function configuration that names them.
+bool isReservedEnvironmentName(std::string_view name) {
+  static const std::set<std::string_view> names = {
+      "_HANDLER",
+      "_X_AMZN_TRACE_ID",
+      "AWS_DEFAULT_REGION",
+      "AWS_REGION",
+      "AWS_EXECUTION_ENV",
+      "AWS_LAMBDA_FUNCTION_NAME",
+      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+      "AWS_LAMBDA_FUNCTION_VERSION",
+      "AWS_LAMBDA_INITIALIZATION_TYPE",
+      "AWS_LAMBDA_LOG_GROUP_NAME",
+      "AWS_LAMBDA_LOG_STREAM_NAME",
+      "AWS_ACCESS_KEY",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",
+      "AWS_LAMBDA_RUNTIME_API",
+      "LAMBDA_TASK_ROOT",
+      "LAMBDA_RUNTIME_DIR",
+      "TZ",
+  };
+  return names.contains(name);
 }
 
 std::optional<std::string> runtimeProblem(std::string_view runtime) {

@@ -15,4 +15,8 @@ std::optional<std::string> runtimeProblem(std::string_view runtime);
 // nimbus does not check its form.
 bool isProvidedRuntime(std::string_view runtime);
 
+// Environment variables Lambda sets itself and refuses in a function's configuration
+// (AWS_REGION, _HANDLER, LAMBDA_TASK_ROOT, TZ, ...).
+bool isReservedEnvironmentName(std::string_view name);
+
 }  // namespace nimbus::config

@@ -42,29 +42,6 @@ std::optional<ApiError> readString(const Json& body, const char* key, const char
   return std::nullopt;
 }
 
-// Variables Lambda sets itself and refuses to let a function override.
-const std::set<std::string>& reservedVariables() {
-  static const std::set<std::string> reserved = {"_HANDLER",
-                                                 "_X_AMZN_TRACE_ID",
-                                                 "AWS_DEFAULT_REGION",
-                                                 "AWS_REGION",
-                                                 "AWS_EXECUTION_ENV",
-                                                 "AWS_LAMBDA_FUNCTION_NAME",
-                                                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                                                 "AWS_LAMBDA_FUNCTION_VERSION",
-                                                 "AWS_LAMBDA_INITIALIZATION_TYPE",
-                                                 "AWS_LAMBDA_LOG_GROUP_NAME",
-                                                 "AWS_LAMBDA_LOG_STREAM_NAME",
-                                                 "AWS_ACCESS_KEY",
-                                                 "AWS_ACCESS_KEY_ID",
-                                                 "AWS_SECRET_ACCESS_KEY",
-                                                 "AWS_SESSION_TOKEN",
-                                                 "AWS_LAMBDA_RUNTIME_API",
-                                                 "LAMBDA_TASK_ROOT",
-                                                 "LAMBDA_RUNTIME_DIR"};
-  return reserved;
-}
-
 std::optional<ApiError> readEnvironment(const Json& body, FunctionSettings& out) {
   auto it = body.find("Environment");
   if (it == body.end() || it->is_null()) return std::nullopt;
@@ -88,7 +65,7 @@ std::optional<ApiError> readEnvironment(const Json& body, FunctionSettings& out)
           "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: "
           "[a-zA-Z]([a-zA-Z0-9_])+]");
     }
-    if (reservedVariables().contains(key)) reservedUsed.push_back(key);
+    if (config::isReservedEnvironmentName(key)) reservedUsed.push_back(key);
     variables.emplace_back(key, value.get<std::string>());
   }
   if (!reservedUsed.empty()) {
