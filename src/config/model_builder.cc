@@ -148,6 +148,8 @@ ModelBuilder::ModelBuilder(Node& root, Resolver& resolver, const LoadOptions& op
                            std::vector<ConfigError>& errors, std::vector<std::string>& warnings)
     : root_(root), resolver_(resolver), options_(options), errors_(errors), warnings_(warnings) {}
 
+ModelBuilder::~ModelBuilder() = default;
+
 void ModelBuilder::error(const SourceLocation& where, const std::string& path,
                          std::string message) {
   errors_.push_back({where, path, std::move(message)});
@@ -166,12 +168,25 @@ ModelBuilder::Entry ModelBuilder::get(Node& map, const std::string& key,
   if (index < 0) return entry;
   entry.where = map.keyLocations[index];
   Node& value = map.children[index];
-  if (!resolver_.resolveShallow(value, entry.path)) {
+  if (!resolver_.resolveShallow(value, entry.path) ||
+      (isIntrinsic(value) && !evaluateInPlace(value, entry.where, entry.path))) {
     entry.failed = true;
     return entry;
   }
   entry.node = &value;
   return entry;
+}
+
+bool ModelBuilder::evaluateInPlace(Node& node, const SourceLocation& where,
+                                   const std::string& path) {
+  if (!resolver_.resolveDeep(node, path)) return false;
+  auto value = scope().evaluate(node);
+  if (auto* problem = std::get_if<IntrinsicProblem>(&value)) {
+    error(problem->where.line > 0 ? problem->where : where, path, problem->message);
+    return false;
+  }
+  node = std::get<Node>(std::move(value));
+  return true;
 }
 
 void ModelBuilder::build(ProjectConfig& project) {
@@ -195,6 +210,8 @@ void ModelBuilder::build(ProjectConfig& project) {
   buildPlugins();
   buildFunctions(project, provider);
   checkRoutes();
+  buildResources(project);
+  buildSnsEventResources(project);
 }
 
 void ModelBuilder::checkTopLevelKeys() {
@@ -208,6 +225,7 @@ void ModelBuilder::checkTopLevelKeys() {
                                               "frameworkVersion",
                                               "custom",
                                               "package",
+                                              "resources",
                                               "variablesResolutionMode",
                                               "configValidationMode",
                                               "org",
@@ -378,11 +396,20 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ModelBuilder::en
         warn(where, fmt::format("{} has no value and is left unset", path));
         break;
       case Node::Kind::Map:
-        if (value.keys.size() == 1 &&
-            (value.keys[0] == "Ref" || value.keys[0].rfind("Fn::", 0) == 0)) {
-          warn(where, fmt::format("{} is a CloudFormation {}, which nimbus cannot evaluate; the "
-                                  "variable is left unset",
-                                  path, value.keys[0]));
+        if (isIntrinsic(value)) {
+          // A name or ARN of the stack's resources. What nimbus cannot evaluate (an attribute
+          // of a resource it does not run, Fn::ImportValue) leaves the variable unset rather
+          // than the whole project unserved.
+          if (!resolver_.resolveDeep(value, path)) break;
+          auto evaluated = scope().evaluate(value);
+          auto* problem = std::get_if<IntrinsicProblem>(&evaluated);
+          auto text = problem ? std::nullopt : scalarToString(std::get<Node>(evaluated));
+          if (text) {
+            values.emplace_back(name, *text);
+          } else {
+            warn(where, fmt::format("{}: {}; the variable is left unset", path,
+                                    problem ? problem->message : "the value is not a string"));
+          }
           break;
         }
         [[fallthrough]];
@@ -812,14 +839,20 @@ void ModelBuilder::buildEvents(FunctionConfig& function, const Entry& events) {
     const std::string& type = item.keys[0];
     const SourceLocation& where = item.keyLocations[0];
     std::string typePath = childPath(path, type);
-    if (type != "httpApi" && type != "http" && type != "sqs") {
+    if (type != "httpApi" && type != "http" && type != "sqs" && type != "sns") {
       warn(where, fmt::format("{} is not supported yet and is ignored", typePath));
       continue;
     }
     Node& value = item.children[0];
     if (!resolver_.resolveShallow(value, typePath)) continue;
-    if (type == "sqs") {
-      if (auto sqs = sqsEvent(value, where, typePath)) function.sqsEvents.push_back(*sqs);
+    if (type == "sqs" || type == "sns") {
+      // `sqs: !GetAtt Jobs.Arn` names the queue as a plain ARN would.
+      if (isIntrinsic(value) && !evaluateInPlace(value, where, typePath)) continue;
+      if (type == "sqs") {
+        if (auto sqs = sqsEvent(value, where, typePath)) function.sqsEvents.push_back(*sqs);
+      } else if (auto sns = snsEvent(value, where, typePath)) {
+        function.snsEvents.push_back(*sns);
+      }
       continue;
     }
     auto event = type == "httpApi" ? httpApiEvent(value, where, typePath)
@@ -869,12 +902,6 @@ std::optional<SqsEvent> ModelBuilder::sqsEvent(Node& value, const SourceLocation
     warnUnsupportedKeys(value, path,
                         {"arn", "batchSize", "maximumBatchingWindow", "functionResponseType",
                          "enabled", "maximumConcurrency"});
-  }
-  if (arn.node->kind == Node::Kind::Map) {
-    error(arn.where, arn.path,
-          "CloudFormation references (Fn::GetAtt, Ref) to queues are not supported yet: write "
-          "the queue's ARN, arn:aws:sqs:REGION:000000000000:NAME");
-    return std::nullopt;
   }
   auto text = stringSetting(arn);
   if (!text) return std::nullopt;

@@ -2,10 +2,12 @@
 // keys nimbus uses, validates them, and warns about every key it does not use.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "config/document.h"
+#include "config/intrinsics.h"
 #include "config/project.h"
 #include "config/resolver.h"
 
@@ -15,13 +17,15 @@ class ModelBuilder {
  public:
   ModelBuilder(Node& root, Resolver& resolver, const LoadOptions& options,
                std::vector<ConfigError>& errors, std::vector<std::string>& warnings);
+  ~ModelBuilder();
 
   // Fills in all it can; problems go to `errors` and `warnings`.
   void build(ProjectConfig& project);
 
  private:
-  // A key of a mapping, its value resolved (shallowly). `node` is null when the key is absent
-  // or its value failed to resolve (`failed`, the error already recorded).
+  // A key of a mapping, its value resolved (shallowly), and an intrinsic function there
+  // (`!GetAtt Jobs.Arn`) replaced by its result. `node` is null when the key is absent or its
+  // value failed to resolve (`failed`, the error already recorded).
   struct Entry {
     Node* node = nullptr;
     SourceLocation where;  // Of the key.
@@ -58,8 +62,32 @@ class ModelBuilder {
                                      const std::string& path);
   std::optional<SqsEvent> sqsEvent(Node& value, const SourceLocation& where,
                                    const std::string& path);
+  std::optional<SnsEvent> snsEvent(Node& value, const SourceLocation& where,
+                                   const std::string& path);
   void checkRoutes();
   void buildPackage(const Entry& entry, PackageConfig& package, bool serviceLevel);
+
+  // resources.Resources and the topics and subscriptions of `sns` events (model_resources.cc).
+  struct ResourceEntry {
+    std::string logicalId;
+    Node* node = nullptr;  // The resource's mapping (Type, Properties, ...).
+    SourceLocation where;
+    std::string path;
+  };
+  // The template scope, made when first needed: it knows the resources, the functions and the
+  // topics of `sns` events by logical id.
+  TemplateScope& scope();
+  void collectResources();
+  void registerFunctionsAndTopics(TemplateScope& scope);
+  void buildResources(ProjectConfig& project);
+  void buildQueue(ProjectConfig& project, const ResourceEntry& resource, const Node& properties);
+  void buildTopic(ProjectConfig& project, const ResourceEntry& resource, const Node& properties);
+  void buildSubscription(ProjectConfig& project, const ResourceEntry& resource,
+                         const Node& properties);
+  void buildSnsEventResources(ProjectConfig& project);
+  // Evaluates the intrinsic functions in `node` (after resolving its variables); false (the
+  // error recorded against `where` and `path`) when they cannot be.
+  bool evaluateInPlace(Node& node, const SourceLocation& where, const std::string& path);
 
   std::optional<std::string> stringSetting(const Entry& entry);
   std::optional<int> integerSetting(const Entry& entry, int min, int max, const char* unit);
@@ -84,6 +112,8 @@ class ModelBuilder {
   SourceLocation top_;  // serverless.yml:1:1, for what is missing at the top level.
   std::string service_, stage_;
   std::vector<Route> routes_;
+  std::unique_ptr<TemplateScope> scope_;
+  std::vector<ResourceEntry> resources_;
 };
 
 }  // namespace nimbus::config

@@ -65,6 +65,18 @@ struct SqsEvent {
   SourceLocation where;
 };
 
+// An `sns` event: the function subscribes to a topic (protocol lambda). A topic given by name
+// is created, as the Framework creates it; one given by ARN must exist.
+struct SnsEvent {
+  std::string topicArn;
+  std::string topicName;
+  bool createsTopic = false;  // Given by name: nimbus creates it (logical id SNSTopic{Name}).
+  std::string displayName;
+  std::string filterPolicy;       // JSON text; empty for none.
+  std::string filterPolicyScope;  // "MessageAttributes" or "MessageBody"; empty: the default.
+  SourceLocation where;
+};
+
 struct FunctionConfig {
   std::string key;          // Short name under `functions:` ("app").
   std::string name;         // Deployed name: `name:` if given, else "{service}-{stage}-{key}".
@@ -77,6 +89,7 @@ struct FunctionConfig {
   std::vector<std::pair<std::string, std::string>> environment;
   std::vector<HttpEvent> httpEvents;
   std::vector<SqsEvent> sqsEvents;
+  std::vector<SnsEvent> snsEvents;
   std::string description;
   // Asynchronous invocation settings (Lambda's EventInvokeConfig): retries (0-2) and event age
   // (60-21600 s) when set; destinations as written (a function key, a function name or an ARN).
@@ -89,6 +102,37 @@ struct FunctionConfig {
   SourceLocation where;   // Location of the function's key.
 };
 
+// What `resources.Resources` and `sns` events ask nimbus to create, in the form the service's
+// API takes it: attribute and tag values as strings, JSON-valued properties (RedrivePolicy,
+// FilterPolicy) as JSON text.
+struct QueueResource {
+  std::string logicalId;
+  std::string name;
+  std::map<std::string, std::string> attributes;  // SQS attribute names (VisibilityTimeout, ...).
+  std::map<std::string, std::string> tags;
+  SourceLocation where;
+  std::string path;  // "resources.Resources.Jobs", for messages.
+};
+
+struct TopicResource {
+  std::string logicalId;
+  std::string name;
+  std::map<std::string, std::string> attributes;  // DisplayName, FifoTopic, ...
+  std::map<std::string, std::string> tags;
+  SourceLocation where;
+  std::string path;
+};
+
+struct SubscriptionResource {
+  std::string topicArn;
+  std::string protocol;  // sqs, lambda, http, https
+  std::string endpoint;  // Queue ARN, function ARN, URL.
+  // FilterPolicy, FilterPolicyScope, RawMessageDelivery, RedrivePolicy.
+  std::map<std::string, std::string> attributes;
+  SourceLocation where;
+  std::string path;
+};
+
 struct ProjectConfig {
   std::filesystem::path configFile;  // Absolute.
   std::filesystem::path serviceDir;  // Folder of serverless.yml (absolute).
@@ -96,6 +140,11 @@ struct ProjectConfig {
   // else "us-east-1".
   std::string service, stage, region;
   std::vector<FunctionConfig> functions;
+  // Queues, topics and subscriptions nimbus creates: `resources.Resources` and the topics and
+  // subscriptions of `sns` events.
+  std::vector<QueueResource> queues;
+  std::vector<TopicResource> topics;
+  std::vector<SubscriptionResource> subscriptions;
   PackageConfig package;   // The service's `package:`.
   bool useDotenv = false;  // The Framework then also leaves `.env*` files out of packages.
   // Human-readable: ignored plugins (one warning naming all of them), unsupported keys and
@@ -119,6 +168,8 @@ struct LoadOptions {
   // From the CLI (--stage/--region); these are also ${opt:stage}/${opt:region}.
   std::optional<std::string> stage, region;
   std::map<std::string, std::string> cliOptions;  // Any other ${opt:NAME} values.
+  // The AWS endpoint's URL, which queue URLs (`Ref` of an AWS::SQS::Queue) start with.
+  std::string awsEndpointUrl = "http://localhost:4566";
   // Defaults to ::getenv when empty; tests inject.
   std::function<std::optional<std::string>(const std::string&)> getenv;
 };

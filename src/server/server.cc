@@ -4,6 +4,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <set>
@@ -27,6 +28,7 @@
 #include "server/deployment.h"
 #include "server/gateway_frontend.h"
 #include "server/nimbus_info.h"
+#include "server/project_resources.h"
 #include "server/service_bridges.h"
 #include "server/source_watcher.h"
 #include "store/sqlite/sqlite_store.h"
@@ -40,7 +42,8 @@ namespace {
 
 // Loads and validates the project. Prints every error (file:line: key: message) and returns
 // nullptr when the configuration cannot be served.
-std::shared_ptr<const Deployment> load(const ServeOptions& options, uint64_t revision) {
+std::shared_ptr<const Deployment> load(const ServeOptions& options, uint64_t revision,
+                                       const std::string& awsEndpointUrl) {
   std::error_code ec;
   if (!options.configRequired && !fs::exists(options.configFile, ec)) {
     // No project here: serve the AWS endpoint alone, named after this folder.
@@ -55,6 +58,7 @@ std::shared_ptr<const Deployment> load(const ServeOptions& options, uint64_t rev
   load.configFile = options.configFile;
   load.stage = options.stage;
   load.region = options.region;
+  load.awsEndpointUrl = awsEndpointUrl;
   auto result = config::loadProject(load);
   if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&result)) {
     for (const auto& e : *errors) fmt::print(stderr, "error: {}\n", e.format());
@@ -105,7 +109,17 @@ void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t 
       fmt::print("    sqs    {}  (batch {}{})\n", e.arn, e.batchSize,
                  e.enabled ? "" : ", disabled");
     }
+    for (const auto& e : f.snsEvents) {
+      fmt::print("    sns    {}{}\n", e.topicArn, e.filterPolicy.empty() ? "" : "  (filtered)");
+    }
   }
+  auto names = [](const auto& items) {
+    std::string list;
+    for (const auto& item : items) list += (list.empty() ? "" : ", ") + item.name;
+    return list;
+  };
+  if (!p.queues.empty()) fmt::print("  queues: {}\n", names(p.queues));
+  if (!p.topics.empty()) fmt::print("  topics: {}\n", names(p.topics));
   std::fflush(stdout);
 }
 
@@ -122,11 +136,16 @@ void answerUnavailable(const aws::RequestIdentity& identity, http::Responder res
           service)});
 }
 
+std::string awsEndpointUrl(const ServeOptions& options, uint16_t port) {
+  return fmt::format("http://{}:{}", options.host == "0.0.0.0" ? "127.0.0.1" : options.host, port);
+}
+
 }  // namespace
 
 int serve(const ServeOptions& options) {
   uint64_t revision = 0;
-  auto deployment = load(options, revision);
+  std::string endpointUrl = awsEndpointUrl(options, options.awsPort);
+  auto deployment = load(options, revision, endpointUrl);
   if (!deployment) return 2;
 
   fs::path dataDir =
@@ -185,6 +204,18 @@ int serve(const ServeOptions& options) {
   aws::sns::SnsService sns(*store, snsTargets, snsSettings);
   for (const auto& w : sns.load()) fmt::print(stderr, "warning: {}\n", w);
   async.setDestinationSender(destinationSender(sqs, sns));
+  // serverless.yml's queues, topics and subscriptions; the event source mappings start once
+  // the queues they read exist.
+  ProjectResources resources(io, sqs, sns, *store);
+  auto applyProject = [&](std::shared_ptr<const Deployment> d) {
+    resources.apply(d->project, [&io, &mappings, d](std::vector<std::string> errors) {
+      asio::post(io, [&mappings, d, errors = std::move(errors)] {
+        for (const auto& e : errors) fmt::print(stderr, "error: {}\n", e);
+        std::fflush(stderr);
+        mappings.setProjectMappings(d->eventSourceMappings);
+      });
+    });
+  };
 
   GatewayFrontend frontend(io, lambda);
   frontend.setDeployment(deployment);
@@ -232,20 +263,26 @@ int serve(const ServeOptions& options) {
   uint16_t port = gatewayServer.listen(options.host, options.port, error);
   gatewayUrl = fmt::format("http://{}:{}", options.host, port);
   uint16_t awsPort = port ? awsServer.listen(options.host, options.awsPort, error) : 0;
-  if (!port || !awsPort) {
-    fmt::print(stderr, "error: {}\n", error);
+  std::shared_ptr<const Deployment> served = deployment;
+  if (port && awsPort && awsPort != options.awsPort && !deployment->project.service.empty()) {
+    // Queue URLs in the configuration (Ref of a queue) name the port the endpoint got.
+    endpointUrl = awsEndpointUrl(options, awsPort);
+    served = load(options, revision, endpointUrl);
+  }
+  if (!port || !awsPort || !served) {
+    if (!port || !awsPort) fmt::print(stderr, "error: {}\n", error);
     sqs.stop();
     lambda.stop();
     store->stop();
-    return 1;
+    return served ? 1 : 2;
   }
-
+  deployment = served;
+  frontend.setDeployment(deployment);
   registry.setProjectFunctions(deployment->functions);
-  mappings.setProjectMappings(deployment->eventSourceMappings);
+  applyProject(deployment);
   // Events accepted before a restart (or a crash) run again now.
   async.start();
-  sns.setEndpointUrl(
-      fmt::format("http://{}:{}", options.host == "0.0.0.0" ? "127.0.0.1" : options.host, awsPort));
+  sns.setEndpointUrl(awsEndpointUrl(options, awsPort));
   sns.start();
   fmt::print("nimbus serving on http://{}:{} (AWS endpoint http://{}:{})\n", options.host, port,
              options.host, awsPort);
@@ -257,14 +294,14 @@ int serve(const ServeOptions& options) {
   std::mutex reloadMutex;
   SourceWatcher watcher(deployment->project.serviceDir, std::chrono::milliseconds(150), [&] {
     std::lock_guard lock(reloadMutex);
-    auto next = load(options, ++revision);
+    auto next = load(options, ++revision, endpointUrl);
     if (!next) {
       fmt::print(stderr, "reload failed; the previous deployment keeps serving\n");
       std::fflush(stderr);
       return;
     }
     registry.setProjectFunctions(next->functions);
-    mappings.setProjectMappings(next->eventSourceMappings);
+    applyProject(next);
     frontend.setDeployment(next);
     fmt::print("reloaded {}\n", next->project.configFile.filename().string());
     printDeployment(*next, options, port);

@@ -278,8 +278,10 @@ functions:
   ASSERT_EQ(project.warnings.size(), 3u);
   EXPECT_TRUE(contains(project.warnings[0], "serverless.yml:9: provider.environment.NULL_VALUE"))
       << project.warnings[0];
-  EXPECT_TRUE(contains(project.warnings[1], "CloudFormation Ref")) << project.warnings[1];
-  EXPECT_TRUE(contains(project.warnings[2], "Fn::GetAtt")) << project.warnings[2];
+  EXPECT_TRUE(contains(project.warnings[1], "BUCKET: Ref Bucket: there is no such resource"))
+      << project.warnings[1];
+  EXPECT_TRUE(contains(project.warnings[2], "ARN: Fn::GetAtt Queue.Arn: there is no resource"))
+      << project.warnings[2];
 }
 
 TEST_F(Validation, EnvironmentErrors) {

@@ -424,14 +424,16 @@ custom:
 resources:
   Resources:
     Table:
+      Type: AWS::DynamoDB::Table
       Properties:
-        Name: ${ssm:/table/name}
+        KeySchema: ${ssm:/table/key}
 functions:
   app:
     handler: handler.main
 )yaml");
   ASSERT_EQ(project.warnings.size(), 1u);
-  EXPECT_TRUE(contains(project.warnings[0], "resources is not supported yet and is ignored"));
+  EXPECT_TRUE(contains(project.warnings[0], "AWS::DynamoDB::Table is not created by nimbus"))
+      << project.warnings[0];
 }
 
 TEST_F(Variables, YamlAnchorsAndMergeKeys) {

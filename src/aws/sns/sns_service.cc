@@ -207,13 +207,37 @@ void SnsService::putSubscriptionLocked(std::shared_ptr<const Subscription> subsc
   topics_[subscription->topicArn].subscriptions[subscription->arn] = std::move(subscription);
 }
 
+namespace {
+
+// Hands an in-process call's answer to its callback.
+class CallbackSink : public http::Responder::Sink {
+ public:
+  explicit CallbackSink(std::function<void(HttpResponse)> done) : done_(std::move(done)) {}
+  void respond(HttpResponse&& response) override { done_(std::move(response)); }
+  void abandon() override { done_(HttpResponse{500, {}, "the call was abandoned"}); }
+
+ private:
+  std::function<void(HttpResponse)> done_;
+};
+
+}  // namespace
+
+void SnsService::call(std::vector<std::pair<std::string, std::string>> params,
+                      std::function<void(HttpResponse)> done) {
+  QueryParams query;
+  for (auto& [name, value] : params) query.set(std::move(name), std::move(value));
+  dispatch(std::move(query), http::Responder(std::make_shared<CallbackSink>(std::move(done))));
+}
+
 void SnsService::handle(HttpRequest&& request, const RequestIdentity& identity,
                         http::Responder responder) {
   (void)identity;
-  Call call{newUuid(),
-            {},
-            QueryParams::fromRequest(request),
-            std::make_shared<http::Responder>(std::move(responder))};
+  dispatch(QueryParams::fromRequest(request), std::move(responder));
+}
+
+void SnsService::dispatch(QueryParams params, http::Responder responder) {
+  Call call{
+      newUuid(), {}, std::move(params), std::make_shared<http::Responder>(std::move(responder))};
   call.action = call.params.get("Action");
   using Handler = void (SnsService::*)(Call&);
   static const std::map<std::string, Handler, std::less<>> kActions = {

@@ -16,6 +16,7 @@
 #include "aws/sns/delivery_targets.h"
 #include "aws/sns/http_delivery.h"
 #include "aws/sns/messages.h"
+#include "aws/sns/query_protocol.h"
 #include "aws/sns/sns_model.h"
 #include "core/http_message.h"
 #include "http/server.h"
@@ -57,6 +58,14 @@ class SnsService {
   // Answers one query-protocol request (a POST form, or a GET such as a SubscribeURL).
   void handle(HttpRequest&& request, const RequestIdentity& identity, http::Responder responder);
 
+  // Answers an action called from inside nimbus: `params` are what a client's request would
+  // carry (Action and its parameters, unencoded). serverless.yml's topics and subscriptions are
+  // made this way, as CloudFormation makes them through the API, with its checks and errors.
+  // `done` gets the query-protocol answer (XML), from any thread, possibly while the service
+  // holds its lock: it must hand the answer on (post it) before calling SNS again.
+  void call(std::vector<std::pair<std::string, std::string>> params,
+            std::function<void(HttpResponse)> done);
+
   // Publishes from inside nimbus (asynchronous invocations' destinations and dead-letter
   // topics) to a standard topic, as a Publish with `message` and `attributes` would. `done`
   // gets an empty error once every subscriber's delivery is durable, or why it could not be.
@@ -81,6 +90,7 @@ class SnsService {
     std::map<std::string, Seen> deduplication;
   };
 
+  void dispatch(QueryParams params, http::Responder responder);
   // Topics.
   void createTopic(Call& call);
   void deleteTopic(Call& call);
