@@ -259,6 +259,10 @@ TEST_F(SqsStoreTest, AcknowledgedWritesSurviveSigkill) {
   auto rows = readAll(*store);
   std::set<int> deleted(deletes.begin(), deletes.end());
   for (int b : puts) {
+    // The child deletes an odd batch right after its put is acknowledged: the last batch's
+    // delete may have been committed without its acknowledgement reaching us, or not at all.
+    bool deleteInFlight = b % 2 == 1 && !deleted.count(b) && b == puts.back();
+    if (deleteInFlight) continue;
     for (int i = 0; i < 10; ++i) {
       int64_t seq = b * 10 + i + 1;
       if (deleted.count(b)) {
