@@ -42,6 +42,10 @@ LambdaService::~LambdaService() {
   stop();
 }
 
+void LambdaService::setAwsEndpointUrl(std::string url) {
+  context_->options.awsEndpointUrl = std::move(url);
+}
+
 void LambdaService::deploy(std::vector<FunctionSpec> functions) {
   std::vector<std::shared_ptr<FunctionPool>> retired;
   {

@@ -79,6 +79,10 @@ class LambdaService {
   // environments; changed or removed ones retire theirs after in-flight work finishes.
   void deploy(std::vector<FunctionSpec> functions);
 
+  // AWS_ENDPOINT_URL for environments started from now on: the AWS endpoint's URL once it
+  // listens, when its port was chosen then. Call before the io_context runs.
+  void setAwsEndpointUrl(std::string url);
+
   void invoke(InvokeRequest request, InvokeCallback done);
 
   // Stops every environment; in-flight invocations fail. Idempotent.

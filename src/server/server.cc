@@ -213,6 +213,16 @@ int serve(const ServeOptions& options) {
         for (const auto& e : errors) fmt::print(stderr, "error: {}\n", e);
         std::fflush(stderr);
         mappings.setProjectMappings(d->eventSourceMappings);
+        const auto& p = d->project;
+        if (!p.queues.empty() || !p.topics.empty() || !p.subscriptions.empty()) {
+          auto count = [](size_t n, const char* what) {
+            return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
+          };
+          fmt::print("resources ready: {}, {}, {}\n", count(p.queues.size(), "queue"),
+                     count(p.topics.size(), "topic"),
+                     count(p.subscriptions.size(), "subscription"));
+          std::fflush(stdout);
+        }
       });
     });
   };
@@ -278,6 +288,7 @@ int serve(const ServeOptions& options) {
   }
   deployment = served;
   frontend.setDeployment(deployment);
+  lambda.setAwsEndpointUrl(awsEndpointUrl(options, awsPort));
   registry.setProjectFunctions(deployment->functions);
   applyProject(deployment);
   // Events accepted before a restart (or a crash) run again now.
