@@ -155,6 +155,11 @@ void ModelBuilder::error(const SourceLocation& where, const std::string& path,
   errors_.push_back({where, path, std::move(message)});
 }
 
+void ModelBuilder::report(const IntrinsicProblem& problem, const SourceLocation& fallback,
+                          const std::string& path) {
+  error(problem.where.line > 0 ? problem.where : fallback, path, problem.message);
+}
+
 void ModelBuilder::warn(const SourceLocation& where, const std::string& text) {
   warnings_.push_back(warningText(where, text));
 }
@@ -182,7 +187,7 @@ bool ModelBuilder::evaluateInPlace(Node& node, const SourceLocation& where,
   if (!resolver_.resolveDeep(node, path)) return false;
   auto value = scope().evaluate(node);
   if (auto* problem = std::get_if<IntrinsicProblem>(&value)) {
-    error(problem->where.line > 0 ? problem->where : where, path, problem->message);
+    report(*problem, where, path);
     return false;
   }
   node = std::get<Node>(std::move(value));

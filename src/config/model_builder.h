@@ -80,6 +80,8 @@ class ModelBuilder {
   void collectResources();
   void registerFunctionsAndTopics(TemplateScope& scope);
   void buildResources(ProjectConfig& project);
+  // The physical name of a queue or topic of `resources`, or nullopt (reported).
+  std::optional<std::string> resourceName(const ResourceEntry& resource);
   void buildQueue(ProjectConfig& project, const ResourceEntry& resource, const Node& properties);
   void buildTopic(ProjectConfig& project, const ResourceEntry& resource, const Node& properties);
   void buildSubscription(ProjectConfig& project, const ResourceEntry& resource,
@@ -103,6 +105,9 @@ class ModelBuilder {
 
   void error(const SourceLocation& where, const std::string& path, std::string message);
   void warn(const SourceLocation& where, const std::string& text);
+  // An intrinsic function that could not be evaluated, at its own place if it has one.
+  void report(const IntrinsicProblem& problem, const SourceLocation& fallback,
+              const std::string& path);
 
   Node& root_;
   Resolver& resolver_;

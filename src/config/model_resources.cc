@@ -259,8 +259,7 @@ void ModelBuilder::buildResources(ProjectConfig& project) {
       if (given.node->kind == Node::Kind::Map) {
         auto evaluated = template_.evaluate(*given.node);
         if (auto* problem = std::get_if<IntrinsicProblem>(&evaluated)) {
-          error(problem->where.line > 0 ? problem->where : given.where, given.path,
-                problem->message);
+          report(*problem, given.where, given.path);
           continue;
         }
         properties = std::get<Node>(std::move(evaluated));
@@ -296,16 +295,20 @@ std::optional<std::string> readTags(const Node& value, std::map<std::string, std
 
 }  // namespace
 
-void ModelBuilder::buildQueue(ProjectConfig& project, const ResourceEntry& resource,
-                              const Node& properties) {
+std::optional<std::string> ModelBuilder::resourceName(const ResourceEntry& resource) {
   auto name = scope().physicalName(resource.logicalId);
   if (auto* problem = std::get_if<IntrinsicProblem>(&name)) {
-    error(problem->where.line > 0 ? problem->where : resource.where, resource.path,
-          problem->message);
-    return;
+    report(*problem, resource.where, resource.path);
+    return std::nullopt;
   }
-  QueueResource queue{resource.logicalId, std::get<std::string>(name), {}, {}, resource.where,
-                      resource.path};
+  return std::get<std::string>(name);
+}
+
+void ModelBuilder::buildQueue(ProjectConfig& project, const ResourceEntry& resource,
+                              const Node& properties) {
+  auto name = resourceName(resource);
+  if (!name) return;
+  QueueResource queue{resource.logicalId, *name, {}, {}, resource.where, resource.path};
   std::string propertiesPath = resource.path + ".Properties";
   for (size_t i = 0; i < properties.keys.size(); ++i) {
     const std::string& key = properties.keys[i];
@@ -331,14 +334,9 @@ void ModelBuilder::buildQueue(ProjectConfig& project, const ResourceEntry& resou
 
 void ModelBuilder::buildTopic(ProjectConfig& project, const ResourceEntry& resource,
                               const Node& properties) {
-  auto name = scope().physicalName(resource.logicalId);
-  if (auto* problem = std::get_if<IntrinsicProblem>(&name)) {
-    error(problem->where.line > 0 ? problem->where : resource.where, resource.path,
-          problem->message);
-    return;
-  }
-  TopicResource topic{resource.logicalId, std::get<std::string>(name), {}, {}, resource.where,
-                      resource.path};
+  auto name = resourceName(resource);
+  if (!name) return;
+  TopicResource topic{resource.logicalId, *name, {}, {}, resource.where, resource.path};
   std::string arn = topicArn(scope().stack().region, topic.name);
   std::string propertiesPath = resource.path + ".Properties";
   for (size_t i = 0; i < properties.keys.size(); ++i) {
