@@ -8,6 +8,7 @@
 #include "client/info_command.h"
 #include "client/invoke_command.h"
 #include "client/remove_command.h"
+#include "client/rollback_command.h"
 #include "server/server.h"
 
 #ifndef NIMBUS_VERSION
@@ -130,6 +131,25 @@ int main(int argc, char** argv) {
   removeCmd->add_option("--endpoint", removal.endpoint, "AWS endpoint of the running nimbus")
       ->capture_default_str();
 
+  nimbus::client::RollbackOptions rollback;
+  std::string rollbackConfig = "serverless.yml", rollbackStage;
+  auto* rollbackCmd = app.add_subcommand(
+      "rollback",
+      "Point an alias of a function on a running nimbus back to a published version, at once");
+  rollbackCmd
+      ->add_option("-f,--function", rollback.function,
+                   "Function: its name under `functions:`, its deployed name or its ARN")
+      ->required();
+  rollbackCmd->add_option("--version", rollback.version, "The published version to run")
+      ->required();
+  rollbackCmd->add_option("--alias", rollback.alias, "The alias to point at it")
+      ->capture_default_str();
+  rollbackCmd->add_option("--endpoint", rollback.endpoint, "AWS endpoint of the running nimbus")
+      ->capture_default_str();
+  rollbackCmd->add_option("--config", rollbackConfig, "serverless.yml that names the functions")
+      ->capture_default_str();
+  rollbackCmd->add_option("--stage", rollbackStage, "Stage used to name the functions");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -162,6 +182,11 @@ int main(int argc, char** argv) {
     if (!removeStage.empty()) removal.stage = removeStage;
     if (!removeRegion.empty()) removal.region = removeRegion;
     return nimbus::client::runRemove(removal);
+  }
+  if (rollbackCmd->parsed()) {
+    rollback.configFile = rollbackConfig;
+    if (!rollbackStage.empty()) rollback.stage = rollbackStage;
+    return nimbus::client::runRollback(rollback);
   }
   if (invokeCmd->parsed()) {
     if (dataOption->count() > 0) invoke.data = invokeData;

@@ -21,4 +21,17 @@ std::optional<config::ProjectConfig> loadCommandProject(const ProjectOptions& op
   return std::move(project);
 }
 
+std::optional<FunctionTarget> resolveFunctionTarget(const std::string& function,
+                                                    const std::filesystem::path& configFile,
+                                                    const std::optional<std::string>& stage) {
+  if (!std::filesystem::exists(configFile)) return FunctionTarget{function};
+  auto project = loadCommandProject({configFile, stage, std::nullopt, false});
+  if (!project) return std::nullopt;
+  FunctionTarget target{function, project->region};
+  for (const auto& f : project->functions) {
+    if (f.key == function) target.name = f.name;
+  }
+  return target;
+}
+
 }  // namespace nimbus::client

@@ -20,4 +20,17 @@ struct ProjectOptions {
 // The project, or nullopt after printing every configuration error on stderr.
 std::optional<config::ProjectConfig> loadCommandProject(const ProjectOptions& options);
 
+// A function a command names with -f, and the region to address it in.
+struct FunctionTarget {
+  std::string name;
+  std::string region = "us-east-1";
+};
+
+// The deployed name of `function`: a short name under `functions:` in `configFile` becomes its
+// deployed name; anything else (a deployed name, an ARN) is used as given, also when there is no
+// such file. Returns nullopt after printing the configuration's errors.
+std::optional<FunctionTarget> resolveFunctionTarget(const std::string& function,
+                                                    const std::filesystem::path& configFile,
+                                                    const std::optional<std::string>& stage);
+
 }  // namespace nimbus::client

@@ -92,13 +92,16 @@ struct Outcome {
   std::string status;  // created, updated code, updated configuration, unchanged.
   std::string codeSha256;
   int64_t codeSize = 0;
-  std::string step;  // What failed ("UpdateFunctionCode"), when !ok.
+  std::string version;  // The published version now matching $LATEST (versionFunctions).
+  std::string step;     // What failed ("UpdateFunctionCode"), when !ok.
   ApiResponse failure;
 };
 
 class Deployer {
  public:
-  explicit Deployer(const LambdaApi& api) : api_(api) {}
+  // With `versionFunctions`, each deployed function gets a version matching its $LATEST.
+  Deployer(const LambdaApi& api, bool versionFunctions)
+      : api_(api), versionFunctions_(versionFunctions) {}
 
   Outcome deploy(const FunctionPlan& plan) {
     const auto& f = *plan.function;
@@ -155,12 +158,13 @@ class Deployer {
         out.status = "unchanged";
       }
     }
-    out.ok = true;
     out.codeSha256 = stringAt(latest, "/CodeSha256");
     if (out.codeSha256.empty()) out.codeSha256 = plan.artifact->codeSha256;
     auto size = valueAt(latest, "/CodeSize");
     out.codeSize = size.is_number_integer() ? size.get<int64_t>()
                                             : static_cast<int64_t>(plan.artifact->zip.size());
+    if (versionFunctions_ && !publishVersion(path, out)) return out;
+    out.ok = true;
     return out;
   }
 
@@ -235,7 +239,24 @@ class Deployer {
     return true;
   }
 
+  // PublishVersion, as the Framework's AWS::Lambda::Version resource does when the function
+  // changed. Lambda publishes nothing when $LATEST is unchanged since the last version and
+  // answers with that one, so an unchanged function keeps its version. The CodeSha256
+  // precondition makes sure the version holds the code just deployed. False after filling
+  // `out` with the failure.
+  bool publishVersion(const std::string& path, Outcome& out) {
+    auto published = api_.call("POST", path + "/versions", json{{"CodeSha256", out.codeSha256}});
+    if (!published.ok()) {
+      Outcome failure = failed("PublishVersion", std::move(published));
+      out = std::move(failure);
+      return false;
+    }
+    out.version = stringAt(published.json, "/Version");
+    return true;
+  }
+
   const LambdaApi& api_;
+  bool versionFunctions_;
 };
 
 // The function's async settings as PutFunctionEventInvokeConfig takes them; null when none is
@@ -390,7 +411,7 @@ int runDeploy(const DeployOptions& options) {
   }
 
   LambdaApi api(*endpoint, options.endpoint, project->region);
-  Deployer deployer(api);
+  Deployer deployer(api, project->versionFunctions);
   fmt::print("functions:\n");
   for (const auto& plan : plans) {
     auto outcome = deployer.deploy(plan);
@@ -399,8 +420,9 @@ int runDeploy(const DeployOptions& options) {
       printFailure(outcome, *plan.function, servedHere);
       return 1;
     }
-    fmt::print("  {}: {} ({}, CodeSha256 {}, {} bytes)\n", plan.function->key, outcome.status,
-               plan.function->name, outcome.codeSha256, outcome.codeSize);
+    fmt::print("  {}: {} ({}, CodeSha256 {}, {} bytes{})\n", plan.function->key, outcome.status,
+               plan.function->name, outcome.codeSha256, outcome.codeSize,
+               outcome.version.empty() ? "" : ", version " + outcome.version);
   }
   if (options.function.empty()) printProjectEndpoints(*project, info);
   return 0;

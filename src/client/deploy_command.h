@@ -1,6 +1,7 @@
 // `nimbus deploy`: packages the service as the Serverless Framework does and brings a running
 // nimbus's functions in line with serverless.yml through the standard Lambda API (create, or
-// update code and configuration only where they differ, then the async settings). Exits 0,
+// update code and configuration only where they differ, then the async settings, then publish a
+// version when provider.versionFunctions is on). Exits 0,
 // 1 (the server refused or could not be reached) or 2 (bad usage or configuration).
 #pragma once
 

@@ -13,29 +13,6 @@
 
 namespace nimbus::client {
 
-namespace {
-
-struct Target {
-  std::string name;
-  std::string region = "us-east-1";
-};
-
-// The deployed name of `function`: a short name under `functions:` in serverless.yml becomes
-// its deployed name; anything else (a deployed name, an ARN) is used as given. Returns nullopt
-// after printing the configuration's errors.
-std::optional<Target> resolveTarget(const InvokeOptions& options) {
-  if (!std::filesystem::exists(options.configFile)) return Target{options.function};
-  auto project = loadCommandProject({options.configFile, options.stage, std::nullopt, false});
-  if (!project) return std::nullopt;
-  Target target{options.function, project->region};
-  for (const auto& f : project->functions) {
-    if (f.key == options.function) target.name = f.name;
-  }
-  return target;
-}
-
-}  // namespace
-
 int runInvoke(const InvokeOptions& options) {
   auto endpoint = parseEndpoint(options.endpoint);
   if (!endpoint) {
@@ -63,7 +40,7 @@ int runInvoke(const InvokeOptions& options) {
     fmt::print(stderr, "error: the event is not valid JSON\n");
     return 2;
   }
-  auto target = resolveTarget(options);
+  auto target = resolveFunctionTarget(options.function, options.configFile, options.stage);
   if (!target) return 2;
 
   HttpRequest request;

@@ -211,6 +211,7 @@ void ModelBuilder::build(ProjectConfig& project) {
   project.service = service_;
   project.stage = stage_;
   project.region = resolver_.region().value_or("us-east-1");
+  project.versionFunctions = provider.versionFunctions.value_or(true);
   buildPackage(get(root_, "package", ""), project.package, true);
   buildPlugins();
   buildFunctions(project, provider);
@@ -496,11 +497,14 @@ void ModelBuilder::buildProvider(Settings& provider) {
     if (Entry environment = get(map, "environment", "provider"); environment.node) {
       if (auto values = environmentSetting(environment)) provider.environment = *values;
     }
+    if (Entry version = get(map, "versionFunctions", "provider"); version.node) {
+      provider.versionFunctions = booleanSetting(version);
+    }
     stage = get(map, "stage", "provider");
     region = get(map, "region", "provider");
-    warnUnsupportedKeys(
-        map, "provider",
-        {"name", "runtime", "stage", "region", "environment", "memorySize", "timeout"});
+    warnUnsupportedKeys(map, "provider",
+                        {"name", "runtime", "stage", "region", "environment", "memorySize",
+                         "timeout", "versionFunctions"});
   }
 
   stage_ = resolver_.stage().value_or("dev");

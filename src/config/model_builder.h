@@ -38,6 +38,7 @@ class ModelBuilder {
     std::optional<int> memorySizeMb;
     std::optional<int> timeoutSeconds;
     std::vector<std::pair<std::string, std::string>> environment;
+    std::optional<bool> versionFunctions;  // provider only.
   };
   struct Route {
     HttpEvent::Kind kind;

@@ -147,6 +147,9 @@ struct ProjectConfig {
   std::vector<SubscriptionResource> subscriptions;
   PackageConfig package;   // The service's `package:`.
   bool useDotenv = false;  // The Framework then also leaves `.env*` files out of packages.
+  // provider.versionFunctions (default true, as the Framework's): `nimbus deploy` publishes a
+  // version of each function whose code or configuration changed.
+  bool versionFunctions = true;
   // Human-readable: ignored plugins (one warning naming all of them), unsupported keys and
   // settings (each named with file:line and key path). Nothing is dropped silently.
   std::vector<std::string> warnings;

@@ -82,6 +82,8 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
     }
     InvokeRequest request;
     request.functionName = event.functionName;
+    // Events stored before versions existed carry no qualifier: $LATEST.
+    request.qualifier = event.qualifier == "$LATEST" ? std::string() : event.qualifier;
     request.payload = event.payload;
     lambda.invoke(std::move(request),
                   [self = shared_from_this(), event = std::move(event)](
@@ -183,7 +185,8 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
         if (remaining->fetch_sub(1) == 1) self->finish(event, why);
       };
       if (d.targetArn.rfind("arn:aws:lambda:", 0) == 0) {
-        accept(parseFunctionReference(d.targetArn).name, std::move(d.body),
+        auto target = parseFunctionReference(d.targetArn);
+        accept(target.name, target.qualifier, std::move(d.body),
                [done](const std::string&, const std::string& error) { done(error); });
       } else if (sender) {
         sender(d.targetArn, std::move(d.body), std::move(d.attributes), done);
@@ -233,7 +236,7 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
       w.string(payload);
   }
 
-  void accept(const std::string& functionName, std::string payload,
+  void accept(const std::string& functionName, const std::string& qualifier, std::string payload,
               std::function<void(const std::string&, const std::string&)> accepted);
 
   void finish(const store::AsyncEvent& event, const std::string& why) {
@@ -284,12 +287,13 @@ AsyncInvoker::~AsyncInvoker() {
   stop();
 }
 
-void AsyncContext::accept(const std::string& functionName, std::string payload,
+void AsyncContext::accept(const std::string& functionName, const std::string& qualifier,
+                          std::string payload,
                           std::function<void(const std::string&, const std::string&)> accepted) {
   store::AsyncEvent event;
   event.id = newUuid();
   event.functionName = functionName;
-  event.qualifier = "$LATEST";
+  event.qualifier = qualifier.empty() ? std::string("$LATEST") : qualifier;
   event.payload = std::move(payload);
   event.receivedAtMs = nowMs();
   event.notBeforeMs = event.receivedAtMs;
@@ -309,7 +313,13 @@ void AsyncContext::accept(const std::string& functionName, std::string payload,
 void AsyncInvoker::accept(
     const std::string& functionName, std::string payload,
     std::function<void(const std::string& requestId, const std::string& error)> accepted) {
-  context_->accept(functionName, std::move(payload), std::move(accepted));
+  context_->accept(functionName, "$LATEST", std::move(payload), std::move(accepted));
+}
+
+void AsyncInvoker::accept(
+    const std::string& functionName, const std::string& qualifier, std::string payload,
+    std::function<void(const std::string& requestId, const std::string& error)> accepted) {
+  context_->accept(functionName, qualifier, std::move(payload), std::move(accepted));
 }
 
 void AsyncInvoker::setDestinationSender(DestinationSender sender) {

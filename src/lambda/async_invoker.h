@@ -63,6 +63,10 @@ class AsyncInvoker {
   // and an empty error, or with the error (the caller must then not acknowledge it).
   void accept(const std::string& functionName, std::string payload,
               std::function<void(const std::string& requestId, const std::string& error)> accepted);
+  // The same for the version or alias `qualifier` names ("$LATEST", "3", "live"); an alias's
+  // version is chosen when the event runs, by the routing in force then.
+  void accept(const std::string& functionName, const std::string& qualifier, std::string payload,
+              std::function<void(const std::string& requestId, const std::string& error)> accepted);
 
   // Where records and dead letters for SQS and SNS targets go. Call before start().
   void setDestinationSender(DestinationSender sender);

@@ -192,8 +192,9 @@ std::shared_ptr<ExecutionEnvironment> FunctionPool::startEnvironment(Invocation&
     errorType = "Runtime.InvalidEntrypoint";
     error = "Couldn't find valid bootstrap(s): [" + launch_->argv[0] + "]";
   } else {
-    auto memory = context_.memory.create(spec_->name + "-" + std::to_string(++nextEnvironmentId_),
-                                         static_cast<uint64_t>(spec_->memorySizeMb) * 1024 * 1024);
+    auto memory =
+        context_.memory.create(spec_->name + "-" + std::to_string(++context_.nextEnvironmentId),
+                               static_cast<uint64_t>(spec_->memorySizeMb) * 1024 * 1024);
     std::string spawnError;
     started = env->start(launch_->argv, environmentVariables(), std::move(memory), spawnError);
     if (!started) error = "fork/exec " + launch_->argv[0] + ": " + spawnError;
@@ -240,7 +241,10 @@ void FunctionPool::deliver(const std::shared_ptr<ExecutionEnvironment>& env,
   next.headers.push_back({"Content-Type", "application/json"});
   next.headers.push_back({"Lambda-Runtime-Aws-Request-Id", inv.requestId});
   next.headers.push_back({"Lambda-Runtime-Deadline-Ms", std::to_string(epochMillis(deadlineWall))});
-  next.headers.push_back({"Lambda-Runtime-Invoked-Function-Arn", spec_->arn()});
+  // The ARN the caller invoked: qualified with the version or alias it named, as on Lambda.
+  next.headers.push_back(
+      {"Lambda-Runtime-Invoked-Function-Arn",
+       inv.request.qualifier.empty() ? spec_->arn() : spec_->arn() + ":" + inv.request.qualifier});
   next.headers.push_back({"Lambda-Runtime-Trace-Id", traceId()});
   if (!inv.request.clientContext.empty()) {
     next.headers.push_back({"Lambda-Runtime-Client-Context", inv.request.clientContext});

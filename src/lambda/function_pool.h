@@ -32,8 +32,14 @@ struct ServiceContext {
   RuntimeCatalog catalog;
   MemoryLimiter memory;
   std::atomic<int> inflight{0};  // Invocations admitted and not finished, account-wide.
-  std::mutex registryMutex;      // Guards `pools` and `stopped` (held briefly, never across I/O).
+  // Numbers environments across all pools, so that no two (of two versions of one function, or
+  // of a pool and the one that replaced it) share a memory cgroup.
+  std::atomic<uint64_t> nextEnvironmentId{0};
+  // Guards `pools`, `aliases` and `stopped` (held briefly, never across I/O).
+  std::mutex registryMutex;
+  // By FunctionSpec::poolKey(): "name" for $LATEST, "name:3" for a published version.
   std::map<std::string, std::shared_ptr<FunctionPool>> pools;
+  std::map<std::string, FunctionAlias> aliases;  // By "name:alias".
   // Pools replaced by a redeploy whose environments are still finishing an invocation: kept
   // alive until their last environment is gone, so that its result still reaches the caller.
   std::vector<std::shared_ptr<FunctionPool>> retiredPools;
@@ -106,7 +112,6 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
   std::vector<std::shared_ptr<ExecutionEnvironment>> ready_;  // LIFO: warmest last.
   bool retired_ = false;
   std::atomic<size_t> coldStarts_{0};
-  uint64_t nextEnvironmentId_ = 0;
 };
 
 }  // namespace nimbus::lambda

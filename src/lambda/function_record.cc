@@ -1,5 +1,6 @@
-// The store's JSON form of API-created functions and EventInvokeConfigs. Readers accept
-// records written by older nimbus versions: missing members take their defaults.
+// The store's JSON form of API-created functions, their versions and aliases, and
+// EventInvokeConfigs. Readers accept records written by older nimbus versions: missing members
+// take their defaults.
 #include <nlohmann/json.hpp>
 
 #include "lambda/function_registry.h"
@@ -51,6 +52,8 @@ std::string encodeFunctionRecord(const FunctionSpec& spec) {
       {"revisionId", spec.revisionId},
       {"architecture", spec.architecture},
       {"deadLetterTargetArn", spec.deadLetterTargetArn},
+      {"version", spec.version},
+      {"sourceRevisionId", spec.sourceRevisionId},
   };
   return record.dump();
 }
@@ -83,7 +86,40 @@ std::optional<FunctionSpec> decodeFunctionRecord(const std::string& value) {
     spec.revisionId = record.value("revisionId", "");
     spec.architecture = record.value("architecture", spec.architecture);
     spec.deadLetterTargetArn = record.value("deadLetterTargetArn", "");
+    spec.version = record.value("version", spec.version);
+    spec.sourceRevisionId = record.value("sourceRevisionId", "");
     return spec;
+  } catch (const Json::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string encodeAliasRecord(const FunctionAlias& alias) {
+  Json record = {
+      {"functionName", alias.functionName},
+      {"name", alias.name},
+      {"functionVersion", alias.functionVersion},
+      {"description", alias.description},
+      {"additionalVersion", alias.additionalVersion},
+      {"additionalWeight", alias.additionalWeight},
+      {"revisionId", alias.revisionId},
+  };
+  return record.dump();
+}
+
+std::optional<FunctionAlias> decodeAliasRecord(const std::string& value) {
+  Json record = Json::parse(value, nullptr, false);
+  if (!record.is_object()) return std::nullopt;
+  try {
+    FunctionAlias alias;
+    alias.functionName = record.at("functionName").get<std::string>();
+    alias.name = record.at("name").get<std::string>();
+    alias.functionVersion = record.at("functionVersion").get<std::string>();
+    alias.description = record.value("description", "");
+    alias.additionalVersion = record.value("additionalVersion", "");
+    alias.additionalWeight = record.value("additionalWeight", 0.0);
+    alias.revisionId = record.value("revisionId", "");
+    return alias;
   } catch (const Json::exception&) {
     return std::nullopt;
   }

@@ -2,79 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-
 #include "core/ids.h"
 #include "lambda/code_store.h"
 #include "lambda/invoker.h"
+#include "lambda/registry_state.h"
 #include "store/store.h"
 
 namespace nimbus::lambda {
-
-namespace {
-
-constexpr const char* kFunctionKind = "lambda.function";
-constexpr const char* kEventInvokeConfigKind = "lambda.event-invoke-config";
-
-}  // namespace
-
-struct FunctionRegistry::State : std::enable_shared_from_this<FunctionRegistry::State> {
-  State(boost::asio::io_context& io, LambdaService& lambda, store::Store& store, CodeStore& code)
-      : io(io), lambda(lambda), store(store), code(code) {}
-
-  boost::asio::io_context& io;
-  LambdaService& lambda;
-  store::Store& store;
-  CodeStore& code;
-
-  mutable std::mutex mutex;
-  std::map<std::string, FunctionSpec> project;             // Guarded by mutex.
-  std::map<std::string, FunctionSpec> api;                 // Guarded by mutex.
-  std::map<std::string, EventInvokeConfig> invokeConfigs;  // Guarded by mutex.
-  std::set<std::string> busy;  // Names with a change being stored. Guarded by mutex.
-
-  // The function as served: serverless.yml's functions shadow API ones of the same name, and
-  // an EventInvokeConfig set through the API replaces the file's async settings.
-  std::optional<FunctionSpec> effectiveLocked(const std::string& name) const {
-    const FunctionSpec* base = nullptr;
-    if (auto it = project.find(name); it != project.end()) {
-      base = &it->second;
-    } else if (auto api_it = api.find(name); api_it != api.end()) {
-      base = &api_it->second;
-    }
-    if (!base) return std::nullopt;
-    FunctionSpec spec = *base;
-    if (auto it = invokeConfigs.find(name); it != invokeConfigs.end()) {
-      spec.eventInvokeConfig = it->second;
-    }
-    return spec;
-  }
-
-  std::vector<FunctionSpec> allLocked() const {
-    std::set<std::string> names;
-    for (const auto& [name, _] : project) names.insert(name);
-    for (const auto& [name, _] : api) names.insert(name);
-    std::vector<FunctionSpec> out;
-    for (const auto& name : names) out.push_back(*effectiveLocked(name));
-    return out;
-  }
-
-  // Hands the current set to the Lambda core. Called with `mutex` held, so that publications
-  // reach the core in the order the changes were made.
-  void publishLocked() { lambda.deploy(allLocked()); }
-
-  // Runs `done` on an I/O thread: store callbacks arrive on the store's writer thread, which
-  // must not be held up by the callers' work.
-  void complete(RegistryCallback done, RegistryResult result) {
-    boost::asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {
-      done(std::move(result));
-    });
-  }
-
-  // Claims `name` for a change; false when another change to it is being stored.
-  bool claimLocked(const std::string& name) { return busy.insert(name).second; }
-};
 
 FunctionRegistry::FunctionRegistry(boost::asio::io_context& io, LambdaService& lambda,
                                    store::Store& store, CodeStore& code)
@@ -97,6 +31,42 @@ std::vector<std::string> FunctionRegistry::load() {
     }
     packages.insert(spec->codeDirectory);
     state_->api[spec->name] = std::move(*spec);
+  }
+  for (const auto& record : state_->store.records(kVersionKind)) {
+    auto spec = decodeFunctionRecord(record.value);
+    if (!spec || !isVersionNumber(spec->version) || !state_->api.contains(spec->name) ||
+        !std::filesystem::is_directory(spec->codeDirectory)) {
+      warnings.push_back(
+          fmt::format("function version {}: its stored record or code is unreadable, or its "
+                      "function is gone; it is not served",
+                      record.key));
+      continue;
+    }
+    packages.insert(spec->codeDirectory);
+    int number = std::stoi(spec->version);
+    int& last = state_->lastVersion[spec->name];
+    last = std::max(last, number);
+    state_->versions[spec->name][number] = std::move(*spec);
+  }
+  for (const auto& record : state_->store.records(kVersionCounterKind)) {
+    if (!state_->api.contains(record.key)) continue;
+    int& last = state_->lastVersion[record.key];
+    try {
+      last = std::max(last, std::stoi(record.value));
+    } catch (const std::exception&) {
+      warnings.push_back(
+          fmt::format("function {}: its stored version counter is unreadable", record.key));
+    }
+  }
+  for (const auto& record : state_->store.records(kAliasKind)) {
+    auto alias = decodeAliasRecord(record.value);
+    if (!alias || !state_->api.contains(alias->functionName)) {
+      warnings.push_back(fmt::format(
+          "alias {}: its stored record is unreadable, or its function is gone", record.key));
+      continue;
+    }
+    std::string name = alias->name;
+    state_->aliases[alias->functionName][name] = std::move(*alias);
   }
   for (const auto& record : state_->store.records(kEventInvokeConfigKind)) {
     if (auto config = decodeEventInvokeConfig(record.value)) {
@@ -143,12 +113,10 @@ void FunctionRegistry::create(FunctionSpec spec, RegistryCallback done) {
   }
   spec.origin = FunctionOrigin::Api;
   if (spec.revisionId.empty()) spec.revisionId = newUuid();
-  std::string value = encodeFunctionRecord(spec);
-  state->store.putRecord({kFunctionKind, spec.name, std::move(value)}, [state,
-                                                                        spec = std::move(spec),
-                                                                        done = std::move(done)](
-                                                                           std::string
-                                                                               error) mutable {
+  // The record is built before `spec` moves into the callback (argument order is unspecified).
+  store::Record record{kFunctionKind, spec.name, encodeFunctionRecord(spec)};
+  state->store.putRecord(std::move(record), [state, spec = std::move(spec),
+                                             done = std::move(done)](std::string error) mutable {
     std::lock_guard lock(state->mutex);
     state->busy.erase(spec.name);
     if (!error.empty()) {
@@ -220,7 +188,25 @@ void FunctionRegistry::remove(const std::string& name, RegistryCallback done) {
       return;
     }
   }
-  // The store commits in order: once the function's delete is durable, so is the config's.
+  // The store commits in order: once the function's delete is durable, so are those before it.
+  // The function's record goes last, so that a crash between leaves a function that can be
+  // deleted again, never versions or aliases of a function that is gone.
+  std::vector<std::pair<const char*, std::string>> dependents;
+  {
+    std::lock_guard lock(state->mutex);
+    if (auto it = state->aliases.find(name); it != state->aliases.end()) {
+      for (const auto& [alias, _] : it->second)
+        dependents.emplace_back(kAliasKind, name + ":" + alias);
+    }
+    if (auto it = state->versions.find(name); it != state->versions.end()) {
+      for (const auto& [number, _] : it->second) {
+        dependents.emplace_back(kVersionKind, name + ":" + std::to_string(number));
+      }
+    }
+  }
+  for (const auto& [kind, key] : dependents)
+    state->store.deleteRecord(kind, key, [](std::string) {});
+  state->store.deleteRecord(kVersionCounterKind, name, [](std::string) {});
   state->store.deleteRecord(kEventInvokeConfigKind, name, [](std::string) {});
   state->store.deleteRecord(
       kFunctionKind, name, [state, name, done = std::move(done)](std::string error) mutable {
@@ -233,6 +219,9 @@ void FunctionRegistry::remove(const std::string& name, RegistryCallback done) {
         FunctionSpec removed = std::move(state->api[name]);
         state->api.erase(name);
         state->invokeConfigs.erase(name);
+        state->versions.erase(name);
+        state->lastVersion.erase(name);
+        state->aliases.erase(name);
         state->publishLocked();
         state->complete(std::move(done), {RegistryStatus::Ok, {}, std::move(removed)});
       });

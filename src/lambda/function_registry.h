@@ -1,8 +1,9 @@
 // The set of functions nimbus serves, from both of their sources: serverless.yml (set by the
 // server on every load) and the Lambda API (CreateFunction and friends, kept in the store so
-// they outlive restarts), together with each function's EventInvokeConfig. Every change is
-// durable before its callback runs, and then published to the Lambda core, so an acknowledged
-// CreateFunction is invocable at once and after a restart.
+// they outlive restarts), together with each function's EventInvokeConfig and, for API
+// functions, their published versions and aliases. Every change is durable before its callback
+// runs, and then published to the Lambda core, so an acknowledged CreateFunction (or
+// PublishVersion, or UpdateAlias) takes effect at once and after a restart.
 #pragma once
 
 #include <functional>
@@ -36,14 +37,34 @@ enum class RegistryStatus {
   UpdateInProgress,  // Another change to the same function is being stored.
   RevisionMismatch,  // The caller's RevisionId is not the current one.
   StoreFailed,       // The change could not be made durable; nothing changed.
+  VersionNotFound,   // A published version named does not exist; `message` is its qualifier.
+  AliasNotFound,     // The alias named does not exist.
+  AliasExists,       // CreateAlias of a name already taken.
+  VersionInUse,      // DeleteFunction of a version aliases route to; `message` names them.
+  CodeShaMismatch,   // PublishVersion's CodeSha256 is not $LATEST's; `message` is $LATEST's.
+  InvalidParameter,  // Lambda's InvalidParameterValueException; `message` is Lambda's words.
 };
 
 struct RegistryResult {
   RegistryStatus status = RegistryStatus::Ok;
-  std::string message;  // For StoreFailed: what went wrong.
-  FunctionSpec spec;    // The function as it is after the change.
+  std::string message;  // For StoreFailed: what went wrong; see RegistryStatus for others.
+  FunctionSpec spec;    // The function (or version) as it is after the change.
 };
 using RegistryCallback = std::function<void(RegistryResult&&)>;
+
+struct AliasResult {
+  RegistryStatus status = RegistryStatus::Ok;
+  std::string message;
+  FunctionAlias alias;  // The alias as it is after the change.
+};
+using AliasCallback = std::function<void(AliasResult&&)>;
+
+// PublishVersion's preconditions and override.
+struct PublishRequest {
+  std::string codeSha256;                  // When not empty, must be $LATEST's.
+  std::string revisionId;                  // When not empty, must be $LATEST's.
+  std::optional<std::string> description;  // The version's; $LATEST's when not given.
+};
 
 class FunctionRegistry {
  public:
@@ -71,22 +92,57 @@ class FunctionRegistry {
   // function `name` and stores it. An empty `expectedRevision` skips the RevisionId check.
   void update(const std::string& name, const std::string& expectedRevision,
               std::function<void(FunctionSpec&)> change, RegistryCallback done);
-  // DeleteFunction of an API function, with its EventInvokeConfig.
+  // DeleteFunction of an API function, with its EventInvokeConfig, versions and aliases.
   void remove(const std::string& name, RegistryCallback done);
+
+  // PublishVersion: snapshots $LATEST of the API function `name` as version N+1 (numbers are
+  // never reused, even after a delete). When $LATEST has not changed since the last version was
+  // published, answers with that version and publishes nothing, as Lambda does.
+  void publishVersion(const std::string& name, PublishRequest request, RegistryCallback done);
+  // $LATEST then the published versions in order; empty when there is no such function.
+  std::vector<FunctionSpec> versions(const std::string& name) const;
+  // The function version a qualifier names: empty or "$LATEST", a version number, or an alias
+  // (the version it routes most invocations to).
+  std::optional<FunctionSpec> resolve(const std::string& name, const std::string& qualifier) const;
+  // DeleteFunction with a version qualifier. Fails with VersionInUse while an alias routes to it.
+  void deleteVersion(const std::string& name, const std::string& version, RegistryCallback done);
+
+  std::optional<FunctionAlias> alias(const std::string& name, const std::string& alias) const;
+  // The function's aliases in name order; with `version`, only those routing to it.
+  std::vector<FunctionAlias> aliases(const std::string& name,
+                                     const std::string& version = "") const;
+  // CreateAlias: `alias` names the function, the alias and its routing.
+  void createAlias(FunctionAlias alias, AliasCallback done);
+  // UpdateAlias: applies `change` to a copy of the alias and stores it. An empty
+  // `expectedRevision` skips the RevisionId check.
+  void updateAlias(const std::string& name, const std::string& alias,
+                   const std::string& expectedRevision, std::function<void(FunctionAlias&)> change,
+                   AliasCallback done);
+  // DeleteAlias. Deleting an alias that does not exist succeeds, as on Lambda.
+  void deleteAlias(const std::string& name, const std::string& alias, AliasCallback done);
 
   // Put (replace) or, with nullopt, delete the function's EventInvokeConfig. A function from
   // serverless.yml may have one set here too; it takes precedence over the file's settings.
   void setEventInvokeConfig(const std::string& name, std::optional<EventInvokeConfig> config,
                             RegistryCallback done);
 
- private:
+  // What the registry holds; defined in registry_state.h, for its implementation files only.
   struct State;
+
+ private:
   std::shared_ptr<State> state_;
 };
 
-// The store's representation of API-created functions and EventInvokeConfigs (JSON).
+// Lambda's objection to an alias's routing, or nullopt when it may be stored: a second version
+// equal to the first, or a second version beside $LATEST.
+std::optional<std::string> aliasRoutingProblem(const FunctionAlias& alias);
+
+// The store's representation of API-created functions (and their published versions), aliases
+// and EventInvokeConfigs (JSON).
 std::string encodeFunctionRecord(const FunctionSpec& spec);
 std::optional<FunctionSpec> decodeFunctionRecord(const std::string& value);
+std::string encodeAliasRecord(const FunctionAlias& alias);
+std::optional<FunctionAlias> decodeAliasRecord(const std::string& value);
 std::string encodeEventInvokeConfig(const EventInvokeConfig& config);
 std::optional<EventInvokeConfig> decodeEventInvokeConfig(const std::string& value);
 

@@ -9,6 +9,11 @@ bool FunctionSpec::sameDeployment(const FunctionSpec& o) const {
          codeRevision == o.codeRevision && codeSha256 == o.codeSha256;
 }
 
+bool isVersionNumber(std::string_view qualifier) {
+  return !qualifier.empty() && qualifier.size() <= 10 &&
+         qualifier.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 FunctionReference parseFunctionReference(const std::string& raw) {
   std::string s = raw;
   // arn:aws:lambda:region:account:function:name[:qualifier], or account:function:name[:q].

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -53,8 +54,15 @@ struct FunctionSpec {
   std::optional<EventInvokeConfig> eventInvokeConfig;
   // Bumped when the code on disk changes, so that warm environments of older code retire.
   uint64_t codeRevision = 0;
+  // For a published version: the RevisionId $LATEST had when it was published. PublishVersion
+  // of an unchanged $LATEST answers with that version instead of making another.
+  std::string sourceRevisionId;
 
   std::string arn() const { return functionArn(region, accountId, name); }
+  // The ARN with this spec's version: "...:function:name:3" (or ":$LATEST").
+  std::string versionArn() const { return arn() + ":" + version; }
+  // Where the Lambda core keeps this version's environments: "name" for $LATEST, "name:3".
+  std::string poolKey() const { return version == "$LATEST" ? name : name + ":" + version; }
   static std::string functionArn(const std::string& region, const std::string& accountId,
                                  const std::string& name) {
     return "arn:aws:lambda:" + region + ":" + accountId + ":function:" + name;
@@ -67,6 +75,30 @@ struct FunctionSpec {
   // retire them). Settings outside the environment, such as async destinations, do not count.
   bool sameDeployment(const FunctionSpec& other) const;
 };
+
+// An alias: a name for one published version (or $LATEST), optionally sending a share of the
+// invocations to a second version (RoutingConfig.AdditionalVersionWeights), as canary and
+// blue/green deployments do.
+struct FunctionAlias {
+  std::string functionName;
+  std::string name;
+  std::string functionVersion;  // "$LATEST" or "3".
+  std::string description;
+  std::string additionalVersion;  // Empty when all invocations go to functionVersion.
+  double additionalWeight = 0;    // 0..1: the share of invocations additionalVersion gets.
+  std::string revisionId;         // Changes with every update (RevisionId preconditions).
+
+  // The version one invocation runs, given `u` drawn uniformly from [0, 1).
+  const std::string& route(double u) const {
+    return !additionalVersion.empty() && u < additionalWeight ? additionalVersion : functionVersion;
+  }
+  bool references(const std::string& version) const {
+    return functionVersion == version || additionalVersion == version;
+  }
+};
+
+// True for a published version's qualifier: digits only ("3"), not "$LATEST" nor an alias.
+bool isVersionNumber(std::string_view qualifier);
 
 // A function named as Lambda's APIs accept it: a name, a full ARN or a partial ARN
 // ("000000000000:function:name"), each with an optional ":qualifier".

@@ -1,5 +1,7 @@
 #include "lambda/invoker.h"
 
+#include <random>
+
 #include "core/ids.h"
 #include "lambda/function_pool.h"
 
@@ -8,6 +10,16 @@ namespace nimbus::lambda {
 namespace {
 
 constexpr auto kHousekeepingInterval = std::chrono::milliseconds(250);
+
+// A uniform draw in [0, 1) for alias routing; one generator per thread, so no lock.
+double uniformDraw() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
+}
+
+std::string poolKey(const std::string& name, const std::string& version) {
+  return version == "$LATEST" ? name : name + ":" + version;
+}
 
 void scheduleHousekeeping(const std::shared_ptr<ServiceContext>& context) {
   context->housekeeping.expires_after(kHousekeepingInterval);
@@ -52,13 +64,13 @@ void LambdaService::deploy(std::vector<FunctionSpec> functions) {
     std::lock_guard lock(context_->registryMutex);
     std::map<std::string, std::shared_ptr<FunctionPool>> next;
     for (auto& spec : functions) {
-      auto it = context_->pools.find(spec.name);
+      std::string key = spec.poolKey();
+      auto it = context_->pools.find(key);
       if (it != context_->pools.end() && it->second->spec().sameDeployment(spec)) {
-        next.emplace(spec.name, it->second);
+        next.emplace(key, it->second);
         context_->pools.erase(it);
       } else {
-        std::string name = spec.name;
-        next.emplace(name, std::make_shared<FunctionPool>(*context_, std::move(spec)));
+        next.emplace(key, std::make_shared<FunctionPool>(*context_, std::move(spec)));
       }
     }
     for (auto& [_, pool] : context_->pools) retired.push_back(pool);
@@ -68,12 +80,34 @@ void LambdaService::deploy(std::vector<FunctionSpec> functions) {
   for (auto& pool : retired) pool->retire();
 }
 
+void LambdaService::setAliases(std::vector<FunctionAlias> aliases) {
+  std::map<std::string, FunctionAlias> next;
+  for (auto& alias : aliases) {
+    std::string key = alias.functionName + ":" + alias.name;
+    next.emplace(std::move(key), std::move(alias));
+  }
+  std::lock_guard lock(context_->registryMutex);
+  context_->aliases = std::move(next);
+}
+
 void LambdaService::invoke(InvokeRequest request, InvokeCallback done) {
   std::shared_ptr<FunctionPool> pool;
   {
     std::lock_guard lock(context_->registryMutex);
     if (!context_->stopped) {
-      auto it = context_->pools.find(request.functionName);
+      const std::string& qualifier = request.qualifier;
+      std::string key = request.functionName;
+      if (!qualifier.empty() && qualifier != "$LATEST") {
+        if (isVersionNumber(qualifier)) {
+          key += ":" + qualifier;
+        } else if (auto alias = context_->aliases.find(request.functionName + ":" + qualifier);
+                   alias != context_->aliases.end()) {
+          key = poolKey(request.functionName, alias->second.route(uniformDraw()));
+        } else {
+          key.clear();
+        }
+      }
+      auto it = context_->pools.find(key);
       if (it != context_->pools.end()) pool = it->second;
     }
   }
@@ -137,22 +171,25 @@ std::vector<FunctionSpec> LambdaService::functions() const {
   return out;
 }
 
-std::optional<FunctionSpec> LambdaService::function(const std::string& name) const {
+std::optional<FunctionSpec> LambdaService::function(const std::string& name,
+                                                    const std::string& version) const {
   std::lock_guard lock(context_->registryMutex);
-  auto it = context_->pools.find(name);
+  auto it = context_->pools.find(poolKey(name, version));
   if (it == context_->pools.end()) return std::nullopt;
   return it->second->spec();
 }
 
-size_t LambdaService::environmentCount(const std::string& functionName) const {
+size_t LambdaService::environmentCount(const std::string& functionName,
+                                       const std::string& version) const {
   std::lock_guard lock(context_->registryMutex);
-  auto it = context_->pools.find(functionName);
+  auto it = context_->pools.find(poolKey(functionName, version));
   return it == context_->pools.end() ? 0 : it->second->environmentCount();
 }
 
-size_t LambdaService::coldStarts(const std::string& functionName) const {
+size_t LambdaService::coldStarts(const std::string& functionName,
+                                 const std::string& version) const {
   std::lock_guard lock(context_->registryMutex);
-  auto it = context_->pools.find(functionName);
+  auto it = context_->pools.find(poolKey(functionName, version));
   return it == context_->pools.end() ? 0 : it->second->coldStarts();
 }
 

@@ -32,6 +32,9 @@ struct InvokeRequest {
   // Return the end of the invocation's log with the result (Invoke's LogType: Tail). The
   // caller is then answered after the REPORT line rather than before it.
   bool tailLog = false;
+  // Empty or "$LATEST", a version ("3") or an alias ("live"), as the caller named it. An alias
+  // runs one of its versions, chosen by its routing weights.
+  std::string qualifier;
 };
 
 enum class InvokeStatus {
@@ -75,9 +78,13 @@ class LambdaService {
   LambdaService(const LambdaService&) = delete;
   LambdaService& operator=(const LambdaService&) = delete;
 
-  // Replaces the set of deployed functions. Functions whose spec is unchanged keep their warm
-  // environments; changed or removed ones retire theirs after in-flight work finishes.
+  // Replaces the set of deployed function versions ($LATEST and published ones, each with its
+  // own pool of environments). Versions whose spec is unchanged keep their warm environments;
+  // changed or removed ones retire theirs after in-flight work finishes.
   void deploy(std::vector<FunctionSpec> functions);
+  // Replaces the aliases invocations may name. Changing an alias's routing moves traffic
+  // between versions without touching their environments.
+  void setAliases(std::vector<FunctionAlias> aliases);
 
   // AWS_ENDPOINT_URL for environments started from now on: the AWS endpoint's URL once it
   // listens, when its port was chosen then. Call before the io_context runs.
@@ -93,13 +100,16 @@ class LambdaService {
   // Warnings for runtimes whose installed interpreter differs from the named version.
   std::string runtimeWarning(const std::string& runtime) const;
 
-  // The deployed functions' specs, in name order, and one by name.
+  // The deployed function versions' specs ($LATEST and published versions), and one by name
+  // and version.
   std::vector<FunctionSpec> functions() const;
-  std::optional<FunctionSpec> function(const std::string& name) const;
+  std::optional<FunctionSpec> function(const std::string& name,
+                                       const std::string& version = "$LATEST") const;
 
-  // Counters for tests and `nimbus info`.
-  size_t environmentCount(const std::string& functionName) const;
-  size_t coldStarts(const std::string& functionName) const;
+  // Counters for tests and `nimbus info`, per function version.
+  size_t environmentCount(const std::string& functionName,
+                          const std::string& version = "$LATEST") const;
+  size_t coldStarts(const std::string& functionName, const std::string& version = "$LATEST") const;
 
  private:
   std::shared_ptr<ServiceContext> context_;

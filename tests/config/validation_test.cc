@@ -570,5 +570,32 @@ functions:
   EXPECT_EQ(errorAt(errors, "functions.worker.events[2].sqs.functionResponseType").where.line, 15);
 }
 
+TEST_F(Validation, VersionFunctionsDefaultsToTrueAndIsABoolean) {
+  const char* base = R"yaml(
+service: shop
+provider:
+  name: aws
+  runtime: nodejs20.x
+%s
+functions:
+  app:
+    handler: handler.main
+)yaml";
+  auto with = [&](const std::string& line) {
+    std::string yaml = base;
+    yaml.replace(yaml.find("%s"), 2, line);
+    return yaml;
+  };
+  auto defaults = ok(with(""));
+  EXPECT_TRUE(defaults.versionFunctions);
+  EXPECT_TRUE(defaults.warnings.empty());
+  auto off = ok(with("  versionFunctions: false"));
+  EXPECT_FALSE(off.versionFunctions);
+  EXPECT_TRUE(off.warnings.empty()) << off.warnings.front();
+  auto errors = failing(with("  versionFunctions: sometimes"));
+  EXPECT_EQ(errorAt(errors, "provider.versionFunctions").message,
+            "must be true or false, got 'sometimes'");
+}
+
 }  // namespace
 }  // namespace nimbus::config::testing

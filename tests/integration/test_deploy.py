@@ -49,8 +49,8 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                "AWS_DEFAULT_REGION": "us-east-1"}
 
 LINE = re.compile(r"^  (\w+): (created|updated code and configuration|updated code|"
-                  r"updated configuration|unchanged) \(([\w-]+), CodeSha256 (\S+), (\d+) bytes\)$",
-                  re.M)
+                  r"updated configuration|unchanged) \(([\w-]+), CodeSha256 (\S+), (\d+) bytes"
+                  r"(?:, version (\d+))?\)$", re.M)
 
 
 def run(cwd, *args):
@@ -62,6 +62,11 @@ def deployed(result):
     """{function key: (status, deployed name, CodeSha256, size)} from deploy's output."""
     assert result.returncode == 0, result.stdout + result.stderr
     return {m[0]: (m[1], m[2], m[3], int(m[4])) for m in LINE.findall(result.stdout)}
+
+
+def versions(result):
+    """{function key: the version deploy published or kept, or None} from deploy's output."""
+    return {m[0]: m[5] or None for m in LINE.findall(result.stdout)}
 
 
 def aws(n, *args):
@@ -98,6 +103,8 @@ def test_deploy_invoke_redeploy_update_and_remove(project, serve):
     assert set(got) == {"hello", "worker"}, first.stdout
     assert got["hello"][0] == "created" and got["worker"][0] == "created"
     assert got["hello"][1] == "shop-prod-hello"
+    # provider.versionFunctions is on by default: each function gets a version.
+    assert versions(first) == {"hello": "1", "worker": "1"}
     sha = got["hello"][2]
     assert got["worker"][2] == sha, "both functions share the service package"
     # stage prod is not the one nimbus serve runs: its routes are listed, but not served.
@@ -122,14 +129,18 @@ def test_deploy_invoke_redeploy_update_and_remove(project, serve):
     assert not any(f.startswith(".nimbus") for f in out["files"])
 
     # The same code again: nothing changes, nothing is sent.
-    again = deployed(run(d, "deploy", "--stage", "prod", "--endpoint", url))
+    rerun = run(d, "deploy", "--stage", "prod", "--endpoint", url)
+    again = deployed(rerun)
     assert again["hello"] == ("unchanged", "shop-prod-hello", sha, got["hello"][3])
     assert again["worker"][0] == "unchanged"
+    assert versions(rerun) == {"hello": "1", "worker": "1"}, "no new version for unchanged code"
 
     # New code: both functions get it (one service package); invocations see it.
     (d / "app.py").write_text(textwrap.dedent(APP_V2).lstrip())
-    updated = deployed(run(d, "deploy", "--stage", "prod", "--endpoint", url))
+    result = run(d, "deploy", "--stage", "prod", "--endpoint", url)
+    updated = deployed(result)
     assert updated["hello"][0] == "updated code" and updated["worker"][0] == "updated code"
+    assert versions(result) == {"hello": "2", "worker": "2"}
     assert updated["hello"][2] != sha
     r = run(d, "invoke", "--stage", "prod", "-f", "hello", "--endpoint", url)
     assert json.loads(r.stdout)["version"] == 2, r.stdout + r.stderr
@@ -137,8 +148,15 @@ def test_deploy_invoke_redeploy_update_and_remove(project, serve):
     # A setting only: updated configuration, same code.
     (d / "serverless.yml").write_text(textwrap.dedent(SERVERLESS_YML).lstrip().replace(
         "timeout: 10", "timeout: 20"))
-    changed = deployed(run(d, "deploy", "--stage", "prod", "--endpoint", url))
+    result = run(d, "deploy", "--stage", "prod", "--endpoint", url)
+    changed = deployed(result)
     assert changed["worker"][0] == "updated configuration"
+    assert versions(result) == {"hello": "2", "worker": "3"}
+    # Version 1 still runs the first code; $LATEST and version 2 the new one.
+    r = aws(n, "invoke", "--function-name", "shop-prod-hello", "--qualifier", "1", "/dev/stdout")
+    assert '"version": 1' in r.stdout and '"ExecutedVersion": "1"' in r.stdout, r.stdout + r.stderr
+    r = aws(n, "list-versions-by-function", "--function-name", "shop-prod-worker")
+    assert [v["Version"] for v in json.loads(r.stdout)["Versions"]] == ["$LATEST", "1", "2", "3"]
     assert changed["worker"][2] == updated["worker"][2]
     assert changed["hello"][0] == "unchanged"
     conf = json.loads(aws(n, "get-function-configuration", "--function-name",
@@ -179,6 +197,7 @@ def test_individual_packages_executable_bootstrap_and_async_settings(project, se
         provider:
           name: aws
           runtime: provided.al2023
+          versionFunctions: false
         package:
           individually: true
         functions:
@@ -216,9 +235,14 @@ def test_individual_packages_executable_bootstrap_and_async_settings(project, se
     write(d / "sink/main.py", "def main(event, context):\n    return event\n")
 
     url = endpoint(n)
-    got = deployed(run(d, "deploy", "--endpoint", url))
+    result = run(d, "deploy", "--endpoint", url)
+    got = deployed(result)
     assert got["echo"][0] == "created" and got["sink"][0] == "created"
     assert got["echo"][2] != got["sink"][2], "each function has its own package"
+    # versionFunctions: false publishes no version.
+    assert versions(result) == {"echo": None, "sink": None}
+    r = aws(n, "list-versions-by-function", "--function-name", "native-dev-echo")
+    assert [v["Version"] for v in json.loads(r.stdout)["Versions"]] == ["$LATEST"]
 
     r = run(d, "invoke", "-f", "echo", "-d", '{"n": 1}', "--endpoint", url)
     assert r.returncode == 0, r.stdout + r.stderr

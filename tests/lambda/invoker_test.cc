@@ -332,6 +332,59 @@ TEST_F(InvokerTest, RedeployWithChangedConfigurationUsesNewEnvironments) {
   EXPECT_EQ(json::parse(invoke("{}").payload)["pid"], after["pid"]);
 }
 
+TEST_F(InvokerTest, EachVersionHasItsOwnEnvironmentsAndAliasesRouteBetweenThem) {
+  startService();
+  auto version = [this](const std::string& number, const std::string& setting) {
+    auto spec = scripted({{"MY_SETTING", setting}});
+    spec.version = number;
+    return spec;
+  };
+  auto invokeQualified = [this](const std::string& qualifier) {
+    auto promise = std::make_shared<std::promise<InvokeResult>>();
+    auto future = promise->get_future();
+    InvokeRequest request{"svc-dev-scripted", "{}", {}, {}};
+    request.qualifier = qualifier;
+    service_->invoke(std::move(request),
+                     [promise](InvokeResult&& r) { promise->set_value(std::move(r)); });
+    return future.get();
+  };
+  std::vector<FunctionSpec> specs{version("$LATEST", "latest"), version("1", "one"),
+                                  version("2", "two")};
+  service_->deploy(specs);
+  auto one = invokeQualified("1");
+  ASSERT_EQ(one.status, InvokeStatus::Ok) << one.payload;
+  EXPECT_EQ(one.executedVersion, "1");
+  auto oneEnv = json::parse(one.payload);
+  EXPECT_EQ(oneEnv["env"]["MY_SETTING"], "one");
+  EXPECT_EQ(oneEnv["env"]["AWS_LAMBDA_FUNCTION_VERSION"], "1");
+  auto two = invokeQualified("2");
+  EXPECT_EQ(two.executedVersion, "2");
+  EXPECT_NE(json::parse(two.payload)["pid"], oneEnv["pid"]);
+  EXPECT_EQ(invokeQualified("").executedVersion, "$LATEST");
+  EXPECT_EQ(invokeQualified("3").status, InvokeStatus::NotFound);
+  EXPECT_EQ(invokeQualified("live").status, InvokeStatus::NotFound);
+
+  // An alias all on version 2, then shifted to version 1: each version keeps its environment.
+  FunctionAlias live{"svc-dev-scripted", "live", "2", "", "", 0, "rev"};
+  service_->setAliases({live});
+  auto viaAlias = invokeQualified("live");
+  EXPECT_EQ(viaAlias.executedVersion, "2");
+  EXPECT_EQ(json::parse(viaAlias.payload)["env"]["AWS_LAMBDA_FUNCTION_VERSION"], "2");
+  live.functionVersion = "1";
+  service_->setAliases({live});
+  service_->deploy(specs);  // The registry republishes everything with an alias change.
+  auto shifted = invokeQualified("live");
+  EXPECT_EQ(shifted.executedVersion, "1");
+  EXPECT_EQ(json::parse(shifted.payload)["pid"], oneEnv["pid"]);
+  EXPECT_EQ(service_->coldStarts("svc-dev-scripted", "1"), 1u);
+  EXPECT_EQ(service_->coldStarts("svc-dev-scripted", "2"), 1u);
+
+  // Removing a version retires its pool only.
+  service_->deploy({specs[0], specs[1]});
+  EXPECT_EQ(invokeQualified("2").status, InvokeStatus::NotFound);
+  EXPECT_EQ(json::parse(invokeQualified("1").payload)["pid"], oneEnv["pid"]);
+}
+
 TEST_F(InvokerTest, InvocationRunningDuringARedeployFinishesOnItsOldEnvironment) {
   startService();
   service_->deploy({scripted({{"MY_SETTING", "old"}})});

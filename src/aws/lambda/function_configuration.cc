@@ -15,10 +15,12 @@ std::string lambdaTimestamp(std::chrono::system_clock::time_point t) {
 }
 
 void writeFunctionConfiguration(JsonWriter& w, const lambda::FunctionSpec& spec,
-                                FunctionPhase phase) {
+                                FunctionPhase phase, std::string_view arnQualifier) {
+  std::string arn = spec.arn();
+  if (!arnQualifier.empty()) arn += ":" + std::string(arnQualifier);
   w.beginObject()
       .field("FunctionName", spec.name)
-      .field("FunctionArn", spec.arn())
+      .field("FunctionArn", arn)
       .field("Runtime", spec.runtime)
       .field("Role", spec.role)
       .field("Handler", spec.handler)
@@ -73,6 +75,22 @@ void writeFunctionConfiguration(JsonWriter& w, const lambda::FunctionSpec& spec,
       .field("LogGroup", spec.logGroup())
       .endObject();
   w.endObject();
+}
+
+void writeAliasConfiguration(JsonWriter& w, const lambda::FunctionAlias& alias,
+                             const std::string& region, const std::string& accountId) {
+  w.beginObject()
+      .field("AliasArn", lambda::FunctionSpec::functionArn(region, accountId, alias.functionName) +
+                             ":" + alias.name)
+      .field("Name", alias.name)
+      .field("FunctionVersion", alias.functionVersion)
+      .field("Description", alias.description);
+  if (!alias.additionalVersion.empty()) {
+    w.key("RoutingConfig").beginObject().key("AdditionalVersionWeights").beginObject();
+    w.key(alias.additionalVersion).number(alias.additionalWeight);
+    w.endObject().endObject();
+  }
+  w.field("RevisionId", alias.revisionId).endObject();
 }
 
 }  // namespace nimbus::aws

@@ -130,6 +130,25 @@ void LambdaApi::updateFunctionConfiguration(Call& call, HttpRequest&& request) {
 }
 
 void LambdaApi::deleteFunction(Call& call) {
+  if (!call.qualifier.empty()) {
+    // A qualifier deletes one published version; $LATEST and aliases go other ways.
+    if (call.qualifier == "$LATEST") {
+      return call.fail({400, "InvalidParameterValueException",
+                        "$LATEST version cannot be deleted without deleting the function."});
+    }
+    if (!lambda::isVersionNumber(call.qualifier)) {
+      return call.fail(
+          {400, "InvalidParameterValueException", "Deletion of aliases is not supported."});
+    }
+    return registry_.deleteVersion(
+        call.functionName, call.qualifier,
+        [call, settings = settings_](lambda::RegistryResult&& r) {
+          if (r.status != lambda::RegistryStatus::Ok) {
+            return call.fail(registryRefusal(r, settings, call.functionName));
+          }
+          call.send(restJsonResponse(204, "", call.requestId));
+        });
+  }
   registry_.remove(call.functionName, [call, settings = settings_](lambda::RegistryResult&& r) {
     if (r.status != lambda::RegistryStatus::Ok) {
       return call.fail(registryRefusal(r, settings, call.functionName));

@@ -20,28 +20,6 @@ ApiError invalidParameter(std::string message) {
   return {400, "InvalidParameterValueException", std::move(message)};
 }
 
-ApiError missing(const std::string& member) {
-  return {400, "ValidationException",
-          fmt::format("1 validation error detected: Value null at '{}' failed to satisfy "
-                      "constraint: Member must not be null",
-                      member)};
-}
-
-// A string member, when present. A present member of another type is a bad request.
-std::optional<ApiError> readString(const Json& body, const char* key, const char* member,
-                                   std::optional<std::string>& out) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) {
-    return ApiError{400, "InvalidRequestContentException",
-                    fmt::format("Could not parse request body into json: '{}' ({}) must be a "
-                                "string",
-                                key, member)};
-  }
-  out = it->get<std::string>();
-  return std::nullopt;
-}
-
 std::optional<ApiError> readEnvironment(const Json& body, FunctionSettings& out) {
   auto it = body.find("Environment");
   if (it == body.end() || it->is_null()) return std::nullopt;
@@ -118,6 +96,27 @@ std::optional<ApiError> refuseOtherCodeSources(const Json& code) {
 }
 
 }  // namespace
+
+ApiError missing(const std::string& member) {
+  return {400, "ValidationException",
+          fmt::format("1 validation error detected: Value null at '{}' failed to satisfy "
+                      "constraint: Member must not be null",
+                      member)};
+}
+
+std::optional<ApiError> readString(const Json& body, const char* key, const char* member,
+                                   std::optional<std::string>& out) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) {
+    return ApiError{400, "InvalidRequestContentException",
+                    fmt::format("Could not parse request body into json: '{}' ({}) must be a "
+                                "string",
+                                key, member)};
+  }
+  out = it->get<std::string>();
+  return std::nullopt;
+}
 
 ApiError validationError(const std::string& value, const std::string& member,
                          const std::string& constraint) {

@@ -52,6 +52,14 @@ std::optional<ApiError> readBoundedInt(const nlohmann::json& body, const char* k
                                        const char* member, int low, int high,
                                        std::optional<int>& out);
 
+// A string member, when present; InvalidRequestContentException when it is of another type.
+// `member` is the model's name.
+std::optional<ApiError> readString(const nlohmann::json& body, const char* key, const char* member,
+                                   std::optional<std::string>& out);
+
+// The service model's answer to a required member left out.
+ApiError missing(const std::string& member);
+
 // "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint:
 // {constraint}" — the service model's check, as every AWS JSON service words it.
 ApiError validationError(const std::string& value, const std::string& member,

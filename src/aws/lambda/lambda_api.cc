@@ -5,6 +5,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "aws/lambda/lambda_api_call.h"
+#include "aws/lambda/version_request.h"
 #include "core/ids.h"
 #include "core/json_writer.h"
 #include "core/url.h"
@@ -62,6 +63,19 @@ ApiError registryRefusal(const lambda::RegistryResult& result, const LambdaApiSe
       return {412, "PreconditionFailedException",
               "The Revision Id provided does not match the latest Revision Id. Call the "
               "GetFunction/GetAlias API to retrieve the latest Revision Id"};
+    case RegistryStatus::VersionNotFound:
+      return functionNotFound(settings, name, result.message);
+    case RegistryStatus::AliasNotFound:
+    case RegistryStatus::AliasExists:
+      // Answered by the alias operations, which know the alias's name.
+      break;
+    case RegistryStatus::VersionInUse:
+      return {
+          409, "ResourceConflictException",
+          "Unable to delete version because the following aliases reference it: " + result.message};
+    case RegistryStatus::CodeShaMismatch:
+    case RegistryStatus::InvalidParameter:
+      return {400, "InvalidParameterValueException", result.message};
     case RegistryStatus::StoreFailed:
     case RegistryStatus::Ok:
       break;
@@ -70,10 +84,11 @@ ApiError registryRefusal(const lambda::RegistryResult& result, const LambdaApiSe
 }
 
 HttpResponse configurationResponse(int status, const lambda::FunctionSpec& spec,
-                                   FunctionPhase phase, const std::string& requestId) {
+                                   FunctionPhase phase, const std::string& requestId,
+                                   std::string_view arnQualifier) {
   std::string body;
   JsonWriter w(body);
-  writeFunctionConfiguration(w, spec, phase);
+  writeFunctionConfiguration(w, spec, phase, arnQualifier);
   return restJsonResponse(status, std::move(body), requestId);
 }
 
@@ -141,9 +156,25 @@ void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
         return eventInvokeConfig(call, method, list, std::move(request));
       }
     }
+    if (segments[0] == "2015-03-31" && action == "versions" && segments.size() == 4) {
+      if (method == "POST") return publishVersion(call, std::move(request));
+      if (method == "GET") return listVersions(call);
+    }
+    if (segments[0] == "2015-03-31" && action == "aliases") {
+      if (segments.size() == 4 && method == "POST") return createAlias(call, std::move(request));
+      if (segments.size() == 4 && method == "GET") return listAliases(call);
+      if (segments.size() == 5) {
+        std::string alias = percentDecode(segments[4]);
+        if (method == "GET") return getAlias(call, alias);
+        if (method == "PUT") return updateAlias(call, alias, std::move(request));
+        if (method == "DELETE") return deleteAlias(call, alias);
+      }
+    }
     if (segments[0] == "2015-03-31") {
-      // Versions and aliases arrive with that work; until then only $LATEST exists.
-      if (!call.qualifier.empty() && call.qualifier != "$LATEST") {
+      if (auto e = checkQualifier(call.qualifier)) return call.fail(*e);
+      // Only $LATEST takes changes; versions are immutable and aliases are changed as such.
+      bool change = method == "PUT" && (action == "configuration" || action == "code");
+      if (change && !call.qualifier.empty() && call.qualifier != "$LATEST") {
         return call.fail(functionNotFound(settings_, call.functionName, call.qualifier));
       }
       if (is(3, "2015-03-31", "GET")) return getFunction(call, false);
@@ -195,10 +226,17 @@ void LambdaApi::listFunctions(Call& call) {
 }
 
 void LambdaApi::getFunction(Call& call, bool configurationOnly) {
-  auto spec = registry_.function(call.functionName);
-  if (!spec) return call.fail(functionNotFound(settings_, call.functionName, ""));
+  auto spec = registry_.resolve(call.functionName, call.qualifier);
+  if (!spec) {
+    return call.fail(functionNotFound(settings_, call.functionName,
+                                      registry_.function(call.functionName) ? call.qualifier : ""));
+  }
+  // A version always answers with its qualified ARN; $LATEST and aliases when named.
+  std::string arnQualifier =
+      call.qualifier.empty() && spec->version != "$LATEST" ? spec->version : call.qualifier;
   if (configurationOnly) {
-    return call.send(configurationResponse(200, *spec, FunctionPhase::Settled, call.requestId));
+    return call.send(
+        configurationResponse(200, *spec, FunctionPhase::Settled, call.requestId, arnQualifier));
   }
   std::string location = spec->origin == lambda::FunctionOrigin::Api
                              ? code_.zipOf(spec->codeDirectory).string()
@@ -206,7 +244,7 @@ void LambdaApi::getFunction(Call& call, bool configurationOnly) {
   std::string body;
   JsonWriter w(body);
   w.beginObject().key("Configuration");
-  writeFunctionConfiguration(w, *spec);
+  writeFunctionConfiguration(w, *spec, FunctionPhase::Settled, arnQualifier);
   w.key("Code").beginObject().field("RepositoryType", "S3");
   w.field("Location", "file://" + location).endObject();
   w.key("Tags").beginObject().endObject().endObject();

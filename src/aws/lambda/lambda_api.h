@@ -1,5 +1,6 @@
 // The AWS Lambda API (REST-JSON, 2015-03-31 and 2019-09-25) on the AWS endpoint: function
-// management (Create/Get/List/Update/Delete), Invoke, EventInvokeConfig and account settings.
+// management (Create/Get/List/Update/Delete), versions and aliases, Invoke, EventInvokeConfig
+// and account settings.
 // docs/lambda-api.md lists what is served and how it differs from AWS.
 #pragma once
 
@@ -64,7 +65,16 @@ class LambdaApi {
   void createFunction(Call& call, HttpRequest&& request);
   void updateFunctionCode(Call& call, HttpRequest&& request);
   void updateFunctionConfiguration(Call& call, HttpRequest&& request);
+  // Unqualified: the function with its versions and aliases; qualified: one version.
   void deleteFunction(Call& call);
+  // PublishVersion, ListVersionsByFunction and the alias operations (versions_api.cc).
+  void publishVersion(Call& call, HttpRequest&& request);
+  void listVersions(Call& call);
+  void createAlias(Call& call, HttpRequest&& request);
+  void listAliases(Call& call);
+  void getAlias(Call& call, const std::string& alias);
+  void updateAlias(Call& call, const std::string& alias, HttpRequest&& request);
+  void deleteAlias(Call& call, const std::string& alias);
   // Put (replace), Update (merge), Get, Delete and List of the function's EventInvokeConfig.
   void eventInvokeConfig(Call& call, const std::string& method, bool list, HttpRequest&& request);
   // Create (POST, no uuid), List (GET, no uuid), Get, Update (PUT) and Delete of SQS event

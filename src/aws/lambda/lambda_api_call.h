@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "aws/lambda/function_configuration.h"
 #include "aws/lambda/function_request.h"
@@ -35,8 +36,10 @@ ApiError functionNotFound(const LambdaApiSettings& settings, const std::string& 
 ApiError registryRefusal(const lambda::RegistryResult& result, const LambdaApiSettings& settings,
                          const std::string& name);
 
-// A 200 (or `status`) answer carrying the function's configuration.
+// A 200 (or `status`) answer carrying the function's configuration (FunctionArn qualified with
+// `arnQualifier` when it is not empty).
 HttpResponse configurationResponse(int status, const lambda::FunctionSpec& spec,
-                                   FunctionPhase phase, const std::string& requestId);
+                                   FunctionPhase phase, const std::string& requestId,
+                                   std::string_view arnQualifier = {});
 
 }  // namespace nimbus::aws

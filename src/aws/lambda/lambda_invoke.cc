@@ -57,9 +57,10 @@ void LambdaApi::invoke(Call& call, HttpRequest&& request) {
                                      "Member must satisfy enum value set: [Event, "
                                      "RequestResponse, DryRun]"));
   }
-  if (!registry_.function(call.functionName)) {
-    // Invoke names the qualified ARN it looked for.
-    return call.fail(functionNotFound(settings_, call.functionName, "$LATEST"));
+  // Invoke names the qualified ARN it looked for.
+  std::string qualifier = call.qualifier.empty() ? std::string("$LATEST") : call.qualifier;
+  if (!registry_.resolve(call.functionName, call.qualifier)) {
+    return call.fail(functionNotFound(settings_, call.functionName, qualifier));
   }
   if (invocationType == "DryRun") {
     return call.send(restJsonResponse(204, "", call.requestId));
@@ -78,7 +79,7 @@ void LambdaApi::invoke(Call& call, HttpRequest&& request) {
     // 202 only once the event is durable: an acknowledged event is never lost.
     if (request.body.empty()) request.body = "{}";
     async_->accept(
-        call.functionName, std::move(request.body),
+        call.functionName, qualifier, std::move(request.body),
         [responder = call.responder](const std::string& eventId, const std::string& error) {
           if (!error.empty()) {
             responder->send(restJsonError(500, "ServiceException",
@@ -92,6 +93,7 @@ void LambdaApi::invoke(Call& call, HttpRequest&& request) {
   }
   lambda::InvokeRequest invoke;
   invoke.functionName = call.functionName;
+  invoke.qualifier = call.qualifier;
   // Lambda hands a function `{}` when the caller sent no payload at all.
   invoke.payload = request.body.empty() ? std::string("{}") : std::move(request.body);
   invoke.tailLog = tail;
@@ -99,7 +101,7 @@ void LambdaApi::invoke(Call& call, HttpRequest&& request) {
     if (auto decoded = base64Decode(h->value)) invoke.clientContext = *decoded;
   }
   size_t size = invoke.payload.size();
-  lambda_.invoke(std::move(invoke), [call, size,
+  lambda_.invoke(std::move(invoke), [call, size, qualifier,
                                      settings = settings_](lambda::InvokeResult&& result) {
     switch (result.status) {
       case lambda::InvokeStatus::Ok:
@@ -113,7 +115,7 @@ void LambdaApi::invoke(Call& call, HttpRequest&& request) {
                                       "invocation type (limit {} bytes)",
                                       size, settings.maxSyncPayloadBytes)});
       case lambda::InvokeStatus::NotFound:
-        return call.fail(functionNotFound(settings, call.functionName, "$LATEST"));
+        return call.fail(functionNotFound(settings, call.functionName, qualifier));
       case lambda::InvokeStatus::ServiceError:
         return call.send(restJsonError(500, "ServiceException", "nimbus could not run the function",
                                        call.requestId, "Service"));
