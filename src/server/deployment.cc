@@ -229,7 +229,10 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
     }
   }
   addRestPreflights(*d, project, corsPaths, corsByPath);
-  if (project.httpApiCors) d->httpApiCors = httpApiCors(*project.httpApiCors);
+  // The Framework makes no HTTP API, CORS or otherwise, for a project without httpApi routes.
+  if (project.httpApiCors && d->routes.hasRoutes(gateway::ApiKind::Http)) {
+    d->httpApiCors = httpApiCors(*project.httpApiCors);
+  }
   d->policyScope = {project.region, "000000000000", d->apiId};
   if (!project.resourcePolicy.empty()) compileResourcePolicy(*d, project.resourcePolicy);
   d->project = std::move(project);
