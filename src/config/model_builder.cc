@@ -216,6 +216,7 @@ void ModelBuilder::build(ProjectConfig& project) {
   buildPlugins();
   buildFunctions(project, provider);
   checkRoutes();
+  buildGatewaySettings(project);
   buildResources(project);
   buildSnsEventResources(project);
 }
@@ -504,7 +505,7 @@ void ModelBuilder::buildProvider(Settings& provider) {
     region = get(map, "region", "provider");
     warnUnsupportedKeys(map, "provider",
                         {"name", "runtime", "stage", "region", "environment", "memorySize",
-                         "timeout", "versionFunctions"});
+                         "timeout", "versionFunctions", "apiGateway", "httpApi"});
   }
 
   stage_ = resolver_.stage().value_or("dev");
@@ -548,7 +549,10 @@ void ModelBuilder::buildPlugins() {
   for (size_t i = 0; i < list->children.size(); ++i) {
     Node& item = list->children[i];
     if (!resolver_.resolveShallow(item, itemPath(listPath, i))) continue;
-    if (auto name = scalarToString(item)) names.push_back(*name);
+    // nimbus reads this plugin's settings itself (custom.apiGatewayThrottling).
+    if (auto name = scalarToString(item); name && *name != "serverless-api-gateway-throttling") {
+      names.push_back(*name);
+    }
   }
   if (!names.empty()) {
     warn(entry.where,
@@ -957,7 +961,8 @@ std::optional<HttpEvent> ModelBuilder::httpApiEvent(Node& value, const SourceLoc
   } else if (value.kind == Node::Kind::Map) {
     Entry methodEntry = get(value, "method", path);
     Entry pathEntry = get(value, "path", path);
-    warnUnsupportedKeys(value, path, {"method", "path"});
+    event.throttling = routeThrottle(get(value, "throttling", path));
+    warnUnsupportedKeys(value, path, {"method", "path", "throttling"});
     if (methodEntry.failed || pathEntry.failed) return std::nullopt;
     if (!pathEntry.node) {
       error(where, pathEntry.path,
@@ -1039,7 +1044,9 @@ std::optional<HttpEvent> ModelBuilder::restEvent(Node& value, const SourceLocati
   } else if (value.kind == Node::Kind::Map) {
     Entry methodEntry = get(value, "method", path);
     Entry pathEntry = get(value, "path", path);
-    warnUnsupportedKeys(value, path, {"method", "path"});
+    event.cors = restCors(get(value, "cors", path));
+    event.throttling = routeThrottle(get(value, "throttling", path));
+    warnUnsupportedKeys(value, path, {"method", "path", "cors", "throttling"});
     if (methodEntry.failed || pathEntry.failed) return std::nullopt;
     bool complete = true;
     if (!pathEntry.node) {

@@ -66,6 +66,20 @@ class ModelBuilder {
   std::optional<SnsEvent> snsEvent(Node& value, const SourceLocation& where,
                                    const std::string& path);
   void checkRoutes();
+
+  // API Gateway settings (model_gateway.cc): provider.apiGateway.resourcePolicy,
+  // provider.httpApi.cors, custom.apiGatewayThrottling, and the `cors` and `throttling` of
+  // events.
+  void buildGatewaySettings(ProjectConfig& project);
+  void buildResourcePolicy(ProjectConfig& project, const Entry& entry);
+  void buildHttpApiCors(ProjectConfig& project, const Entry& entry);
+  void buildStageThrottle(ProjectConfig& project);
+  std::optional<RestCorsConfig> restCors(const Entry& entry);
+  std::optional<RouteThrottleConfig> routeThrottle(const Entry& entry);
+  // A number from `min` to `max` (a whole one when `whole`), or nullopt (reported).
+  std::optional<double> numberSetting(const Entry& entry, double min, double max, bool whole);
+  // A string or a list of strings, as IAM policies take them.
+  std::optional<std::vector<std::string>> policyValues(const Entry& entry);
   void buildPackage(const Entry& entry, PackageConfig& package, bool serviceLevel);
 
   // resources.Resources and the topics and subscriptions of `sns` events (model_resources.cc).

@@ -3,6 +3,7 @@
 // and warns about what it does not use yet. docs/configuration.md is the user-facing reference.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -23,6 +24,69 @@ struct SourceLocation {
   int column = 0;
 };
 
+// Throttle limits for a stage, as the serverless-api-gateway-throttling plugin names them
+// (`custom.apiGatewayThrottling`); the Framework itself has no such setting.
+struct ThrottleConfig {
+  double maxRequestsPerSecond = 10000;   // Token refill rate (the plugin's default).
+  int64_t maxConcurrentRequests = 5000;  // Bucket size, the burst (the plugin's default).
+  SourceLocation where;
+};
+
+// An event's own `throttling:` (the same plugin): each limit left out is the stage's.
+struct RouteThrottleConfig {
+  std::optional<double> maxRequestsPerSecond;
+  std::optional<int64_t> maxConcurrentRequests;
+  bool disabled = false;  // `disabled: true`: the route is not throttled.
+  SourceLocation where;
+};
+
+// An `http` event's `cors:` (REST), as written; `true` is the Framework's defaults.
+struct RestCorsConfig {
+  bool objectForm = false;
+  std::optional<std::string> origin;
+  std::vector<std::string> origins;
+  std::optional<std::vector<std::string>> headers;
+  std::vector<std::string> methods;
+  bool allowCredentials = false;
+  std::optional<int> maxAge;
+  std::string cacheControl;
+  SourceLocation where;
+};
+
+// `provider.httpApi.cors` as the Framework compiles it into the API's CorsConfiguration: `true`
+// (or a mapping without allowedMethods) allows OPTIONS and the methods of the httpApi routes.
+struct HttpApiCorsConfig {
+  std::vector<std::string> allowedOrigins;
+  std::vector<std::string> allowedHeaders;
+  std::vector<std::string> allowedMethods;
+  std::vector<std::string> exposedResponseHeaders;
+  bool allowCredentials = false;
+  std::optional<int> maxAge;
+  SourceLocation where;
+};
+
+// One statement of `provider.apiGateway.resourcePolicy`, as written: single values become lists
+// of one. `Principal: {AWS: X}` keeps X's values.
+struct PolicyStatementConfig {
+  bool allow = true;
+  std::vector<std::string> principals;
+  bool notPrincipal = false;
+  std::vector<std::string> actions;
+  bool notAction = false;
+  std::vector<std::string> resources;
+  bool notResource = false;
+  struct Condition {
+    std::string op;   // IpAddress, NotIpAddress, ...
+    std::string key;  // aws:SourceIp
+    std::vector<std::string> values;
+    SourceLocation where;
+    std::string path;  // provider.apiGateway.resourcePolicy[0].Condition.IpAddress.aws:SourceIp
+  };
+  std::vector<Condition> conditions;
+  SourceLocation where;
+  std::string path;  // provider.apiGateway.resourcePolicy[0]
+};
+
 struct HttpEvent {
   // `httpApi:` events (API Gateway HTTP API, payload 2.0) and `http:` events (REST API,
   // payload 1.0).
@@ -33,6 +97,8 @@ struct HttpEvent {
   // isDefaultRoute is true (API Gateway's `$default` route).
   std::string path;
   bool isDefaultRoute = false;
+  std::optional<RestCorsConfig> cors;             // `http` events only.
+  std::optional<RouteThrottleConfig> throttling;  // Either kind.
   SourceLocation where;
 };
 
@@ -145,7 +211,12 @@ struct ProjectConfig {
   std::vector<QueueResource> queues;
   std::vector<TopicResource> topics;
   std::vector<SubscriptionResource> subscriptions;
-  PackageConfig package;   // The service's `package:`.
+  PackageConfig package;  // The service's `package:`.
+  // API Gateway protections: stage throttling for both APIs, the HTTP API's CORS, the REST
+  // API's resource policy.
+  std::optional<ThrottleConfig> throttle;
+  std::optional<HttpApiCorsConfig> httpApiCors;
+  std::vector<PolicyStatementConfig> resourcePolicy;
   bool useDotenv = false;  // The Framework then also leaves `.env*` files out of packages.
   // provider.versionFunctions (default true, as the Framework's): `nimbus deploy` publishes a
   // version of each function whose code or configuration changed.

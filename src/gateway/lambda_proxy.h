@@ -52,6 +52,10 @@ inline ResponseIds responseIds(const RequestContextInfo& info) {
   return {info.requestId, info.extendedRequestId, info.traceId};
 }
 
+// Adds the id headers API Gateway puts on every response it sends: HTTP API apigw-requestid;
+// REST x-amzn-RequestId, x-amz-apigw-id and X-Amzn-Trace-Id (each when set).
+void addResponseIds(ApiKind kind, HttpResponse& response, const ResponseIds& ids);
+
 // Payload format 2.0 event for an HTTP API route, as JSON text. Header names are lower-cased and
 // repeated headers joined with commas; Cookie headers move to `cookies`; repeated query
 // parameters are joined with commas. `cookies`, `queryStringParameters`, `pathParameters`,

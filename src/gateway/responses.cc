@@ -151,6 +151,14 @@ bool hasHeader(const std::vector<HttpHeader>& headers, std::string_view name) {
 
 }  // namespace
 
+void addResponseIds(ApiKind kind, HttpResponse& response, const ResponseIds& ids) {
+  if (kind == ApiKind::Http) {
+    response.headers.push_back({"apigw-requestid", std::string(ids.requestId)});
+  } else {
+    addRestIds(response, ids);
+  }
+}
+
 HttpResponse errorResponse(ApiKind kind, GatewayError error, const ResponseIds& ids) {
   HttpResponse response;
   if (kind == ApiKind::Http) {

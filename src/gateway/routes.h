@@ -32,6 +32,8 @@ struct Route {
   std::string path;
   // Opaque id of what the route invokes (the caller's function index).
   size_t target = 0;
+  // Opaque index of the route's own protections (its rate limiter, ...) in the caller's table.
+  size_t guard = 0;
 };
 
 struct RouteMatch {

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
+#include <map>
 
 #include "core/base64.h"
 #include "core/hash.h"
@@ -55,11 +57,105 @@ std::string stableUuid(const std::string& seed) {
                      h.substr(17, 3), h.substr(20, 12));
 }
 
+// A route's guard: its rate limiter takes the event's own limits, else the stage's, when the
+// stage is throttled at all (the serverless-api-gateway-throttling plugin does nothing without
+// stage settings); `disabled` leaves the route unthrottled.
+size_t addGuard(Deployment& d, const std::optional<config::ThrottleConfig>& stage,
+                const std::optional<config::RouteThrottleConfig>& route) {
+  RouteGuard guard;
+  if (stage && !(route && route->disabled)) {
+    double rate = stage->maxRequestsPerSecond;
+    int64_t burst = stage->maxConcurrentRequests;
+    if (route && route->maxRequestsPerSecond) rate = *route->maxRequestsPerSecond;
+    if (route && route->maxConcurrentRequests) burst = *route->maxConcurrentRequests;
+    guard.limiter = std::make_unique<gateway::RateLimiter>(rate, burst);
+  }
+  d.guards.push_back(std::move(guard));
+  return d.guards.size() - 1;
+}
+
+gateway::RestCorsSetting restCorsSetting(const config::HttpEvent& e) {
+  const config::RestCorsConfig& c = *e.cors;
+  gateway::RestCorsSetting s;
+  s.method = e.method;
+  s.origin = c.origin;
+  s.origins = c.origins;
+  s.headers = c.headers;
+  s.methods = c.methods;
+  s.objectForm = c.objectForm;
+  s.allowCredentials = c.allowCredentials;
+  s.maxAge = c.maxAge;
+  s.cacheControl = c.cacheControl;
+  return s;
+}
+
+// The Framework gives every REST resource with `cors` an OPTIONS method answered by a MOCK
+// integration. An OPTIONS event of the project's own on that path keeps the path instead.
+void addRestPreflights(Deployment& d, const config::ProjectConfig& project,
+                       const std::vector<std::string>& paths,
+                       const std::map<std::string, std::vector<gateway::RestCorsSetting>>& byPath) {
+  for (const auto& path : paths) {
+    d.restCors.push_back(gateway::compileRestCors(byPath.at(path)));
+    size_t target = d.targets.size();
+    d.targets.push_back({"", 0, d.restCors.size() - 1});
+    gateway::Route route;
+    route.kind = gateway::ApiKind::Rest;
+    route.method = "OPTIONS";
+    route.path = path;
+    route.target = target;
+    route.guard = addGuard(d, project.throttle, std::nullopt);
+    d.routes.add(route);  // Refused only when the project routes OPTIONS there itself.
+  }
+}
+
+gateway::HttpApiCors httpApiCors(const config::HttpApiCorsConfig& c) {
+  gateway::HttpApiCors cors;
+  cors.allowOrigins = c.allowedOrigins;
+  cors.allowHeaders = c.allowedHeaders;
+  cors.allowMethods = c.allowedMethods;
+  cors.exposeHeaders = c.exposedResponseHeaders;
+  cors.allowCredentials = c.allowCredentials;
+  cors.maxAge = c.maxAge;
+  return cors;
+}
+
+void compileResourcePolicy(Deployment& d,
+                           const std::vector<config::PolicyStatementConfig>& written) {
+  std::vector<gateway::PolicyStatementSpec> specs;
+  for (const auto& w : written) {
+    gateway::PolicyStatementSpec spec;
+    spec.allow = w.allow;
+    spec.principals = w.principals;
+    spec.notPrincipal = w.notPrincipal;
+    spec.actions = w.actions;
+    spec.notAction = w.notAction;
+    spec.resources = w.resources;
+    spec.notResource = w.notResource;
+    for (const auto& c : w.conditions) spec.conditions.push_back({c.op, c.key, c.values});
+    specs.push_back(std::move(spec));
+  }
+  auto compiled = gateway::ResourcePolicy::compile(specs, d.policyScope);
+  if (auto* policy = std::get_if<gateway::ResourcePolicy>(&compiled)) {
+    d.resourcePolicy = std::move(*policy);
+    return;
+  }
+  for (const auto& p : std::get<std::vector<gateway::ResourcePolicy::Problem>>(compiled)) {
+    const auto& statement = written[p.statement];
+    const config::SourceLocation& where =
+        p.condition >= 0 ? statement.conditions[p.condition].where : statement.where;
+    const std::string& key =
+        p.condition >= 0 ? statement.conditions[p.condition].path : statement.path;
+    d.routeErrors.push_back(fmt::format("{}:{}: {}: {}", where.file, where.line, key, p.message));
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
                                                   uint64_t revision) {
   auto d = std::make_shared<Deployment>();
+  std::vector<std::string> corsPaths;  // REST paths with `cors`, in file order.
+  std::map<std::string, std::vector<gateway::RestCorsSetting>> corsByPath;
   d->apiId = stableApiId(project.service, project.stage);
   d->routes.setRestStage(project.stage);
   for (const auto& f : project.functions) {
@@ -113,7 +209,7 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
     }
 
     size_t target = d->targets.size();
-    d->targets.push_back({f.name, f.timeoutSeconds});
+    d->targets.push_back({f.name, f.timeoutSeconds, std::nullopt});
     for (const auto& e : f.httpEvents) {
       gateway::Route route;
       route.kind = e.kind == config::HttpEvent::Kind::HttpApi ? gateway::ApiKind::Http
@@ -121,12 +217,24 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
       route.method = e.method;
       route.path = e.isDefaultRoute ? "$default" : e.path;
       route.target = target;
+      route.guard = addGuard(*d, project.throttle, e.throttling);
+      if (e.cors) corsByPath[e.path].push_back(restCorsSetting(e));
+      if (std::find(corsPaths.begin(), corsPaths.end(), e.path) == corsPaths.end() && e.cors) {
+        corsPaths.push_back(e.path);
+      }
       if (auto error = d->routes.add(route)) {
         d->routeErrors.push_back(fmt::format("{}:{}: functions.{}.events: {}", e.where.file,
                                              e.where.line, f.key, *error));
       }
     }
   }
+  addRestPreflights(*d, project, corsPaths, corsByPath);
+  // The Framework makes no HTTP API, CORS or otherwise, for a project without httpApi routes.
+  if (project.httpApiCors && d->routes.hasRoutes(gateway::ApiKind::Http)) {
+    d->httpApiCors = httpApiCors(*project.httpApiCors);
+  }
+  d->policyScope = {project.region, "000000000000", d->apiId};
+  if (!project.resourcePolicy.empty()) compileResourcePolicy(*d, project.resourcePolicy);
   d->project = std::move(project);
   return d;
 }

@@ -4,10 +4,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/project.h"
+#include "gateway/cors.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/resource_policy.h"
 #include "gateway/routes.h"
 #include "lambda/event_source_mapping.h"
 #include "lambda/function_spec.h"
@@ -17,6 +21,15 @@ namespace nimbus::server {
 struct GatewayTarget {
   std::string functionName;
   int timeoutSeconds = 6;
+  // Not a function: the OPTIONS mock the Framework gives a REST resource with `cors`, answered by
+  // the gateway itself (an index into Deployment::restCors).
+  std::optional<size_t> restCors;
+};
+
+// What API Gateway checks for one route before its integration runs. Further checks (API keys,
+// authorizers) join here.
+struct RouteGuard {
+  std::unique_ptr<gateway::RateLimiter> limiter;  // Null: the route is not throttled.
 };
 
 struct Deployment {
@@ -25,7 +38,13 @@ struct Deployment {
   std::vector<lambda::EventSourceMapping> eventSourceMappings;  // From `sqs` events.
   gateway::RouteTable routes;
   std::vector<GatewayTarget> targets;  // Indexed by Route::target.
-  std::string apiId;                   // Stable per service and stage.
+  std::vector<RouteGuard> guards;      // Indexed by Route::guard.
+  std::optional<gateway::HttpApiCors> httpApiCors;
+  std::vector<gateway::RestCors> restCors;
+  // The REST API's resource policy, when serverless.yml has one; scope names its ARNs.
+  std::optional<gateway::ResourcePolicy> resourcePolicy;
+  gateway::PolicyScope policyScope;
+  std::string apiId;  // Stable per service and stage.
   std::vector<std::string> binaryMediaTypes;
   // Configuration this deployment cannot serve: routes API Gateway would refuse, destinations
   // it cannot reach (file:line: why).

@@ -4,7 +4,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/ids.h"
+#include "gateway/cors.h"
 #include "gateway/lambda_proxy.h"
+#include "gateway/resource_policy.h"
 #include "lambda/invoker.h"
 
 namespace nimbus::server {
@@ -21,6 +23,7 @@ struct Exchange {
   gateway::RequestContextInfo info;
   ApiKind kind = ApiKind::Http;
   std::string accept;
+  std::string origin;  // HTTP API with CORS: the request's Origin, for the response's headers.
   std::shared_ptr<const Deployment> deployment;
   std::atomic<bool> answered{false};
   std::unique_ptr<boost::asio::steady_timer> timer;
@@ -28,9 +31,34 @@ struct Exchange {
   void answer(HttpResponse&& response) {
     if (answered.exchange(true)) return;
     if (timer) timer->cancel();
+    // API Gateway's CORS headers go on every HTTP API answer, its own errors included.
+    if (kind == ApiKind::Http && deployment->httpApiCors) {
+      gateway::applyHttpApiCors(*deployment->httpApiCors, origin, response);
+    }
     responder.send(std::move(response));
   }
 };
+
+// API Gateway's checks between routing and the integration, in its order: throttling, then
+// (REST) the resource policy. Returns the answer that ends the request, if any.
+std::optional<HttpResponse> protect(const Deployment& d, const HttpRequest& request,
+                                    const gateway::RoutedRequest& routed,
+                                    const gateway::RequestContextInfo& info) {
+  const gateway::Route& route = *routed.match->route;
+  const RouteGuard& guard = d.guards[route.guard];
+  if (guard.limiter && !guard.limiter->tryAcquire()) {
+    return gateway::errorResponse(routed.kind, GatewayError::Throttled, gateway::responseIds(info));
+  }
+  if (routed.kind == ApiKind::Rest && d.resourcePolicy) {
+    std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+    std::string arn = gateway::methodArn(d.policyScope, info.stage, request.method,
+                                         gateway::splitRestPath(path, info.stage).path);
+    if (!d.resourcePolicy->allows(arn, request.sourceIp)) {
+      return gateway::resourcePolicyDenial(arn, gateway::responseIds(info));
+    }
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -68,9 +96,26 @@ void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
     info.extendedRequestId = gateway::newGatewayRequestId();
     info.traceId = newTraceRoot();
   }
+  if (routed.kind == ApiKind::Http && deployment->httpApiCors) {
+    if (const HttpHeader* origin = findHeader(request.headers, "Origin")) {
+      exchange->origin = origin->value;
+    }
+    // API Gateway answers preflights itself, unless an OPTIONS route of the API's own takes them.
+    if (gateway::isCorsPreflight(request) &&
+        !(routed.match && routed.match->route->method == "OPTIONS")) {
+      HttpResponse preflight = gateway::httpApiPreflightResponse(
+          *deployment->httpApiCors, exchange->origin, gateway::responseIds(info));
+      exchange->responder.send(std::move(preflight));
+      return;
+    }
+  }
   if (!routed.match) {
     exchange->answer(
         gateway::errorResponse(routed.kind, GatewayError::NoRoute, gateway::responseIds(info)));
+    return;
+  }
+  if (auto refusal = protect(*deployment, request, routed, info)) {
+    exchange->answer(std::move(*refusal));
     return;
   }
   if (request.body.size() > gateway::kApiPayloadLimit) {
@@ -79,6 +124,11 @@ void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
     return;
   }
   const GatewayTarget& target = deployment->targets[routed.match->route->target];
+  if (target.restCors) {
+    exchange->answer(gateway::restPreflightResponse(deployment->restCors[*target.restCors], request,
+                                                    gateway::responseIds(info)));
+    return;
+  }
   std::string event;
   if (routed.kind == ApiKind::Http) {
     event = gateway::buildHttpApiEvent(request, *routed.match, info);

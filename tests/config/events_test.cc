@@ -113,7 +113,6 @@ TEST_F(Events, UnsupportedEventSettingsAreWarned) {
             name: jwt
 )yaml"));
   std::vector<std::string> expected = {
-      "serverless.yml:12: functions.app.events[0].http.cors is not supported yet and is ignored",
       "serverless.yml:13: functions.app.events[0].http.private is not supported yet and is "
       "ignored",
       "serverless.yml:17: functions.app.events[1].httpApi.authorizer is not supported yet and is "
