@@ -146,8 +146,10 @@ class Deployer {
     if (!waitUntilSettled(path, latest, out)) return out;
     auto asyncChanged = syncEventInvokeConfig(plan, out);
     if (!asyncChanged) return out;
+    auto concurrencyChanged = syncReservedConcurrency(plan, out);
+    if (!concurrencyChanged) return out;
     if (out.status.empty()) {
-      configChanged = configChanged || *asyncChanged;
+      configChanged = configChanged || *asyncChanged || *concurrencyChanged;
       if (codeChanged && configChanged) {
         out.status = "updated code and configuration";
       } else if (codeChanged) {
@@ -234,6 +236,31 @@ class Deployer {
     auto put = api_.call("PUT", path, plan.eventInvokeConfig);
     if (!put.ok()) {
       out = failed("PutFunctionEventInvokeConfig", std::move(put));
+      return std::nullopt;
+    }
+    return true;
+  }
+
+  // Puts or deletes the function's reserved concurrency so that it matches serverless.yml's
+  // `reservedConcurrency`. Whether anything changed, or nullopt after filling `out`.
+  std::optional<bool> syncReservedConcurrency(const FunctionPlan& plan, Outcome& out) {
+    std::string name = uriEncode(plan.function->name);
+    auto current = api_.call("GET", "/2019-09-30/functions/" + name + "/concurrency");
+    if (!current.ok()) {
+      out = failed("GetFunctionConcurrency", std::move(current));
+      return std::nullopt;
+    }
+    auto value = valueAt(current.json, "/ReservedConcurrentExecutions");
+    std::optional<int> existing;
+    if (value.is_number_integer()) existing = value.get<int>();
+    const auto& wanted = plan.function->reservedConcurrency;
+    if (existing == wanted) return false;
+    std::string path = "/2017-10-31/functions/" + name + "/concurrency";
+    auto changed = wanted ? api_.call("PUT", path, json{{"ReservedConcurrentExecutions", *wanted}})
+                          : api_.call("DELETE", path);
+    if (!changed.ok()) {
+      out = failed(wanted ? "PutFunctionConcurrency" : "DeleteFunctionConcurrency",
+                   std::move(changed));
       return std::nullopt;
     }
     return true;

@@ -743,6 +743,9 @@ void ModelBuilder::buildFunction(ProjectConfig& project, const Settings& provide
     }
   }
 
+  if (Entry reserved = get(node, "reservedConcurrency", path); reserved.node) {
+    function.reservedConcurrency = integerSetting(reserved, 0, 1000000, "concurrent invocations");
+  }
   if (Entry retries = get(node, "maximumRetryAttempts", path); retries.node) {
     function.maximumRetryAttempts = integerSetting(retries, 0, 2, "retries");
   }
@@ -788,7 +791,7 @@ void ModelBuilder::buildFunction(ProjectConfig& project, const Settings& provide
   warnUnsupportedKeys(node, path,
                       {"handler", "runtime", "environment", "memorySize", "timeout", "name",
                        "events", "description", "maximumRetryAttempts", "maximumEventAge",
-                       "destinations", "onError", "package"});
+                       "destinations", "onError", "package", "reservedConcurrency"});
   project.functions.push_back(std::move(function));
 }
 

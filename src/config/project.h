@@ -159,6 +159,8 @@ struct FunctionConfig {
   std::string description;
   // Asynchronous invocation settings (Lambda's EventInvokeConfig): retries (0-2) and event age
   // (60-21600 s) when set; destinations as written (a function key, a function name or an ARN).
+  // `reservedConcurrency`: the function's reserved concurrency (0 throttles it entirely).
+  std::optional<int> reservedConcurrency;
   std::optional<int> maximumRetryAttempts;
   std::optional<int> maximumEventAgeSeconds;
   std::string onSuccess;

@@ -22,6 +22,14 @@ namespace nimbus::lambda {
 
 class FunctionPool;
 
+// One function's concurrency, across its versions. In-flight invocations hold it, so a
+// redeploy that drops the function never pulls it from under them.
+struct FunctionConcurrency {
+  std::atomic<int> reserved{-1};  // Reserved concurrency; -1 when the function has none.
+  std::atomic<int> inflight{0};   // Invocations admitted and not finished.
+  std::atomic<uint64_t> throttles{0};
+};
+
 // Shared by the service and all pools; outlives every environment.
 struct ServiceContext {
   ServiceContext(boost::asio::io_context& io, observe::LogStore& logs, LambdaOptions options);
@@ -32,6 +40,10 @@ struct ServiceContext {
   RuntimeCatalog catalog;
   MemoryLimiter memory;
   std::atomic<int> inflight{0};  // Invocations admitted and not finished, account-wide.
+  // Of those, the ones admitted from the unreserved pool (functions without a reservation),
+  // and the sum of all reservations, which that pool is the rest of.
+  std::atomic<int> unreservedInflight{0};
+  std::atomic<int> reservedTotal{0};
   // Numbers environments across all pools, so that no two (of two versions of one function, or
   // of a pool and the one that replaced it) share a memory cgroup.
   std::atomic<uint64_t> nextEnvironmentId{0};
@@ -39,7 +51,8 @@ struct ServiceContext {
   std::mutex registryMutex;
   // By FunctionSpec::poolKey(): "name" for $LATEST, "name:3" for a published version.
   std::map<std::string, std::shared_ptr<FunctionPool>> pools;
-  std::map<std::string, FunctionAlias> aliases;  // By "name:alias".
+  std::map<std::string, FunctionAlias> aliases;                             // By "name:alias".
+  std::map<std::string, std::shared_ptr<FunctionConcurrency>> concurrency;  // By function name.
   // Pools replaced by a redeploy whose environments are still finishing an invocation: kept
   // alive until their last environment is gone, so that its result still reaches the caller.
   std::vector<std::shared_ptr<FunctionPool>> retiredPools;

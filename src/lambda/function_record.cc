@@ -54,6 +54,7 @@ std::string encodeFunctionRecord(const FunctionSpec& spec) {
       {"deadLetterTargetArn", spec.deadLetterTargetArn},
       {"version", spec.version},
       {"sourceRevisionId", spec.sourceRevisionId},
+      {"reservedConcurrency", optionalInt(spec.reservedConcurrency)},
   };
   return record.dump();
 }
@@ -78,6 +79,7 @@ std::optional<FunctionSpec> decodeFunctionRecord(const std::string& value) {
     spec.codeDirectory = record.value("codeDirectory", "");
     spec.region = record.value("region", spec.region);
     spec.accountId = record.value("accountId", spec.accountId);
+    spec.reservedConcurrency = readOptionalInt(record, "reservedConcurrency");
     spec.description = record.value("description", "");
     spec.lastModified = fromMillis(record.value("lastModifiedMs", int64_t{0}));
     spec.role = record.value("role", "");

@@ -131,6 +131,29 @@ void FunctionRegistry::create(FunctionSpec spec, RegistryCallback done) {
 
 void FunctionRegistry::update(const std::string& name, const std::string& expectedRevision,
                               std::function<void(FunctionSpec&)> change, RegistryCallback done) {
+  modify(name, expectedRevision, std::move(change), true, std::move(done));
+}
+
+void FunctionRegistry::setReservedConcurrency(const std::string& name,
+                                              std::optional<int> reserved,
+                                              RegistryCallback done) {
+  modify(
+      name, "", [reserved](FunctionSpec& spec) { spec.reservedConcurrency = reserved; }, false,
+      std::move(done));
+}
+
+int FunctionRegistry::reservedTotal(const std::string& except) const {
+  std::lock_guard lock(state_->mutex);
+  int total = 0;
+  for (const auto& spec : state_->allLocked()) {
+    if (spec.name != except) total += spec.reservedConcurrency.value_or(0);
+  }
+  return total;
+}
+
+void FunctionRegistry::modify(const std::string& name, const std::string& expectedRevision,
+                              std::function<void(FunctionSpec&)> change, bool revise,
+                              RegistryCallback done) {
   auto state = state_;
   FunctionSpec spec;
   {
@@ -153,8 +176,10 @@ void FunctionRegistry::update(const std::string& name, const std::string& expect
     spec = it->second;
   }
   change(spec);
-  spec.revisionId = newUuid();
-  spec.lastModified = std::chrono::system_clock::now();
+  if (revise) {
+    spec.revisionId = newUuid();
+    spec.lastModified = std::chrono::system_clock::now();
+  }
   std::string value = encodeFunctionRecord(spec);
   state->store.putRecord({kFunctionKind, name, std::move(value)}, [state, spec = std::move(spec),
                                                                    done = std::move(done)](

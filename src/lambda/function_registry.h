@@ -94,6 +94,12 @@ class FunctionRegistry {
               std::function<void(FunctionSpec&)> change, RegistryCallback done);
   // DeleteFunction of an API function, with its EventInvokeConfig, versions and aliases.
   void remove(const std::string& name, RegistryCallback done);
+  // PutFunctionConcurrency (a value) and DeleteFunctionConcurrency (nullopt) of an API
+  // function: stored with it, in force at once; no new RevisionId, as Lambda does.
+  void setReservedConcurrency(const std::string& name, std::optional<int> reserved,
+                              RegistryCallback done);
+  // The reservations of all functions, leaving out `except`'s.
+  int reservedTotal(const std::string& except = "") const;
 
   // PublishVersion: snapshots $LATEST of the API function `name` as version N+1 (numbers are
   // never reused, even after a delete). When $LATEST has not changed since the last version was
@@ -130,6 +136,9 @@ class FunctionRegistry {
   struct State;
 
  private:
+  void modify(const std::string& name, const std::string& expectedRevision,
+              std::function<void(FunctionSpec&)> change, bool revise, RegistryCallback done);
+
   std::shared_ptr<State> state_;
 };
 

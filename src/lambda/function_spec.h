@@ -57,6 +57,11 @@ struct FunctionSpec {
   // For a published version: the RevisionId $LATEST had when it was published. PublishVersion
   // of an unchanged $LATEST answers with that version instead of making another.
   std::string sourceRevisionId;
+  // Reserved concurrency (PutFunctionConcurrency, serverless.yml `reservedConcurrency`): the
+  // function's own share of the account's limit, and its ceiling; 0 throttles every
+  // invocation. A setting of the function, not of a version: $LATEST's is the one in force,
+  // and it changes no RevisionId and retires no environment.
+  std::optional<int> reservedConcurrency;
 
   std::string arn() const { return functionArn(region, accountId, name); }
   // The ARN with this spec's version: "...:function:name:3" (or ":$LATEST").

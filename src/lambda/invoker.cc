@@ -59,6 +59,12 @@ void LambdaService::setAwsEndpointUrl(std::string url) {
 }
 
 void LambdaService::deploy(std::vector<FunctionSpec> functions) {
+  // Reservations are $LATEST's setting, read from the specs given: a pool kept warm keeps the
+  // spec it was made with.
+  std::map<std::string, int> reservations;
+  for (const auto& spec : functions) {
+    if (spec.version == "$LATEST") reservations[spec.name] = spec.reservedConcurrency.value_or(-1);
+  }
   std::vector<std::shared_ptr<FunctionPool>> retired;
   {
     std::lock_guard lock(context_->registryMutex);
@@ -75,6 +81,19 @@ void LambdaService::deploy(std::vector<FunctionSpec> functions) {
     }
     for (auto& [_, pool] : context_->pools) retired.push_back(pool);
     context_->pools = std::move(next);
+    // A function's counters outlive its redeploys.
+    std::map<std::string, std::shared_ptr<FunctionConcurrency>> concurrency;
+    int reservedTotal = 0;
+    for (const auto& [name, reserved] : reservations) {
+      auto it = context_->concurrency.find(name);
+      auto entry =
+          it != context_->concurrency.end() ? it->second : std::make_shared<FunctionConcurrency>();
+      entry->reserved = reserved;
+      reservedTotal += std::max(reserved, 0);
+      concurrency.emplace(name, std::move(entry));
+    }
+    context_->concurrency = std::move(concurrency);
+    context_->reservedTotal = reservedTotal;
     for (auto& pool : retired) context_->retiredPools.push_back(pool);
   }
   for (auto& pool : retired) pool->retire();
@@ -92,6 +111,7 @@ void LambdaService::setAliases(std::vector<FunctionAlias> aliases) {
 
 void LambdaService::invoke(InvokeRequest request, InvokeCallback done) {
   std::shared_ptr<FunctionPool> pool;
+  std::shared_ptr<FunctionConcurrency> slots;
   {
     std::lock_guard lock(context_->registryMutex);
     if (!context_->stopped) {
@@ -109,11 +129,15 @@ void LambdaService::invoke(InvokeRequest request, InvokeCallback done) {
       }
       auto it = context_->pools.find(key);
       if (it != context_->pools.end()) pool = it->second;
+      if (auto c = context_->concurrency.find(request.functionName);
+          c != context_->concurrency.end()) {
+        slots = c->second;
+      }
     }
   }
   InvokeResult early;
   early.requestId = newUuid();
-  if (!pool) {
+  if (!pool || !slots) {
     early.status = InvokeStatus::NotFound;
     done(std::move(early));
     return;
@@ -123,19 +147,41 @@ void LambdaService::invoke(InvokeRequest request, InvokeCallback done) {
     done(std::move(early));
     return;
   }
-  // Lambda admits a synchronous invocation only while account concurrency is below the limit,
-  // and throttles at once otherwise.
-  if (context_->inflight.fetch_add(1) >= context_->options.accountConcurrencyLimit) {
-    context_->inflight.fetch_sub(1);
+  // Lambda admits an invocation only while there is concurrency for it, and throttles at once
+  // otherwise: a function with a reservation runs within it; the others share what the
+  // reservations leave of the account's limit.
+  int reserved = slots->reserved.load();
+  bool fromReserved = reserved >= 0;
+  bool admitted = false;
+  if (fromReserved) {
+    admitted = slots->inflight.fetch_add(1) < reserved;
+    if (!admitted) slots->inflight.fetch_sub(1);
+  } else {
+    int capacity = context_->options.accountConcurrencyLimit - context_->reservedTotal.load();
+    admitted = context_->unreservedInflight.fetch_add(1) < capacity;
+    if (admitted) {
+      slots->inflight.fetch_add(1);
+    } else {
+      context_->unreservedInflight.fetch_sub(1);
+    }
+  }
+  if (!admitted) {
+    slots->throttles.fetch_add(1);
     early.status = InvokeStatus::Throttled;
+    early.throttleReason = fromReserved ? "ReservedFunctionConcurrentInvocationLimitExceeded"
+                                        : "ConcurrentInvocationLimitExceeded";
     done(std::move(early));
     return;
   }
+  context_->inflight.fetch_add(1);
   Invocation invocation;
   invocation.requestId = std::move(early.requestId);
   invocation.request = std::move(request);
-  invocation.done = [ctx = context_, done = std::move(done)](InvokeResult&& result) {
+  invocation.done = [ctx = context_, slots, fromReserved,
+                     done = std::move(done)](InvokeResult&& result) {
     ctx->inflight.fetch_sub(1);
+    slots->inflight.fetch_sub(1);
+    if (!fromReserved) ctx->unreservedInflight.fetch_sub(1);
     done(std::move(result));
   };
   pool->invoke(std::move(invocation));
@@ -191,6 +237,22 @@ size_t LambdaService::coldStarts(const std::string& functionName,
   std::lock_guard lock(context_->registryMutex);
   auto it = context_->pools.find(poolKey(functionName, version));
   return it == context_->pools.end() ? 0 : it->second->coldStarts();
+}
+
+ConcurrencyFigures LambdaService::concurrency(const std::string& functionName) const {
+  std::lock_guard lock(context_->registryMutex);
+  ConcurrencyFigures figures;
+  auto it = context_->concurrency.find(functionName);
+  if (it == context_->concurrency.end()) return figures;
+  int reserved = it->second->reserved.load();
+  if (reserved >= 0) figures.reserved = reserved;
+  figures.inflight = it->second->inflight.load();
+  figures.throttles = it->second->throttles.load();
+  return figures;
+}
+
+int LambdaService::unreservedConcurrency() const {
+  return context_->options.accountConcurrencyLimit - context_->reservedTotal.load();
 }
 
 }  // namespace nimbus::lambda

@@ -53,6 +53,17 @@ struct InvokeResult {
   std::string errorType;  // For FunctionError: "Runtime.ExitError", "Sandbox.Timedout", ...
   std::string executedVersion = "$LATEST";
   std::string logTail;  // With tailLog: the last 4 KB of the invocation's log lines.
+  // For Throttled: Lambda's Reason, ReservedFunctionConcurrentInvocationLimitExceeded (the
+  // function's reservation is used up) or ConcurrentInvocationLimitExceeded (the account's
+  // unreserved concurrency is).
+  std::string throttleReason;
+};
+
+// A function's concurrency at one moment.
+struct ConcurrencyFigures {
+  std::optional<int> reserved;
+  int inflight = 0;
+  uint64_t throttles = 0;  // Since nimbus started.
 };
 
 using InvokeCallback = std::function<void(InvokeResult&&)>;
@@ -110,6 +121,9 @@ class LambdaService {
   size_t environmentCount(const std::string& functionName,
                           const std::string& version = "$LATEST") const;
   size_t coldStarts(const std::string& functionName, const std::string& version = "$LATEST") const;
+  ConcurrencyFigures concurrency(const std::string& functionName) const;
+  // The account's limit less every reservation: what functions without one share.
+  int unreservedConcurrency() const;
 
  private:
   std::shared_ptr<ServiceContext> context_;

@@ -181,6 +181,7 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
     spec.revisionId = fmt::format("{:08x}-0000-4000-8000-{:012x}", revision,
                                   std::hash<std::string>{}(spec.codeSha256) & 0xffffffffffffull);
     spec.deadLetterTargetArn = f.onError;
+    spec.reservedConcurrency = f.reservedConcurrency;
     // The Framework turns these settings into an AWS::Lambda::EventInvokeConfig.
     if (f.maximumRetryAttempts || f.maximumEventAgeSeconds || !f.onSuccess.empty() ||
         !f.onFailure.empty()) {

@@ -599,3 +599,30 @@ functions:
 
 }  // namespace
 }  // namespace nimbus::config::testing
+
+namespace nimbus::config::testing {
+namespace {
+
+using ReservedConcurrency = ProjectTest;
+
+TEST_F(ReservedConcurrency, ReadAsAWholeNumberFromZero) {
+  auto p = ok(R"(service: svc
+provider: { name: aws, runtime: nodejs20.x }
+functions:
+  off: { handler: h.main, reservedConcurrency: 0 }
+  some: { handler: h.main, reservedConcurrency: 5 }
+  any: { handler: h.main }
+)");
+  EXPECT_EQ(p.functions.at(0).reservedConcurrency, 0);
+  EXPECT_EQ(p.functions.at(1).reservedConcurrency, 5);
+  EXPECT_FALSE(p.functions.at(2).reservedConcurrency.has_value());
+  auto errors = failing(R"(service: svc
+provider: { name: aws, runtime: nodejs20.x }
+functions:
+  bad: { handler: h.main, reservedConcurrency: -1 }
+)");
+  EXPECT_EQ(errorAt(errors, "functions.bad.reservedConcurrency").where.line, 4);
+}
+
+}  // namespace
+}  // namespace nimbus::config::testing

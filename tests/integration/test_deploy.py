@@ -213,6 +213,7 @@ def test_individual_packages_executable_bootstrap_and_async_settings(project, se
           sink:
             handler: sink/main.main
             runtime: python3.11
+            reservedConcurrency: 3
             package:
               patterns:
                 - '!bootstrap'
@@ -257,8 +258,18 @@ def test_individual_packages_executable_bootstrap_and_async_settings(project, se
         "arn:aws:lambda:us-east-1:000000000000:function:native-dev-sink"
     r = aws(n, "get-function-event-invoke-config", "--function-name", "native-dev-sink")
     assert r.returncode != 0 and "ResourceNotFoundException" in r.stderr
+    r = aws(n, "get-function-concurrency", "--function-name", "native-dev-sink")
+    assert json.loads(r.stdout) == {"ReservedConcurrentExecutions": 3}
 
-    assert deployed(run(d, "deploy", "--endpoint", url))["echo"][0] == "unchanged"
+    again = deployed(run(d, "deploy", "--endpoint", url))
+    assert again["echo"][0] == "unchanged" and again["sink"][0] == "unchanged"
+
+    # The reservation taken out of serverless.yml is deleted.
+    (d / "serverless.yml").write_text((d / "serverless.yml").read_text().replace(
+        "    reservedConcurrency: 3\n", ""))
+    assert deployed(run(d, "deploy", "--endpoint", url))["sink"][0] == "updated configuration"
+    r = aws(n, "get-function-concurrency", "--function-name", "native-dev-sink")
+    assert json.loads(r.stdout or "{}") == {}
 
     # Async settings taken out of serverless.yml: the EventInvokeConfig goes too.
     text = (d / "serverless.yml").read_text()

@@ -139,7 +139,8 @@ void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
     return eventSourceMappings(call, method, uuid, std::move(request));
   }
   bool functions = segments.size() >= 2 && segments[1] == "functions" &&
-                   (segments[0] == "2015-03-31" || segments[0] == "2019-09-25");
+                   (segments[0] == "2015-03-31" || segments[0] == "2019-09-25" ||
+                    segments[0] == "2017-10-31" || segments[0] == "2019-09-30");
   if (functions && segments.size() == 2) {
     if (is(2, "2015-03-31", "GET")) return listFunctions(call);
     if (is(2, "2015-03-31", "POST")) return createFunction(call, std::move(request));
@@ -155,6 +156,11 @@ void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
       if (segments.size() == 4 || list) {
         return eventInvokeConfig(call, method, list, std::move(request));
       }
+    }
+    if (action == "concurrency" && segments.size() == 4 &&
+        ((segments[0] == "2017-10-31" && (method == "PUT" || method == "DELETE")) ||
+         (segments[0] == "2019-09-30" && method == "GET"))) {
+      return functionConcurrency(call, method, std::move(request));
     }
     if (segments[0] == "2015-03-31" && action == "versions" && segments.size() == 4) {
       if (method == "POST") return publishVersion(call, std::move(request));
@@ -208,7 +214,8 @@ void LambdaApi::accountSettings(Call& call) {
       .field("CodeSizeUnzipped", lambda::CodeStore::kMaxUnzippedBytes)
       .field("CodeSizeZipped", int64_t{52428800})
       .field("ConcurrentExecutions", settings_.accountConcurrencyLimit)
-      .field("UnreservedConcurrentExecutions", settings_.accountConcurrencyLimit)
+      .field("UnreservedConcurrentExecutions",
+             settings_.accountConcurrencyLimit - registry_.reservedTotal())
       .endObject();
   w.key("AccountUsage").beginObject().field("TotalCodeSize", codeSize);
   w.field("FunctionCount", static_cast<int64_t>(functions.size())).endObject().endObject();
@@ -247,6 +254,10 @@ void LambdaApi::getFunction(Call& call, bool configurationOnly) {
   writeFunctionConfiguration(w, *spec, FunctionPhase::Settled, arnQualifier);
   w.key("Code").beginObject().field("RepositoryType", "S3");
   w.field("Location", "file://" + location).endObject();
+  if (auto latest = registry_.function(call.functionName); latest && latest->reservedConcurrency) {
+    w.key("Concurrency").beginObject();
+    w.field("ReservedConcurrentExecutions", *latest->reservedConcurrency).endObject();
+  }
   w.key("Tags").beginObject().endObject().endObject();
   call.send(restJsonResponse(200, std::move(body), call.requestId));
 }

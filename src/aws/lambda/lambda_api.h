@@ -75,6 +75,10 @@ class LambdaApi {
   void getAlias(Call& call, const std::string& alias);
   void updateAlias(Call& call, const std::string& alias, HttpRequest&& request);
   void deleteAlias(Call& call, const std::string& alias);
+  // Put (PUT), Get (GET) and Delete (DELETE) of the function's reserved concurrency
+  // (concurrency_api.cc).
+  void functionConcurrency(Call& call, const std::string& method, HttpRequest&& request);
+  int minimumUnreserved() const;
   // Put (replace), Update (merge), Get, Delete and List of the function's EventInvokeConfig.
   void eventInvokeConfig(Call& call, const std::string& method, bool list, HttpRequest&& request);
   // Create (POST, no uuid), List (GET, no uuid), Get, Update (PUT) and Delete of SQS event

@@ -11,11 +11,11 @@ namespace nimbus::aws {
 
 namespace {
 
-HttpResponse throttled(const std::string& requestId) {
+HttpResponse throttled(const std::string& requestId, const std::string& reason) {
   std::string body;
   JsonWriter(body)
       .beginObject()
-      .field("Reason", "ConcurrentInvocationLimitExceeded")
+      .field("Reason", reason.empty() ? "ConcurrentInvocationLimitExceeded" : reason)
       .field("Type", "User")
       .field("message", "Rate Exceeded.")
       .endObject();
@@ -108,7 +108,7 @@ void LambdaApi::invoke(Call& call, HttpRequest&& request) {
       case lambda::InvokeStatus::FunctionError:
         return call.send(functionResult(std::move(result)));
       case lambda::InvokeStatus::Throttled:
-        return call.send(throttled(call.requestId));
+        return call.send(throttled(call.requestId, result.throttleReason));
       case lambda::InvokeStatus::RequestTooLarge:
         return call.fail({413, "RequestTooLargeException",
                           fmt::format("{} byte payload is too large for the RequestResponse "

@@ -1,0 +1,170 @@
+"""Reserved concurrency through the Lambda API (boto3) and serverless.yml: a function runs
+within its reservation and is throttled beyond it with Lambda's Reason, 0 throttles every
+invocation, the account's unreserved pool shrinks by the reservations, and asynchronous events
+throttled by a reservation are retried until they all run."""
+import concurrent.futures
+import io
+import json
+import os
+import time
+import zipfile
+
+import botocore.exceptions
+import pytest
+
+from conftest import aws_port, lambda_client
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+# Records each invocation's start, waits until the test releases it (a file appears), then
+# records its end: the file shows whether two invocations ever ran at once.
+GATED = """
+import json, os, time
+def handler(event, context):
+    log = os.path.join(event["dir"], "log")
+    with open(log, "a") as f:
+        f.write("start %s\\n" % event["id"])
+    deadline = time.time() + 30
+    while not os.path.exists(os.path.join(event["dir"], "release")) and time.time() < deadline:
+        time.sleep(0.01)
+    with open(log, "a") as f:
+        f.write("end %s\\n" % event["id"])
+    return {"id": event["id"]}
+"""
+
+
+def package(source):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("main.py", source)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    path = tmp_path.parent / (tmp_path.name + "-scratch")
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def server(tmp_path, serve):
+    n = serve(tmp_path)
+    n.aws_port = aws_port(n)
+    return n
+
+
+def wait_for_lines(path, count):
+    """Waits until `path` has `count` lines (the functions write them)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if path.exists():
+            lines = path.read_text().splitlines()
+            if len(lines) >= count:
+                return lines
+        time.sleep(0.02)
+    raise AssertionError("%s has %r" % (path, path.read_text() if path.exists() else None))
+
+
+def throttle_reason(error):
+    body = error.response
+    return body.get("Reason") or body.get("Error", {}).get("Reason")
+
+
+def test_a_reservation_of_one_runs_one_at_a_time_and_throttles_the_rest(server, scratch):
+    lam = lambda_client(server.aws_port)
+    lam.create_function(FunctionName="gated", Runtime="python3.12", Role=ROLE, Handler="main.handler",
+                        Timeout=60, Code={"ZipFile": package(GATED)})
+    assert lam.put_function_concurrency(FunctionName="gated", ReservedConcurrentExecutions=1)[
+        "ReservedConcurrentExecutions"] == 1
+    assert lam.get_function_concurrency(FunctionName="gated")["ReservedConcurrentExecutions"] == 1
+    assert lam.get_function(FunctionName="gated")["Concurrency"] == {"ReservedConcurrentExecutions": 1}
+    settings = lam.get_account_settings()["AccountLimit"]
+    assert settings["ConcurrentExecutions"] == 1000
+    assert settings["UnreservedConcurrentExecutions"] == 999
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        first = pool.submit(lam.invoke, FunctionName="gated",
+                            Payload=json.dumps({"id": 0, "dir": str(scratch)}))
+        wait_for_lines(scratch / "log", 1)  # The first one holds the only slot.
+
+        def another(i):
+            return lambda_client(server.aws_port).invoke(
+                FunctionName="gated", Payload=json.dumps({"id": i, "dir": str(scratch)}))
+        others = [pool.submit(another, i) for i in (1, 2, 3)]
+        reasons = []
+        for future in others:
+            with pytest.raises(lam.exceptions.TooManyRequestsException) as e:
+                future.result()
+            reasons.append(throttle_reason(e.value))
+        assert reasons == ["ReservedFunctionConcurrentInvocationLimitExceeded"] * 3
+        (scratch / "release").write_text("")
+        assert json.loads(first.result()["Payload"].read()) == {"id": 0}
+    assert (scratch / "log").read_text().splitlines() == ["start 0", "end 0"]
+
+    # Lambda keeps 100 of the account's 1000 unreserved.
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.put_function_concurrency(FunctionName="gated", ReservedConcurrentExecutions=901)
+    assert "below its minimum value of [100]" in str(e.value)
+    lam.delete_function_concurrency(FunctionName="gated")
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName="gated")
+    assert "Concurrency" not in lam.get_function(FunctionName="gated")
+    assert lam.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 1000
+
+
+def test_a_reservation_of_zero_throttles_everything_until_it_is_removed(server, scratch):
+    lam = lambda_client(server.aws_port)
+    lam.create_function(FunctionName="off", Runtime="python3.12", Role=ROLE, Handler="main.handler",
+                        Code={"ZipFile": package("def handler(e, c):\n    return 'on'\n")})
+    lam.put_function_concurrency(FunctionName="off", ReservedConcurrentExecutions=0)
+    for _ in range(3):
+        with pytest.raises(lam.exceptions.TooManyRequestsException) as e:
+            lam.invoke(FunctionName="off")
+        assert throttle_reason(e.value) == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    lam.delete_function_concurrency(FunctionName="off")
+    assert json.loads(lam.invoke(FunctionName="off")["Payload"].read()) == "on"
+
+
+def test_async_events_throttled_by_a_reservation_all_run_one_at_a_time(server, scratch):
+    lam = lambda_client(server.aws_port)
+    lam.create_function(FunctionName="serial", Runtime="python3.12", Role=ROLE, Handler="main.handler",
+                        Timeout=60, Code={"ZipFile": package(GATED)})
+    lam.put_function_concurrency(FunctionName="serial", ReservedConcurrentExecutions=1)
+    (scratch / "release").write_text("")  # Each runs to its end; the reservation serializes them.
+    for i in range(6):
+        assert lam.invoke(FunctionName="serial", InvocationType="Event",
+                          Payload=json.dumps({"id": i, "dir": str(scratch)}))["StatusCode"] == 202
+    lines = wait_for_lines(scratch / "log", 12)
+    for start, end in zip(lines[0::2], lines[1::2]):
+        assert start.split()[0] == "start" and end.split()[0] == "end"
+        assert start.split()[1] == end.split()[1], lines
+    assert sorted(int(l.split()[1]) for l in lines[0::2]) == list(range(6))
+
+
+def test_serverless_yml_reserved_concurrency(project, serve):
+    d = project({"serverless.yml": """
+        service: quiet
+        provider:
+          name: aws
+          runtime: python3.11
+        functions:
+          off:
+            handler: app.handler
+            reservedConcurrency: 0
+            events:
+              - httpApi: GET /off
+          on:
+            handler: app.handler
+            reservedConcurrency: 5
+        """, "app.py": "def handler(e, c):\n    return {'statusCode': 200, 'body': 'ran'}\n"})
+    n = serve(d)
+    lam = lambda_client(aws_port(n))
+    with pytest.raises(lam.exceptions.TooManyRequestsException):
+        lam.invoke(FunctionName="quiet-dev-off")
+    status, _, _, _ = n.request("GET", "/off")
+    assert status == 500  # HTTP API answers a throttled integration as an internal error.
+    assert lam.get_function_concurrency(FunctionName="quiet-dev-on")["ReservedConcurrentExecutions"] == 5
+    assert lam.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 995
+    # The file owns its functions' settings.
+    with pytest.raises(lam.exceptions.ResourceConflictException):
+        lam.put_function_concurrency(FunctionName="quiet-dev-on", ReservedConcurrentExecutions=2)
