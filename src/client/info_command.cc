@@ -40,8 +40,12 @@ int runInfo(const InfoOptions& options) {
   auto list = getJson(api, "/2015-03-31/functions/");
   if (!list) return 1;
   fmt::print("AWS endpoint: {}\n", options.endpoint);
-  fmt::print("account concurrency limit: {}\n",
-             settings->value("/AccountLimit/ConcurrentExecutions"_json_pointer, 0));
+  fmt::print("account concurrency limit: {} (unreserved {})\n",
+             settings->value("/AccountLimit/ConcurrentExecutions"_json_pointer, 0),
+             settings->value("/AccountLimit/UnreservedConcurrentExecutions"_json_pointer, 0));
+  // Concurrency figures, from nimbus's own info endpoint; an older nimbus without it says
+  // nothing.
+  auto served = fetchServerInfo(*endpoint, options.endpoint);
   const auto& functions = (*list)["Functions"];
   fmt::print("functions: {}\n", functions.size());
   for (const auto& f : functions) {
@@ -49,14 +53,23 @@ int runInfo(const InfoOptions& options) {
     fmt::print("    runtime {}  handler {}  memory {} MB  timeout {} s\n", f.value("Runtime", ""),
                f.value("Handler", ""), f.value("MemorySize", 0), f.value("Timeout", 0));
     fmt::print("    arn {}\n", f.value("FunctionArn", ""));
+    if (served.info) {
+      auto it = served.info->functions.find(f.value("FunctionName", ""));
+      if (it != served.info->functions.end()) {
+        const FunctionFigures& c = it->second;
+        fmt::print(
+            "    concurrency {}  running {}  environments {}  cold starts {}  throttles {}\n",
+            c.reserved ? fmt::format("reserved {}", *c.reserved) : "unreserved", c.running,
+            c.environments, c.coldStarts, c.throttles);
+      }
+    }
     if (f.contains("Environment") && f["Environment"].contains("Variables")) {
       for (const auto& [k, v] : f["Environment"]["Variables"].items()) {
         fmt::print("    env {}={}\n", k, v.get<std::string>());
       }
     }
   }
-  // The HTTP routes, from nimbus's own info endpoint; an older nimbus without it says nothing.
-  auto served = fetchServerInfo(*endpoint, options.endpoint);
+  // The HTTP routes.
   if (served.info) {
     if (!served.info->gateway.empty()) fmt::print("API Gateway: {}\n", served.info->gateway);
     for (const auto& service : served.info->services) {

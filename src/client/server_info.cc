@@ -57,6 +57,28 @@ ServerInfoResult fetchServerInfo(const Endpoint& endpoint, const std::string& ur
       info.services.push_back(std::move(served));
     }
   }
+  static const nlohmann::json kNone = nlohmann::json::array();
+  auto concurrency = json.find("concurrency");
+  const nlohmann::json& functions =
+      concurrency != json.end() && concurrency->is_object() && concurrency->contains("functions")
+          ? (*concurrency)["functions"]
+          : kNone;
+  if (functions.is_array()) {
+    for (const auto& f : functions) {
+      if (!f.is_object()) continue;
+      FunctionFigures figures;
+      if (auto r = f.find("reserved"); r != f.end() && r->is_number_integer()) {
+        figures.reserved = r->get<int>();
+      }
+      figures.running = f.value("running", 0);
+      figures.throttles = f.value("throttles", int64_t{0});
+      for (const auto& v : f.value("versions", nlohmann::json::array())) {
+        figures.coldStarts += v.value("coldStarts", int64_t{0});
+        figures.environments += v.value("environments", int64_t{0});
+      }
+      info.functions[text(f, "name")] = figures;
+    }
+  }
   result.info = std::move(info);
   return result;
 }

@@ -3,6 +3,8 @@
 // service's endpoints.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,10 +23,20 @@ struct ServedService {
   std::vector<ServedRoute> routes;
 };
 
+// One function's concurrency as the server counts it.
+struct FunctionFigures {
+  std::optional<int> reserved;
+  int running = 0;
+  int64_t throttles = 0;
+  int64_t coldStarts = 0;  // All versions together.
+  int64_t environments = 0;
+};
+
 struct ServerInfo {
   std::string version;
   std::string gateway;  // "http://127.0.0.1:3000".
   std::vector<ServedService> services;
+  std::map<std::string, FunctionFigures> functions;  // By function name.
 
   // The entry of that service and stage, or null when nimbus serves another project or stage.
   const ServedService* find(const std::string& service, const std::string& stage) const;

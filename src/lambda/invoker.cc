@@ -46,7 +46,8 @@ void scheduleHousekeeping(const std::shared_ptr<ServiceContext>& context) {
 
 LambdaService::LambdaService(boost::asio::io_context& io, observe::LogStore& logs,
                              LambdaOptions options)
-    : context_(std::make_shared<ServiceContext>(io, logs, std::move(options))) {
+    : context_(std::make_shared<ServiceContext>(io, logs, std::move(options))),
+      accountLimit_(context_->options.accountConcurrencyLimit) {
   scheduleHousekeeping(context_);
 }
 

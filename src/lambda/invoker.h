@@ -124,9 +124,11 @@ class LambdaService {
   ConcurrencyFigures concurrency(const std::string& functionName) const;
   // The account's limit less every reservation: what functions without one share.
   int unreservedConcurrency() const;
+  int accountConcurrencyLimit() const { return accountLimit_; }
 
  private:
   std::shared_ptr<ServiceContext> context_;
+  int accountLimit_;
 };
 
 }  // namespace nimbus::lambda

@@ -1,11 +1,45 @@
 #include "server/nimbus_info.h"
 
+#include <map>
+#include <vector>
+
 #include "core/json_writer.h"
 
 namespace nimbus::server {
 
+namespace {
+
+void writeConcurrency(JsonWriter& w, const lambda::LambdaService& lambda) {
+  // Pools come in name order, $LATEST ("name") before its versions ("name:N").
+  std::map<std::string, std::vector<lambda::FunctionSpec>> byName;
+  for (auto& spec : lambda.functions()) byName[spec.name].push_back(std::move(spec));
+  w.key("concurrency").beginObject();
+  w.field("limit", lambda.accountConcurrencyLimit())
+      .field("unreserved", lambda.unreservedConcurrency());
+  w.key("functions").beginArray();
+  for (const auto& [name, versions] : byName) {
+    auto figures = lambda.concurrency(name);
+    w.beginObject().field("name", name);
+    if (figures.reserved) w.field("reserved", *figures.reserved);
+    w.field("running", figures.inflight)
+        .field("throttles", static_cast<int64_t>(figures.throttles));
+    w.key("versions").beginArray();
+    for (const auto& spec : versions) {
+      w.beginObject()
+          .field("version", spec.version)
+          .field("environments", static_cast<int64_t>(lambda.environmentCount(name, spec.version)))
+          .field("coldStarts", static_cast<int64_t>(lambda.coldStarts(name, spec.version)))
+          .endObject();
+    }
+    w.endArray().endObject();
+  }
+  w.endArray().endObject();
+}
+
+}  // namespace
+
 HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
-                        const std::string& version) {
+                        const std::string& version, const lambda::LambdaService& lambda) {
   std::string body;
   JsonWriter w(body);
   w.beginObject().field("version", version).field("gateway", gatewayUrl);
@@ -33,7 +67,9 @@ HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gateway
     }
     w.endArray().endObject();
   }
-  w.endArray().endObject();
+  w.endArray();
+  writeConcurrency(w, lambda);
+  w.endObject();
   return HttpResponse{200, {{"Content-Type", "application/json"}}, std::move(body)};
 }
 

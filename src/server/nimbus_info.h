@@ -1,19 +1,22 @@
 // nimbus's own endpoint on the AWS port, GET /_nimbus/info: what this nimbus serves beyond
-// what the Lambda API tells (its version, the gateway's URL and the project's HTTP routes),
-// for `nimbus info` and `nimbus deploy`.
+// what the Lambda API tells (its version, the gateway's URL, the project's HTTP routes and
+// the functions' concurrency figures), for `nimbus info` and `nimbus deploy`.
 #pragma once
 
 #include <string>
 
 #include "core/http_message.h"
+#include "lambda/invoker.h"
 #include "server/deployment.h"
 
 namespace nimbus::server {
 
 inline constexpr const char* kNimbusInfoPath = "/_nimbus/info";
 
-// The answer for `deployment` (null when no project is served) behind `gatewayUrl`.
+// The answer for `deployment` (null when no project is served) behind `gatewayUrl`, with the
+// concurrency figures of every function `lambda` runs: reservation, invocations running,
+// throttles, and per version its environments and cold starts.
 HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
-                        const std::string& version);
+                        const std::string& version, const lambda::LambdaService& lambda);
 
 }  // namespace nimbus::server

@@ -254,7 +254,7 @@ int serve(const ServeOptions& options) {
       [&](HttpRequest&& request, http::Responder responder) {
         if (request.method == "GET" && request.target == kNimbusInfoPath) {
           auto current = frontend.deployment();
-          return responder.send(nimbusInfo(current.get(), gatewayUrl, options.version));
+          return responder.send(nimbusInfo(current.get(), gatewayUrl, options.version, lambda));
         }
         aws::RequestIdentity identity = aws::identifyRequest(request);
         if (identity.service == "lambda") {

@@ -6,13 +6,14 @@ import concurrent.futures
 import io
 import json
 import os
+import subprocess
 import time
 import zipfile
 
 import botocore.exceptions
 import pytest
 
-from conftest import aws_port, lambda_client
+from conftest import NIMBUS, aws_port, lambda_client
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
@@ -101,6 +102,12 @@ def test_a_reservation_of_one_runs_one_at_a_time_and_throttles_the_rest(server, 
         (scratch / "release").write_text("")
         assert json.loads(first.result()["Payload"].read()) == {"id": 0}
     assert (scratch / "log").read_text().splitlines() == ["start 0", "end 0"]
+    info = subprocess.run([NIMBUS, "info", "--endpoint", "http://127.0.0.1:%d" % server.aws_port],
+                          capture_output=True, text=True, timeout=60)
+    assert info.returncode == 0, info.stderr
+    assert "account concurrency limit: 1000 (unreserved 999)" in info.stdout
+    assert "concurrency reserved 1  running 0  environments 1  cold starts 1  throttles 3" in \
+        info.stdout, info.stdout
 
     # Lambda keeps 100 of the account's 1000 unreserved.
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
