@@ -58,9 +58,12 @@ int runInfo(const InfoOptions& options) {
       if (it != served.info->functions.end()) {
         const FunctionFigures& c = it->second;
         fmt::print(
-            "    concurrency {}  running {}  environments {}  cold starts {}  throttles {}\n",
+            "    concurrency {}  running {}  environments {}  cold starts {}  throttles {}{}\n",
             c.reserved ? fmt::format("reserved {}", *c.reserved) : "unreserved", c.running,
-            c.environments, c.coldStarts, c.throttles);
+            c.environments, c.coldStarts, c.throttles,
+            c.provisionedRequested > 0
+                ? fmt::format("  provisioned {}/{}", c.provisionedAvailable, c.provisionedRequested)
+                : "");
       }
     }
     if (f.contains("Environment") && f["Environment"].contains("Variables")) {

@@ -75,6 +75,10 @@ ServerInfoResult fetchServerInfo(const Endpoint& endpoint, const std::string& ur
       for (const auto& v : f.value("versions", nlohmann::json::array())) {
         figures.coldStarts += v.value("coldStarts", int64_t{0});
         figures.environments += v.value("environments", int64_t{0});
+        if (auto p = v.find("provisioned"); p != v.end() && p->is_object()) {
+          figures.provisionedRequested += p->value("requested", 0);
+          figures.provisionedAvailable += p->value("available", 0);
+        }
       }
       info.functions[text(f, "name")] = figures;
     }

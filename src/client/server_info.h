@@ -30,6 +30,8 @@ struct FunctionFigures {
   int64_t throttles = 0;
   int64_t coldStarts = 0;  // All versions together.
   int64_t environments = 0;
+  int provisionedRequested = 0;  // Provisioned environments, all versions together.
+  int provisionedAvailable = 0;
 };
 
 struct ServerInfo {

@@ -746,6 +746,9 @@ void ModelBuilder::buildFunction(ProjectConfig& project, const Settings& provide
   if (Entry reserved = get(node, "reservedConcurrency", path); reserved.node) {
     function.reservedConcurrency = integerSetting(reserved, 0, 1000000, "concurrent invocations");
   }
+  if (Entry provisioned = get(node, "provisionedConcurrency", path); provisioned.node) {
+    function.provisionedConcurrency = integerSetting(provisioned, 0, 1000000, "environments");
+  }
   if (Entry retries = get(node, "maximumRetryAttempts", path); retries.node) {
     function.maximumRetryAttempts = integerSetting(retries, 0, 2, "retries");
   }
@@ -788,10 +791,11 @@ void ModelBuilder::buildFunction(ProjectConfig& project, const Settings& provide
 
   buildPackage(get(node, "package", path), function.package, false);
   buildEvents(function, get(node, "events", path));
-  warnUnsupportedKeys(node, path,
-                      {"handler", "runtime", "environment", "memorySize", "timeout", "name",
-                       "events", "description", "maximumRetryAttempts", "maximumEventAge",
-                       "destinations", "onError", "package", "reservedConcurrency"});
+  warnUnsupportedKeys(
+      node, path,
+      {"handler", "runtime", "environment", "memorySize", "timeout", "name", "events",
+       "description", "maximumRetryAttempts", "maximumEventAge", "destinations", "onError",
+       "package", "reservedConcurrency", "provisionedConcurrency"});
   project.functions.push_back(std::move(function));
 }
 

@@ -161,6 +161,8 @@ struct FunctionConfig {
   // (60-21600 s) when set; destinations as written (a function key, a function name or an ARN).
   // `reservedConcurrency`: the function's reserved concurrency (0 throttles it entirely).
   std::optional<int> reservedConcurrency;
+  // `provisionedConcurrency`: environments `nimbus serve` initializes ahead and keeps warm.
+  std::optional<int> provisionedConcurrency;
   std::optional<int> maximumRetryAttempts;
   std::optional<int> maximumEventAgeSeconds;
   std::string onSuccess;

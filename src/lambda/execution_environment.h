@@ -92,6 +92,8 @@ class ExecutionEnvironment : public std::enable_shared_from_this<ExecutionEnviro
   bool initialized = false;              // The runtime asked for work at least once.
   bool retiring = false;                 // Stop instead of going Ready again.
   bool coldStartReported = false;        // Init Duration already reported in a REPORT.
+  // Provisioned concurrency: initialized before any invocation, kept however long it idles.
+  bool provisioned = false;
   bool timedOut = false;
   bool finishing = false;        // END/REPORT of the last invocation not yet written.
   std::string initErrorPayload;  // What the runtime posted to /init/error.

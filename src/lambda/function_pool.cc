@@ -113,7 +113,7 @@ FunctionPool::FunctionPool(ServiceContext& context, FunctionSpec spec)
   launch_ = context_.catalog.launch(spec_->runtime, spec_->codeDirectory);
 }
 
-std::vector<std::string> FunctionPool::environmentVariables() const {
+std::vector<std::string> FunctionPool::environmentVariables(bool provisioned) const {
   const FunctionSpec& s = *spec_;
   std::vector<std::string> env;
   // The function's own variables first: the reserved ones below take precedence, as on Lambda,
@@ -129,7 +129,8 @@ std::vector<std::string> FunctionPool::environmentVariables() const {
   env.push_back("AWS_LAMBDA_FUNCTION_VERSION=" + s.version);
   env.push_back("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + std::to_string(s.memorySizeMb));
   env.push_back("AWS_LAMBDA_LOG_GROUP_NAME=" + s.logGroup());
-  env.push_back("AWS_LAMBDA_INITIALIZATION_TYPE=on-demand");
+  env.push_back(std::string("AWS_LAMBDA_INITIALIZATION_TYPE=") +
+                (provisioned ? "provisioned-concurrency" : "on-demand"));
   env.push_back("LAMBDA_TASK_ROOT=" + s.codeDirectory.string());
   env.push_back("LAMBDA_RUNTIME_DIR=" + context_.options.runtimesDir.string());
   env.push_back("_HANDLER=" + s.handler);
@@ -157,6 +158,14 @@ void FunctionPool::invoke(Invocation&& invocation) {
   {
     std::lock_guard lock(mutex_);
     std::shared_ptr<ExecutionEnvironment> env;
+    // Provisioned environments take invocations first; the others are spill-over.
+    auto provisioned = std::find_if(ready_.rbegin(), ready_.rend(), [](const auto& e) {
+      return e->provisioned && e->state == ExecutionEnvironment::State::Ready;
+    });
+    if (provisioned != ready_.rend()) {
+      env = *provisioned;
+      ready_.erase(std::next(provisioned).base());
+    }
     while (!ready_.empty() && !env) {
       env = ready_.back();
       ready_.pop_back();
@@ -182,24 +191,8 @@ std::shared_ptr<ExecutionEnvironment> FunctionPool::startEnvironment(Invocation&
   environments_.push_back(env);
 
   std::string error;
-  std::string errorType = "Runtime.Unknown";
-  bool started = false;
-  if (!launch_) {
-    error = "Runtime " + spec_->runtime + " is not supported";
-  } else if (launch_->family == RuntimeFamily::Provided &&
-             ::access(launch_->argv[0].c_str(), X_OK) != 0) {
-    // Lambda's wording for a custom runtime package without an executable bootstrap.
-    errorType = "Runtime.InvalidEntrypoint";
-    error = "Couldn't find valid bootstrap(s): [" + launch_->argv[0] + "]";
-  } else {
-    auto memory =
-        context_.memory.create(spec_->name + "-" + std::to_string(++context_.nextEnvironmentId),
-                               static_cast<uint64_t>(spec_->memorySizeMb) * 1024 * 1024);
-    std::string spawnError;
-    started = env->start(launch_->argv, environmentVariables(), std::move(memory), spawnError);
-    if (!started) error = "fork/exec " + launch_->argv[0] + ": " + spawnError;
-  }
-  if (!started) {
+  std::string errorType;
+  if (!spawn(env, errorType, error)) {
     env->state = ExecutionEnvironment::State::Dead;
     InvokeResult result;
     result.status = InvokeStatus::FunctionError;
@@ -215,6 +208,91 @@ std::shared_ptr<ExecutionEnvironment> FunctionPool::startEnvironment(Invocation&
   // The init phase has its own limit; a runtime that never asks for work is abandoned.
   env->armDeadline(Clock::now() + context_.options.initTimeout, 0);
   return env;
+}
+
+bool FunctionPool::spawn(const std::shared_ptr<ExecutionEnvironment>& env, std::string& errorType,
+                         std::string& error) {
+  errorType = "Runtime.Unknown";
+  if (!launch_) {
+    error = "Runtime " + spec_->runtime + " is not supported";
+    return false;
+  }
+  if (launch_->family == RuntimeFamily::Provided && ::access(launch_->argv[0].c_str(), X_OK) != 0) {
+    // Lambda's wording for a custom runtime package without an executable bootstrap.
+    errorType = "Runtime.InvalidEntrypoint";
+    error = "Couldn't find valid bootstrap(s): [" + launch_->argv[0] + "]";
+    return false;
+  }
+  auto memory =
+      context_.memory.create(spec_->name + "-" + std::to_string(++context_.nextEnvironmentId),
+                             static_cast<uint64_t>(spec_->memorySizeMb) * 1024 * 1024);
+  std::string spawnError;
+  if (!env->start(launch_->argv, environmentVariables(env->provisioned), std::move(memory),
+                  spawnError)) {
+    error = "fork/exec " + launch_->argv[0] + ": " + spawnError;
+    return false;
+  }
+  return true;
+}
+
+void FunctionPool::startProvisioned(Deferred& later) {
+  auto env =
+      std::make_shared<ExecutionEnvironment>(context_.io, spec_, weak_from_this(), context_.logs);
+  env->state = ExecutionEnvironment::State::Starting;
+  env->provisioned = true;
+  env->coldStartReported = true;  // Its init is not any invocation's: no Init Duration.
+  environments_.push_back(env);
+  std::string errorType, error;
+  if (!spawn(env, errorType, error)) {
+    env->state = ExecutionEnvironment::State::Dead;
+    remove(env);
+    ++provisionFailures_;
+    later.push_back([env, errorType, error] {
+      env->log(error);
+      env->log(fmt::format(
+          "INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: {}",
+          errorType));
+    });
+    return;
+  }
+  env->log(runtimeVersionLine(*spec_));
+  env->armDeadline(Clock::now() + context_.options.initTimeout, 0);
+}
+
+void FunctionPool::provision(int count) {
+  Deferred later;
+  {
+    std::lock_guard lock(mutex_);
+    provisionTarget_ = count;
+    provisionFailures_ = 0;
+    int alive = 0;
+    for (auto& env : environments_) {
+      if (!env->provisioned || env->state == ExecutionEnvironment::State::Dead) continue;
+      if (alive < count) {
+        ++alive;
+      } else {
+        env->provisioned = false;  // Beyond the new count: on-demand from now on.
+        env->lastUsed = Clock::now();
+      }
+    }
+    if (!retired_) {
+      for (; alive < count; ++alive) startProvisioned(later);
+    }
+  }
+  for (auto& f : later) f();
+}
+
+FunctionPool::Provisioned FunctionPool::provisioned() const {
+  std::lock_guard lock(mutex_);
+  Provisioned p;
+  p.requested = provisionTarget_;
+  p.failed = provisionFailures_;
+  for (const auto& env : environments_) {
+    if (env->provisioned && env->initialized && env->state != ExecutionEnvironment::State::Dead) {
+      ++p.available;
+    }
+  }
+  return p;
 }
 
 void FunctionPool::assign(const std::shared_ptr<ExecutionEnvironment>& env, Invocation&& invocation,
@@ -363,6 +441,13 @@ void FunctionPool::onNext(const std::shared_ptr<ExecutionEnvironment>& env,
       env->initDoneAt = Clock::now();
       env->cancelDeadline();  // The init-phase limit no longer applies.
     }
+    if (env->state == ExecutionEnvironment::State::Starting) {
+      // A provisioned environment has finished its init and waits for work.
+      env->pendingNext = std::move(responder);
+      makeReady(env, later);
+      for (auto& f : later) f();
+      return;
+    }
     if (env->state == ExecutionEnvironment::State::Busy && !env->delivered && !env->finishing) {
       deliver(env, std::move(responder), later);
     } else {
@@ -444,6 +529,7 @@ void FunctionPool::onInitError(const std::shared_ptr<ExecutionEnvironment>& env,
     if (env->state != ExecutionEnvironment::State::Dead && !env->initialized) {
       std::string type = errorTypeOf(errorType, body);
       double initMs = millisBetween(env->startedAt, Clock::now());
+      if (env->provisioned) ++provisionFailures_;
       env->state = ExecutionEnvironment::State::Dead;
       remove(env);
       logInitFailure(env, initMs, type, later);
@@ -497,6 +583,15 @@ void FunctionPool::onExit(const std::shared_ptr<ExecutionEnvironment>& env, int 
     } else if (!expected) {
       later.push_back([env] { env->drainLogs(true); });
     }
+    if (env->provisioned && !expected) {
+      // Lambda replaces a provisioned environment that is gone; one whose init never
+      // succeeded is counted as failed instead of being started over and over.
+      if (env->initialized && !retired_) {
+        startProvisioned(later);
+      } else if (!env->initialized) {
+        ++provisionFailures_;
+      }
+    }
   }
   for (auto& f : later) f();
   if (redispatch) invoke(std::move(*redispatch));
@@ -507,23 +602,36 @@ void FunctionPool::onDeadline(const std::shared_ptr<ExecutionEnvironment>& env,
   Deferred later;
   {
     std::lock_guard lock(mutex_);
-    if (env->state != ExecutionEnvironment::State::Busy || env->generation != generation) return;
-    if (generation == 0 ? env->initialized : !env->delivered) return;
-    std::string requestId = env->invocation->requestId;
-    env->state = ExecutionEnvironment::State::Dead;
-    env->timedOut = true;
-    remove(env);
-    later.push_back([env] { env->kill(); });
-    InvokeResult result;
-    result.requestId = requestId;
-    result.status = InvokeStatus::FunctionError;
-    result.errorType = "Sandbox.Timedout";
-    double seconds = generation == 0
-                         ? std::chrono::duration<double>(context_.options.initTimeout).count()
-                         : static_cast<double>(spec_->timeoutSeconds);
-    result.payload = platformError("Sandbox.Timedout", requestId,
-                                   fmt::format("Task timed out after {:.2f} seconds", seconds));
-    complete(env, std::move(result), "Status: timeout", later);
+    if (env->state == ExecutionEnvironment::State::Starting && generation == 0 &&
+        !env->initialized) {
+      // A provisioned environment whose init ran out of time.
+      env->state = ExecutionEnvironment::State::Dead;
+      env->timedOut = true;
+      ++provisionFailures_;
+      remove(env);
+      later.push_back([env] { env->kill(); });
+      logInitFailure(
+          env, std::chrono::duration<double, std::milli>(context_.options.initTimeout).count(),
+          "Sandbox.Timedout", later);
+    } else {
+      if (env->state != ExecutionEnvironment::State::Busy || env->generation != generation) return;
+      if (generation == 0 ? env->initialized : !env->delivered) return;
+      std::string requestId = env->invocation->requestId;
+      env->state = ExecutionEnvironment::State::Dead;
+      env->timedOut = true;
+      remove(env);
+      later.push_back([env] { env->kill(); });
+      InvokeResult result;
+      result.requestId = requestId;
+      result.status = InvokeStatus::FunctionError;
+      result.errorType = "Sandbox.Timedout";
+      double seconds = generation == 0
+                           ? std::chrono::duration<double>(context_.options.initTimeout).count()
+                           : static_cast<double>(spec_->timeoutSeconds);
+      result.payload = platformError("Sandbox.Timedout", requestId,
+                                     fmt::format("Task timed out after {:.2f} seconds", seconds));
+      complete(env, std::move(result), "Status: timeout", later);
+    }
   }
   for (auto& f : later) f();
 }
@@ -574,7 +682,7 @@ void FunctionPool::housekeeping(SteadyTime now) {
     std::lock_guard lock(mutex_);
     for (auto& env : environments_) {
       if (env->state == ExecutionEnvironment::State::Ready && env->pendingNext &&
-          now - env->lastUsed > context_.options.idleTimeout) {
+          !env->provisioned && now - env->lastUsed > context_.options.idleTimeout) {
         env->state = ExecutionEnvironment::State::Dead;
         std::erase(ready_, env);
         later.push_back([env] { env->kill(); });

@@ -53,6 +53,7 @@ struct ServiceContext {
   std::map<std::string, std::shared_ptr<FunctionPool>> pools;
   std::map<std::string, FunctionAlias> aliases;                             // By "name:alias".
   std::map<std::string, std::shared_ptr<FunctionConcurrency>> concurrency;  // By function name.
+  std::map<std::string, int> provisionTargets;  // By pool key; applied to new pools too.
   // Pools replaced by a redeploy whose environments are still finishing an invocation: kept
   // alive until their last environment is gone, so that its result still reaches the caller.
   std::vector<std::shared_ptr<FunctionPool>> retiredPools;
@@ -77,6 +78,17 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
   size_t environmentCount() const;
   size_t coldStarts() const { return coldStarts_.load(); }
 
+  // Provisioned concurrency: keeps `count` environments initialized ahead of invocations and
+  // never retires them for idling; invocations take them first and spill over to on-demand
+  // ones. One that crashes after its init is replaced.
+  void provision(int count);
+  struct Provisioned {
+    int requested = 0;
+    int available = 0;  // Initialized and alive.
+    int failed = 0;     // Inits that failed since the last provision().
+  };
+  Provisioned provisioned() const;
+
   // Events from environments.
   void onNext(const std::shared_ptr<ExecutionEnvironment>& env, http::Responder responder);
   void onResponse(const std::shared_ptr<ExecutionEnvironment>& env, const std::string& requestId,
@@ -99,6 +111,11 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
                     http::Responder responder,
                     const std::function<HttpResponse(InvokeResult&)>& fill);
   std::shared_ptr<ExecutionEnvironment> startEnvironment(Invocation&& invocation, Deferred& later);
+  // Starts an environment with no invocation, for provisioned concurrency.
+  void startProvisioned(Deferred& later);
+  // Starts the environment's runtime process; false with Lambda's error type and a message.
+  bool spawn(const std::shared_ptr<ExecutionEnvironment>& env, std::string& errorType,
+             std::string& error);
   void assign(const std::shared_ptr<ExecutionEnvironment>& env, Invocation&& invocation,
               Deferred& later);
   void deliver(const std::shared_ptr<ExecutionEnvironment>& env, http::Responder responder,
@@ -115,7 +132,7 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
   void finishedLogging(const std::shared_ptr<ExecutionEnvironment>& env);
   void makeReady(const std::shared_ptr<ExecutionEnvironment>& env, Deferred& later);
   void remove(const std::shared_ptr<ExecutionEnvironment>& env);
-  std::vector<std::string> environmentVariables() const;
+  std::vector<std::string> environmentVariables(bool provisioned) const;
 
   ServiceContext& context_;
   std::shared_ptr<const FunctionSpec> spec_;
@@ -125,6 +142,8 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
   std::vector<std::shared_ptr<ExecutionEnvironment>> ready_;  // LIFO: warmest last.
   bool retired_ = false;
   std::atomic<size_t> coldStarts_{0};
+  int provisionTarget_ = 0;
+  int provisionFailures_ = 0;
 };
 
 }  // namespace nimbus::lambda

@@ -19,7 +19,7 @@ FunctionRegistry::~FunctionRegistry() = default;
 std::vector<std::string> FunctionRegistry::load() {
   std::vector<std::string> warnings;
   std::set<std::filesystem::path> packages;
-  std::lock_guard lock(state_->mutex);
+  std::unique_lock lock(state_->mutex);
   for (const auto& record : state_->store.records(kFunctionKind)) {
     auto spec = decodeFunctionRecord(record.value);
     if (!spec || !std::filesystem::is_directory(spec->codeDirectory)) {
@@ -78,6 +78,8 @@ std::vector<std::string> FunctionRegistry::load() {
   }
   state_->code.removeUnused(packages);
   state_->publishLocked();
+  lock.unlock();
+  loadProvisioned(warnings);
   return warnings;
 }
 
@@ -134,8 +136,7 @@ void FunctionRegistry::update(const std::string& name, const std::string& expect
   modify(name, expectedRevision, std::move(change), true, std::move(done));
 }
 
-void FunctionRegistry::setReservedConcurrency(const std::string& name,
-                                              std::optional<int> reserved,
+void FunctionRegistry::setReservedConcurrency(const std::string& name, std::optional<int> reserved,
                                               RegistryCallback done) {
   modify(
       name, "", [reserved](FunctionSpec& spec) { spec.reservedConcurrency = reserved; }, false,

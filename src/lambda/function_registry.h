@@ -6,6 +6,7 @@
 // PublishVersion, or UpdateAlias) takes effect at once and after a restart.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -59,6 +60,14 @@ struct AliasResult {
 };
 using AliasCallback = std::function<void(AliasResult&&)>;
 
+// A provisioned concurrency config (PutProvisionedConcurrencyConfig) of a version or alias.
+struct ProvisionedConfig {
+  std::string functionName;
+  std::string qualifier;  // A version number or an alias name.
+  int requested = 0;
+  std::chrono::system_clock::time_point lastModified{};
+};
+
 // PublishVersion's preconditions and override.
 struct PublishRequest {
   std::string codeSha256;                  // When not empty, must be $LATEST's.
@@ -98,6 +107,17 @@ class FunctionRegistry {
   // function: stored with it, in force at once; no new RevisionId, as Lambda does.
   void setReservedConcurrency(const std::string& name, std::optional<int> reserved,
                               RegistryCallback done);
+  // Provisioned concurrency (provisioned_configs.cc): `requested` environments of the version
+  // the qualifier names (an alias: the version it points to) kept initialized; nullopt deletes
+  // the config. Stored; applied at once and again after a restart.
+  void setProvisionedConcurrency(const std::string& name, const std::string& qualifier,
+                                 std::optional<int> requested,
+                                 std::function<void(std::string)> done);
+  std::optional<ProvisionedConfig> provisionedConfig(const std::string& name,
+                                                     const std::string& qualifier) const;
+  std::vector<ProvisionedConfig> provisionedConfigs(const std::string& name) const;
+  // The version a provisioned config's qualifier stands for, or "" if none.
+  std::string provisionedVersion(const std::string& name, const std::string& qualifier) const;
   // The reservations of all functions, leaving out `except`'s.
   int reservedTotal(const std::string& except = "") const;
 
@@ -136,6 +156,7 @@ class FunctionRegistry {
   struct State;
 
  private:
+  void loadProvisioned(std::vector<std::string>& warnings);
   void modify(const std::string& name, const std::string& expectedRevision,
               std::function<void(FunctionSpec&)> change, bool revise, RegistryCallback done);
 

@@ -67,6 +67,7 @@ void LambdaService::deploy(std::vector<FunctionSpec> functions) {
     if (spec.version == "$LATEST") reservations[spec.name] = spec.reservedConcurrency.value_or(-1);
   }
   std::vector<std::shared_ptr<FunctionPool>> retired;
+  std::vector<std::pair<std::shared_ptr<FunctionPool>, int>> toProvision;
   {
     std::lock_guard lock(context_->registryMutex);
     std::map<std::string, std::shared_ptr<FunctionPool>> next;
@@ -77,7 +78,12 @@ void LambdaService::deploy(std::vector<FunctionSpec> functions) {
         next.emplace(key, it->second);
         context_->pools.erase(it);
       } else {
-        next.emplace(key, std::make_shared<FunctionPool>(*context_, std::move(spec)));
+        auto pool = std::make_shared<FunctionPool>(*context_, std::move(spec));
+        if (auto target = context_->provisionTargets.find(key);
+            target != context_->provisionTargets.end()) {
+          toProvision.emplace_back(pool, target->second);
+        }
+        next.emplace(key, std::move(pool));
       }
     }
     for (auto& [_, pool] : context_->pools) retired.push_back(pool);
@@ -98,6 +104,40 @@ void LambdaService::deploy(std::vector<FunctionSpec> functions) {
     for (auto& pool : retired) context_->retiredPools.push_back(pool);
   }
   for (auto& pool : retired) pool->retire();
+  for (auto& [pool, count] : toProvision) pool->provision(count);
+}
+
+void LambdaService::setProvisionedConcurrency(const std::string& functionName,
+                                              const std::string& version, int count) {
+  std::shared_ptr<FunctionPool> pool;
+  {
+    std::lock_guard lock(context_->registryMutex);
+    std::string key = poolKey(functionName, version);
+    if (count > 0) {
+      context_->provisionTargets[key] = count;
+    } else {
+      context_->provisionTargets.erase(key);
+    }
+    if (auto it = context_->pools.find(key); it != context_->pools.end()) pool = it->second;
+  }
+  if (pool) pool->provision(count);
+}
+
+std::optional<LambdaService::ProvisionedFigures> LambdaService::provisionedConcurrency(
+    const std::string& functionName, const std::string& version) const {
+  std::shared_ptr<FunctionPool> pool;
+  {
+    std::lock_guard lock(context_->registryMutex);
+    std::string key = poolKey(functionName, version);
+    if (!context_->provisionTargets.contains(key)) return std::nullopt;
+    if (auto it = context_->pools.find(key); it != context_->pools.end()) pool = it->second;
+  }
+  ProvisionedFigures figures;
+  if (pool) {
+    auto p = pool->provisioned();
+    figures = {p.requested, p.available, p.failed};
+  }
+  return figures;
 }
 
 void LambdaService::setAliases(std::vector<FunctionAlias> aliases) {

@@ -122,6 +122,17 @@ class LambdaService {
                           const std::string& version = "$LATEST") const;
   size_t coldStarts(const std::string& functionName, const std::string& version = "$LATEST") const;
   ConcurrencyFigures concurrency(const std::string& functionName) const;
+  // Provisioned concurrency of one version ("$LATEST" for nimbus serve's own functions): that
+  // many environments initialized ahead and kept; 0 removes it. Kept across redeploys.
+  void setProvisionedConcurrency(const std::string& functionName, const std::string& version,
+                                 int count);
+  struct ProvisionedFigures {
+    int requested = 0;
+    int available = 0;
+    int failed = 0;
+  };
+  std::optional<ProvisionedFigures> provisionedConcurrency(const std::string& functionName,
+                                                           const std::string& version) const;
   // The account's limit less every reservation: what functions without one share.
   int unreservedConcurrency() const;
   int accountConcurrencyLimit() const { return accountLimit_; }

@@ -22,6 +22,8 @@ inline constexpr const char* kAliasKind = "lambda.alias";      // Key "name:alia
 // The highest version number published per function (key: name), so that numbers are never
 // reused after the highest version is deleted.
 inline constexpr const char* kVersionCounterKind = "lambda.version-counter";
+// Provisioned concurrency configs, key "name:qualifier" (a version or an alias).
+inline constexpr const char* kProvisionedKind = "lambda.provisioned-concurrency";
 
 struct FunctionRegistry::State : std::enable_shared_from_this<FunctionRegistry::State> {
   State(boost::asio::io_context& io, LambdaService& lambda, store::Store& store, CodeStore& code)
@@ -41,6 +43,8 @@ struct FunctionRegistry::State : std::enable_shared_from_this<FunctionRegistry::
   std::map<std::string, std::map<int, FunctionSpec>> versions;
   std::map<std::string, int> lastVersion;
   std::map<std::string, std::map<std::string, FunctionAlias>> aliases;
+  // Provisioned concurrency by "name:qualifier". Guarded by mutex.
+  std::map<std::string, ProvisionedConfig> provisioned;
 
   // The function as served: serverless.yml's functions shadow API ones of the same name, and
   // an EventInvokeConfig set through the API replaces the file's async settings.

@@ -28,8 +28,15 @@ void writeConcurrency(JsonWriter& w, const lambda::LambdaService& lambda) {
       w.beginObject()
           .field("version", spec.version)
           .field("environments", static_cast<int64_t>(lambda.environmentCount(name, spec.version)))
-          .field("coldStarts", static_cast<int64_t>(lambda.coldStarts(name, spec.version)))
-          .endObject();
+          .field("coldStarts", static_cast<int64_t>(lambda.coldStarts(name, spec.version)));
+      if (auto provisioned = lambda.provisionedConcurrency(name, spec.version)) {
+        w.key("provisioned")
+            .beginObject()
+            .field("requested", provisioned->requested)
+            .field("available", provisioned->available)
+            .endObject();
+      }
+      w.endObject();
     }
     w.endArray().endObject();
   }

@@ -207,7 +207,23 @@ int serve(const ServeOptions& options) {
   // serverless.yml's queues, topics and subscriptions; the event source mappings start once
   // the queues they read exist.
   ProjectResources resources(io, sqs, sns, *store);
+  // serverless.yml's provisionedConcurrency: nimbus serve runs the file's functions as
+  // $LATEST, so that is where their provisioned environments are kept.
+  std::set<std::string> provisionedFunctions;
+  auto applyProvisioned = [&](const Deployment& d) {
+    std::set<std::string> now;
+    for (const auto& f : d.project.functions) {
+      if (f.provisionedConcurrency.value_or(0) <= 0) continue;
+      now.insert(f.name);
+      lambda.setProvisionedConcurrency(f.name, "$LATEST", *f.provisionedConcurrency);
+    }
+    for (const auto& name : provisionedFunctions) {
+      if (!now.contains(name)) lambda.setProvisionedConcurrency(name, "$LATEST", 0);
+    }
+    provisionedFunctions = std::move(now);
+  };
   auto applyProject = [&](std::shared_ptr<const Deployment> d) {
+    applyProvisioned(*d);
     resources.apply(d->project, [&io, &mappings, d](std::vector<std::string> errors) {
       asio::post(io, [&mappings, d, errors = std::move(errors)] {
         for (const auto& e : errors) fmt::print(stderr, "error: {}\n", e);

@@ -175,3 +175,91 @@ def test_serverless_yml_reserved_concurrency(project, serve):
     # The file owns its functions' settings.
     with pytest.raises(lam.exceptions.ResourceConflictException):
         lam.put_function_concurrency(FunctionName="quiet-dev-on", ReservedConcurrentExecutions=2)
+
+
+PROVISIONED = """
+import os
+def handler(event, context):
+    return {"init": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"],
+            "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"]}
+"""
+
+
+def wait_until_ready(lam, name, qualifier):
+    """Reads the config until its status settles (the environments initialize meanwhile)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        config = lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+        if config["Status"] != "IN_PROGRESS":
+            return config
+        time.sleep(0.05)
+    raise AssertionError("provisioned concurrency of %s:%s never settled" % (name, qualifier))
+
+
+def invoke_with_log(lam, name, qualifier=None):
+    kwargs = {"Qualifier": qualifier} if qualifier else {}
+    r = lam.invoke(FunctionName=name, LogType="Tail", **kwargs)
+    import base64
+    return json.loads(r["Payload"].read()), base64.b64decode(r["LogResult"]).decode()
+
+
+def test_provisioned_concurrency_initializes_ahead_and_spills_over(server):
+    lam = lambda_client(server.aws_port)
+    lam.create_function(FunctionName="warm", Runtime="python3.12", Role=ROLE, Handler="main.handler",
+                        Code={"ZipFile": package(PROVISIONED)})
+    lam.get_waiter("function_active_v2").wait(FunctionName="warm")
+    version = lam.publish_version(FunctionName="warm")["Version"]
+    lam.create_alias(FunctionName="warm", Name="live", FunctionVersion=version)
+
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.put_provisioned_concurrency_config(FunctionName="warm", Qualifier="$LATEST",
+                                               ProvisionedConcurrentExecutions=1)
+    with pytest.raises(lam.exceptions.ProvisionedConcurrencyConfigNotFoundException):
+        lam.get_provisioned_concurrency_config(FunctionName="warm", Qualifier="live")
+
+    put = lam.put_provisioned_concurrency_config(FunctionName="warm", Qualifier="live",
+                                                 ProvisionedConcurrentExecutions=1)
+    assert put["RequestedProvisionedConcurrentExecutions"] == 1
+    assert put["Status"] == "IN_PROGRESS"
+    ready = wait_until_ready(lam, "warm", "live")
+    assert ready["Status"] == "READY"
+    assert ready["AvailableProvisionedConcurrentExecutions"] == 1
+    [listed] = lam.list_provisioned_concurrency_configs(FunctionName="warm")["ProvisionedConcurrencyConfigs"]
+    assert listed["FunctionArn"].endswith(":function:warm:live")
+
+    # The first invocation lands on the provisioned environment: no Init Duration.
+    payload, log = invoke_with_log(lam, "warm", "live")
+    assert payload == {"init": "provisioned-concurrency", "version": version}
+    assert "REPORT RequestId" in log and "Init Duration" not in log, log
+    # $LATEST has no provisioned environment: a cold start.
+    payload, log = invoke_with_log(lam, "warm")
+    assert payload["init"] == "on-demand" and "Init Duration" in log, log
+
+    lam.delete_provisioned_concurrency_config(FunctionName="warm", Qualifier="live")
+    assert lam.list_provisioned_concurrency_configs(FunctionName="warm")["ProvisionedConcurrencyConfigs"] == []
+
+
+def test_serverless_yml_provisioned_concurrency(project, serve):
+    d = project({"serverless.yml": """
+        service: warmth
+        provider:
+          name: aws
+          runtime: python3.11
+        functions:
+          api:
+            handler: main.handler
+            provisionedConcurrency: 2
+        """, "main.py": PROVISIONED})
+    n = serve(d)
+    lam = lambda_client(aws_port(n))
+    deadline = time.monotonic() + 60
+    info = ""
+    while time.monotonic() < deadline:
+        info = subprocess.run([NIMBUS, "info", "--endpoint", "http://127.0.0.1:%d" % aws_port(n)],
+                              capture_output=True, text=True, timeout=60).stdout
+        if "provisioned 2/2" in info:
+            break
+        time.sleep(0.05)
+    assert "environments 2  cold starts 0  throttles 0  provisioned 2/2" in info, info
+    payload, log = invoke_with_log(lam, "warmth-dev-api")
+    assert payload["init"] == "provisioned-concurrency" and "Init Duration" not in log, log

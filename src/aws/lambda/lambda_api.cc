@@ -157,6 +157,10 @@ void LambdaApi::handle(HttpRequest&& request, const RequestIdentity& identity,
         return eventInvokeConfig(call, method, list, std::move(request));
       }
     }
+    if (action == "provisioned-concurrency" && segments.size() == 4 &&
+        segments[0] == "2019-09-30") {
+      return provisionedConcurrency(call, method, std::move(request));
+    }
     if (action == "concurrency" && segments.size() == 4 &&
         ((segments[0] == "2017-10-31" && (method == "PUT" || method == "DELETE")) ||
          (segments[0] == "2019-09-30" && method == "GET"))) {

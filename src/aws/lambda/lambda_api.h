@@ -79,6 +79,9 @@ class LambdaApi {
   // (concurrency_api.cc).
   void functionConcurrency(Call& call, const std::string& method, HttpRequest&& request);
   int minimumUnreserved() const;
+  // Put (PUT), Get (GET), List (GET ?List=ALL) and Delete (DELETE) of provisioned concurrency
+  // configs (provisioned_api.cc).
+  void provisionedConcurrency(Call& call, const std::string& method, HttpRequest&& request);
   // Put (replace), Update (merge), Get, Delete and List of the function's EventInvokeConfig.
   void eventInvokeConfig(Call& call, const std::string& method, bool list, HttpRequest&& request);
   // Create (POST, no uuid), List (GET, no uuid), Get, Update (PUT) and Delete of SQS event
