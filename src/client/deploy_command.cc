@@ -166,6 +166,7 @@ class Deployer {
     out.codeSize = size.is_number_integer() ? size.get<int64_t>()
                                             : static_cast<int64_t>(plan.artifact->zip.size());
     if (versionFunctions_ && !publishVersion(path, out)) return out;
+    if (versionFunctions_ && !syncProvisionedAlias(plan, path, out)) return out;
     out.ok = true;
     return out;
   }
@@ -279,6 +280,48 @@ class Deployer {
       return false;
     }
     out.version = stringAt(published.json, "/Version");
+    return true;
+  }
+
+  // provisionedConcurrency, as the Framework deploys it: an alias named `provisioned` on the
+  // version just published, with a ProvisionedConcurrencyConfig of that many environments. With
+  // none in serverless.yml, an existing config on the alias is deleted. False after filling
+  // `out` with the failure.
+  bool syncProvisionedAlias(const FunctionPlan& plan, const std::string& path, Outcome& out) {
+    std::string name = uriEncode(plan.function->name);
+    std::string config =
+        "/2019-09-30/functions/" + name + "/provisioned-concurrency?Qualifier=provisioned";
+    int wanted = plan.function->provisionedConcurrency.value_or(0);
+    if (wanted <= 0) {
+      auto existing = api_.call("GET", config);
+      if (!existing.ok()) return true;  // None (or a server without the operation).
+      auto deleted = api_.call("DELETE", config);
+      if (!deleted.ok()) {
+        out = failed("DeleteProvisionedConcurrencyConfig", std::move(deleted));
+        return false;
+      }
+      return true;
+    }
+    json alias = {{"FunctionVersion", out.version}};
+    auto updated = api_.call("PUT", path + "/aliases/provisioned", alias);
+    if (!updated.ok()) {
+      if (updated.errorType != "ResourceNotFoundException") {
+        out = failed("UpdateAlias", std::move(updated));
+        return false;
+      }
+      alias["Name"] = "provisioned";
+      auto created = api_.call("POST", path + "/aliases", alias);
+      if (!created.ok()) {
+        out = failed("CreateAlias", std::move(created));
+        return false;
+      }
+    }
+    // Put again even when the number is unchanged: the alias may point at a new version now.
+    auto put = api_.call("PUT", config, json{{"ProvisionedConcurrentExecutions", wanted}});
+    if (!put.ok()) {
+      out = failed("PutProvisionedConcurrencyConfig", std::move(put));
+      return false;
+    }
     return true;
   }
 

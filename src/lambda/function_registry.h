@@ -66,6 +66,7 @@ struct ProvisionedConfig {
   std::string qualifier;  // A version number or an alias name.
   int requested = 0;
   std::chrono::system_clock::time_point lastModified{};
+  std::string appliedVersion;  // The version provisioned for it; "" when none.
 };
 
 // PublishVersion's preconditions and override.

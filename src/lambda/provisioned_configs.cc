@@ -40,15 +40,25 @@ void FunctionRegistry::setProvisionedConcurrency(const std::string& name,
   std::string version = provisionedVersion(name, qualifier);
   std::string key = configKey(name, qualifier);
   auto apply = [state, name, version, requested, key, qualifier](std::string error) {
-    if (error.empty()) {
+    if (!error.empty()) return error;
+    std::string previous;
+    {
       std::lock_guard lock(state->mutex);
+      if (auto it = state->provisioned.find(key); it != state->provisioned.end()) {
+        previous = it->second.appliedVersion;
+      }
       if (requested) {
-        state->provisioned[key] = {name, qualifier, *requested, std::chrono::system_clock::now()};
+        state->provisioned[key] = {name, qualifier, *requested, std::chrono::system_clock::now(),
+                                   version};
       } else {
         state->provisioned.erase(key);
       }
     }
-    if (error.empty() && !version.empty()) {
+    // An alias moved to another version: the old one's environments are no longer provisioned.
+    if (!previous.empty() && previous != version) {
+      state->lambda.setProvisionedConcurrency(name, previous, 0);
+    }
+    if (!version.empty()) {
       state->lambda.setProvisionedConcurrency(name, version, requested.value_or(0));
     }
     return error;
@@ -103,6 +113,7 @@ void FunctionRegistry::loadProvisioned(std::vector<std::string>& warnings) {
   }
   for (auto& config : configs) {
     std::string version = provisionedVersion(config.functionName, config.qualifier);
+    config.appliedVersion = version;
     {
       std::lock_guard lock(state_->mutex);
       state_->provisioned[configKey(config.functionName, config.qualifier)] = config;

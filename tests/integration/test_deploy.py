@@ -29,6 +29,12 @@ functions:
   worker:
     handler: app.worker
     timeout: 10
+    # Provisioned in prod only: the served dev stage keeps no environment warm.
+    provisionedConcurrency: ${self:custom.provisioned.${sls:stage}}
+custom:
+  provisioned:
+    dev: 0
+    prod: 1
 """
 
 APP_V1 = """
@@ -152,6 +158,17 @@ def test_deploy_invoke_redeploy_update_and_remove(project, serve):
     changed = deployed(result)
     assert changed["worker"][0] == "updated configuration"
     assert versions(result) == {"hello": "2", "worker": "3"}
+    # provisionedConcurrency: the `provisioned` alias follows the newest version, and carries
+    # the config.
+    alias = json.loads(aws(n, "get-alias", "--function-name", "shop-prod-worker", "--name",
+                           "provisioned").stdout)
+    assert alias["FunctionVersion"] == "3"
+    config = json.loads(aws(n, "get-provisioned-concurrency-config", "--function-name",
+                            "shop-prod-worker", "--qualifier", "provisioned").stdout)
+    assert config["RequestedProvisionedConcurrentExecutions"] == 1
+    r = aws(n, "get-provisioned-concurrency-config", "--function-name", "shop-prod-hello",
+            "--qualifier", "provisioned")
+    assert r.returncode != 0 and "ProvisionedConcurrencyConfigNotFoundException" in r.stderr
     # Version 1 still runs the first code; $LATEST and version 2 the new one.
     r = aws(n, "invoke", "--function-name", "shop-prod-hello", "--qualifier", "1", "/dev/stdout")
     assert '"version": 1' in r.stdout and '"ExecutedVersion": "1"' in r.stdout, r.stdout + r.stderr
