@@ -969,7 +969,8 @@ std::optional<HttpEvent> ModelBuilder::httpApiEvent(Node& value, const SourceLoc
     Entry methodEntry = get(value, "method", path);
     Entry pathEntry = get(value, "path", path);
     event.throttling = routeThrottle(get(value, "throttling", path));
-    warnUnsupportedKeys(value, path, {"method", "path", "throttling"});
+    event.authorizer = routeAuthorizer(get(value, "authorizer", path));
+    warnUnsupportedKeys(value, path, {"method", "path", "throttling", "authorizer"});
     if (methodEntry.failed || pathEntry.failed) return std::nullopt;
     if (!pathEntry.node) {
       error(where, pathEntry.path,

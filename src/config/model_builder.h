@@ -76,6 +76,9 @@ class ModelBuilder {
   void buildStageThrottle(ProjectConfig& project);
   std::optional<RestCorsConfig> restCors(const Entry& entry);
   std::optional<RouteThrottleConfig> routeThrottle(const Entry& entry);
+  // provider.httpApi.authorizers and the `authorizer` of httpApi events (checked against them).
+  void buildHttpApiAuthorizers(ProjectConfig& project, const Entry& entry);
+  std::optional<RouteAuthorizerConfig> routeAuthorizer(const Entry& entry);
   // A number from `min` to `max` (a whole one when `whole`), or nullopt (reported).
   std::optional<double> numberSetting(const Entry& entry, double min, double max, bool whole);
   // A string or a list of strings, as IAM policies take them.

@@ -90,7 +90,21 @@ void ModelBuilder::buildGatewaySettings(ProjectConfig& project) {
               fmt::format("must be a mapping (cors, ...), got {}", httpApi.node->kindName()));
       } else {
         buildHttpApiCors(project, get(*httpApi.node, "cors", httpApi.path));
-        warnUnsupportedKeys(*httpApi.node, httpApi.path, {"cors"});
+        buildHttpApiAuthorizers(project, get(*httpApi.node, "authorizers", httpApi.path));
+        warnUnsupportedKeys(*httpApi.node, httpApi.path, {"cors", "authorizers"});
+      }
+    }
+  }
+  // Every route's authorizer must be one of provider.httpApi.authorizers.
+  for (const auto& function : project.functions) {
+    for (const auto& event : function.httpEvents) {
+      if (!event.authorizer) continue;
+      const auto& all = project.httpApiAuthorizers;
+      if (std::none_of(all.begin(), all.end(),
+                       [&](const auto& a) { return a.name == event.authorizer->name; })) {
+        error(event.authorizer->where, event.authorizer->path,
+              fmt::format("authorizer '{}' is not defined in provider.httpApi.authorizers",
+                          event.authorizer->name));
       }
     }
   }
@@ -272,6 +286,133 @@ void ModelBuilder::buildHttpApiCors(ProjectConfig& project, const Entry& entry) 
     }
   }
   project.httpApiCors = std::move(cors);
+}
+
+void ModelBuilder::buildHttpApiAuthorizers(ProjectConfig& project, const Entry& entry) {
+  if (!entry.node || entry.node->kind == Node::Kind::Null) return;
+  Node& map = *entry.node;
+  if (map.kind != Node::Kind::Map) {
+    error(entry.where, entry.path,
+          fmt::format("must be a mapping of authorizer names to settings (identitySource, "
+                      "issuerUrl, audience), got {}",
+                      map.kindName()));
+    return;
+  }
+  for (const std::string& name : map.keys) {
+    Entry item = get(map, name, entry.path);
+    if (!item.node) continue;
+    if (item.node->kind != Node::Kind::Map) {
+      error(item.where, item.path,
+            fmt::format("must be a mapping (identitySource, issuerUrl, audience), got {}",
+                        item.node->kindName()));
+      continue;
+    }
+    Node& node = *item.node;
+    HttpApiAuthorizerConfig authorizer;
+    authorizer.name = name;
+    authorizer.where = item.where;
+    authorizer.path = item.path;
+    bool ok = true;
+    if (Entry type = get(node, "type", item.path); type.node) {
+      auto value = stringSetting(type);
+      std::string lower = value.value_or("");
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      if (lower == "request") {
+        error(type.where, type.path,
+              "Lambda authorizers (type: request) are not supported yet; only jwt authorizers");
+        ok = false;
+      } else if (value && lower != "jwt") {
+        error(type.where, type.path, fmt::format("must be jwt or request, got '{}'", *value));
+        ok = false;
+      }
+    }
+    if (Entry source = get(node, "identitySource", item.path); source.node) {
+      // The Framework also takes a list; a JWT authorizer reads one source.
+      auto values = stringListSetting(source);
+      if (values && values->size() == 1 &&
+          ((*values)[0].starts_with("$request.header.") ||
+           (*values)[0].starts_with("$request.querystring.")) &&
+          (*values)[0].find('.', 9) != std::string::npos && (*values)[0].back() != '.') {
+        authorizer.identitySource = (*values)[0];
+      } else if (values) {
+        error(source.where, source.path,
+              "must be one $request.header.NAME or $request.querystring.NAME for a jwt "
+              "authorizer");
+        ok = false;
+      } else {
+        ok = false;
+      }
+    }
+    Entry issuer = get(node, "issuerUrl", item.path);
+    if (!issuer.node) {
+      if (!issuer.failed) {
+        error(item.where, issuer.path, "is required for a jwt authorizer (the token issuer)");
+      }
+      ok = false;
+    } else if (auto value = stringSetting(issuer)) {
+      if (!value->starts_with("http://") && !value->starts_with("https://")) {
+        error(issuer.where, issuer.path,
+              fmt::format("must be an http:// or https:// URL, got '{}'", *value));
+        ok = false;
+      }
+      authorizer.issuerUrl = *value;
+    } else {
+      ok = false;
+    }
+    Entry audience = get(node, "audience", item.path);
+    if (!audience.node) {
+      if (!audience.failed) {
+        error(item.where, audience.path, "is required for a jwt authorizer (a list of audiences)");
+      }
+      ok = false;
+    } else if (auto values = stringListSetting(audience); values && !values->empty()) {
+      authorizer.audience = *values;
+    } else {
+      if (values) error(audience.where, audience.path, "must list at least one audience");
+      ok = false;
+    }
+    warnUnsupportedKeys(node, item.path,
+                        {"type", "name", "identitySource", "issuerUrl", "audience"});
+    // Defined (even if broken), so that routes naming it are not reported twice.
+    if (!ok) authorizer.issuerUrl.clear();
+    project.httpApiAuthorizers.push_back(std::move(authorizer));
+  }
+}
+
+std::optional<RouteAuthorizerConfig> ModelBuilder::routeAuthorizer(const Entry& entry) {
+  if (!entry.node || entry.node->kind == Node::Kind::Null) return std::nullopt;
+  RouteAuthorizerConfig authorizer;
+  authorizer.where = entry.where;
+  authorizer.path = entry.path;
+  Node& node = *entry.node;
+  if (node.kind == Node::Kind::String) {
+    authorizer.name = node.text;
+  } else if (node.kind == Node::Kind::Map) {
+    Entry name = get(node, "name", entry.path);
+    if (!name.node) {
+      if (!name.failed) error(entry.where, name.path, "is required (an authorizer's name)");
+      return std::nullopt;
+    }
+    auto value = stringSetting(name);
+    if (!value) return std::nullopt;
+    authorizer.name = *value;
+    if (Entry scopes = get(node, "scopes", entry.path); scopes.node) {
+      authorizer.scopes = stringListSetting(scopes).value_or(std::vector<std::string>{});
+    }
+    if (Entry id = get(node, "id", entry.path); id.node) {
+      error(id.where, id.path,
+            "authorizers made outside serverless.yml (id) cannot be used; define it in "
+            "provider.httpApi.authorizers");
+      return std::nullopt;
+    }
+    warnUnsupportedKeys(node, entry.path, {"name", "scopes", "type", "id"});
+  } else {
+    error(entry.where, entry.path,
+          fmt::format("must be an authorizer name or a mapping (name, scopes), got {}",
+                      node.kindName()));
+    return std::nullopt;
+  }
+  return authorizer;
 }
 
 void ModelBuilder::buildResourcePolicy(ProjectConfig& project, const Entry& entry) {

@@ -87,6 +87,27 @@ struct PolicyStatementConfig {
   std::string path;  // provider.apiGateway.resourcePolicy[0]
 };
 
+// `provider.httpApi.authorizers.NAME` of type jwt (the default type): API Gateway checks a JSON
+// Web Token from `identitySource` against the keys of `issuerUrl` and its `audience`.
+struct HttpApiAuthorizerConfig {
+  std::string name;
+  // "$request.header.Authorization" unless given; "$request.header.NAME" or
+  // "$request.querystring.NAME".
+  std::string identitySource = "$request.header.Authorization";
+  std::string issuerUrl;
+  std::vector<std::string> audience;
+  SourceLocation where;
+  std::string path;  // provider.httpApi.authorizers.NAME
+};
+
+// `authorizer:` of an httpApi event: `NAME` or `{ name, scopes }`.
+struct RouteAuthorizerConfig {
+  std::string name;
+  std::vector<std::string> scopes;  // The token must carry one of them (none: any token).
+  SourceLocation where;
+  std::string path;
+};
+
 struct HttpEvent {
   // `httpApi:` events (API Gateway HTTP API, payload 2.0) and `http:` events (REST API,
   // payload 1.0).
@@ -97,8 +118,9 @@ struct HttpEvent {
   // isDefaultRoute is true (API Gateway's `$default` route).
   std::string path;
   bool isDefaultRoute = false;
-  std::optional<RestCorsConfig> cors;             // `http` events only.
-  std::optional<RouteThrottleConfig> throttling;  // Either kind.
+  std::optional<RestCorsConfig> cors;               // `http` events only.
+  std::optional<RouteThrottleConfig> throttling;    // Either kind.
+  std::optional<RouteAuthorizerConfig> authorizer;  // `httpApi` events only.
   SourceLocation where;
 };
 
@@ -221,6 +243,7 @@ struct ProjectConfig {
   std::optional<ThrottleConfig> throttle;
   std::optional<HttpApiCorsConfig> httpApiCors;
   std::vector<PolicyStatementConfig> resourcePolicy;
+  std::vector<HttpApiAuthorizerConfig> httpApiAuthorizers;  // In file order.
   bool useDotenv = false;  // The Framework then also leaves `.env*` files out of packages.
   // provider.versionFunctions (default true, as the Framework's): `nimbus deploy` publishes a
   // version of each function whose code or configuration changed.

@@ -127,6 +127,11 @@ class EventWriter {
     out_.append("null");
     return *this;
   }
+  EventWriter& raw(std::string_view json) {  // Already-serialized JSON as one value.
+    value();
+    out_.append(json);
+    return *this;
+  }
   EventWriter& field(std::string_view k, std::string_view v) { return key(k).string(v); }
   EventWriter& field(std::string_view k, const char* v) { return key(k).string(v); }
   EventWriter& field(std::string_view k, bool v) { return key(k).boolean(v); }
@@ -381,6 +386,7 @@ void appendHttpApiEvent(std::string& out, const HttpRequest& request, const Rout
   w.key("requestContext").beginObject();
   w.field("accountId", info.accountId);
   w.field("apiId", info.apiId);
+  if (!info.authorizer.empty()) w.key("authorizer").raw(info.authorizer);
   w.field("domainName", info.domainName);
   w.field("domainPrefix", domainPrefixOf(info.domainName));
   w.key("http").beginObject();

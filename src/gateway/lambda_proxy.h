@@ -35,6 +35,9 @@ struct RequestContextInfo {
   std::string forwardedProto = "http";  // X-Forwarded-Proto the function sees.
   WallTime time;
   std::vector<std::pair<std::string, std::string>> stageVariables;
+  // HTTP API: the JSON value of requestContext.authorizer (a JWT authorizer's claims and scopes,
+  // see authorizeJwt()); omitted when empty.
+  std::string authorizer;
 };
 
 // API Gateway's short request id form ("LV7fzho-PHcEJPw="), used by HTTP API requestId and

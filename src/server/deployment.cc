@@ -108,6 +108,22 @@ void addRestPreflights(Deployment& d, const config::ProjectConfig& project,
   }
 }
 
+gateway::JwtAuthorizerSpec jwtAuthorizerSpec(const config::HttpApiAuthorizerConfig& c) {
+  gateway::JwtAuthorizerSpec spec;
+  spec.name = c.name;
+  spec.issuer = c.issuerUrl;
+  spec.audiences = c.audience;
+  constexpr std::string_view header = "$request.header.";
+  constexpr std::string_view query = "$request.querystring.";
+  if (c.identitySource.starts_with(query)) {
+    spec.fromHeader = false;
+    spec.identityName = c.identitySource.substr(query.size());
+  } else if (c.identitySource.starts_with(header)) {
+    spec.identityName = c.identitySource.substr(header.size());
+  }
+  return spec;
+}
+
 gateway::HttpApiCors httpApiCors(const config::HttpApiCorsConfig& c) {
   gateway::HttpApiCors cors;
   cors.allowOrigins = c.allowedOrigins;
@@ -156,6 +172,11 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
   auto d = std::make_shared<Deployment>();
   std::vector<std::string> corsPaths;  // REST paths with `cors`, in file order.
   std::map<std::string, std::vector<gateway::RestCorsSetting>> corsByPath;
+  // One key cache per authorizer, shared by its routes; keys are fetched on first use.
+  std::map<std::string, std::shared_ptr<JwksCache>> jwtAuthorizers;
+  for (const auto& a : project.httpApiAuthorizers) {
+    jwtAuthorizers.emplace(a.name, std::make_shared<JwksCache>(jwtAuthorizerSpec(a)));
+  }
   d->apiId = stableApiId(project.service, project.stage);
   d->routes.setRestStage(project.stage);
   for (const auto& f : project.functions) {
@@ -219,6 +240,13 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
       route.path = e.isDefaultRoute ? "$default" : e.path;
       route.target = target;
       route.guard = addGuard(*d, project.throttle, e.throttling);
+      if (e.authorizer && route.kind == gateway::ApiKind::Http) {
+        auto it = jwtAuthorizers.find(e.authorizer->name);
+        if (it != jwtAuthorizers.end()) {
+          d->guards[route.guard].jwt = it->second;
+          d->guards[route.guard].jwtScopes = e.authorizer->scopes;
+        }
+      }
       if (e.cors) corsByPath[e.path].push_back(restCorsSetting(e));
       if (std::find(corsPaths.begin(), corsPaths.end(), e.path) == corsPaths.end() && e.cors) {
         corsPaths.push_back(e.path);

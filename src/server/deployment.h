@@ -15,6 +15,7 @@
 #include "gateway/routes.h"
 #include "lambda/event_source_mapping.h"
 #include "lambda/function_spec.h"
+#include "server/jwks_cache.h"
 
 namespace nimbus::server {
 
@@ -30,6 +31,10 @@ struct GatewayTarget {
 // authorizers) join here.
 struct RouteGuard {
   std::unique_ptr<gateway::RateLimiter> limiter;  // Null: the route is not throttled.
+  // An HTTP API route's JWT authorizer (shared by the routes naming it), null for none, and the
+  // scopes the route requires (one of them; none: any valid token).
+  std::shared_ptr<JwksCache> jwt;
+  std::vector<std::string> jwtScopes;
 };
 
 struct Deployment {

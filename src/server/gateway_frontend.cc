@@ -1,10 +1,12 @@
 #include "server/gateway_frontend.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/ids.h"
 #include "gateway/cors.h"
+#include "gateway/jwt.h"
 #include "gateway/lambda_proxy.h"
 #include "gateway/resource_policy.h"
 #include "lambda/invoker.h"
@@ -58,6 +60,117 @@ std::optional<HttpResponse> protect(const Deployment& d, const HttpRequest& requ
     }
   }
   return std::nullopt;
+}
+
+enum class AuthStep { Allowed, Answered, NeedKeys };
+
+// An HTTP API route's JWT authorizer. Without the token's key at hand, asks for the keys to be
+// fetched when `mayFetch`, else refuses as API Gateway does for a kid its issuer does not list.
+AuthStep authorize(Exchange& exchange, const HttpRequest& request, const RouteGuard& guard,
+                   bool mayFetch) {
+  std::string scratch;
+  const gateway::JwtAuthorizerSpec& spec = guard.jwt->spec();
+  std::string_view token = gateway::jwtIdentity(spec, request, scratch);
+  auto keys = guard.jwt->keys();
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  gateway::JwtDecision decision =
+      gateway::authorizeJwt(spec, token, guard.jwtScopes, keys.get(), now);
+  if (decision.outcome == gateway::JwtOutcome::Allowed) {
+    exchange.info.authorizer = std::move(decision.authorizerJson);
+    return AuthStep::Allowed;
+  }
+  if (decision.outcome == gateway::JwtOutcome::UnknownKey && mayFetch) return AuthStep::NeedKeys;
+  exchange.answer(
+      gateway::jwtRefusal(decision, guard.jwtScopes, gateway::responseIds(exchange.info)));
+  return AuthStep::Answered;
+}
+
+// A request waiting for its authorizer's keys.
+struct PendingRequest {
+  PendingRequest(HttpRequest&& r, gateway::RoutedRequest&& m)
+      : request(std::move(r)), routed(std::move(m)) {}
+  HttpRequest request;
+  gateway::RoutedRequest routed;
+};
+
+// The integration: size checks, the event, the invocation and the mapping of its answer.
+void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
+              const std::shared_ptr<Exchange>& exchange, const HttpRequest& request,
+              const gateway::RoutedRequest& routed) {
+  auto& info = exchange->info;
+  if (request.body.size() > gateway::kApiPayloadLimit) {
+    exchange->answer(gateway::errorResponse(routed.kind, GatewayError::RequestTooLarge,
+                                            gateway::responseIds(info)));
+    return;
+  }
+  const GatewayTarget& target = exchange->deployment->targets[routed.match->route->target];
+  if (target.restCors) {
+    exchange->answer(gateway::restPreflightResponse(
+        exchange->deployment->restCors[*target.restCors], request, gateway::responseIds(info)));
+    return;
+  }
+  std::string event;
+  if (routed.kind == ApiKind::Http) {
+    event = gateway::buildHttpApiEvent(request, *routed.match, info);
+  } else {
+    if (const HttpHeader* accept = findHeader(request.headers, "Accept")) {
+      exchange->accept = accept->value;
+    }
+    event = gateway::buildRestEvent(request, *routed.match, info,
+                                    exchange->deployment->binaryMediaTypes);
+  }
+
+  // API Gateway stops waiting after its integration timeout even when the function may run
+  // longer (HTTP API 30 s, REST 29 s); only then is a timer worth its cost.
+  int integrationTimeout =
+      routed.kind == ApiKind::Http ? gateway::kHttpApiTimeoutSeconds : gateway::kRestTimeoutSeconds;
+  if (target.timeoutSeconds >= integrationTimeout) {
+    exchange->timer = std::make_unique<boost::asio::steady_timer>(io);
+    exchange->timer->expires_after(std::chrono::seconds(integrationTimeout));
+    exchange->timer->async_wait([exchange](boost::system::error_code ec) {
+      if (ec) return;
+      exchange->answer(gateway::errorResponse(exchange->kind, GatewayError::IntegrationTimeout,
+                                              gateway::responseIds(exchange->info)));
+    });
+  }
+
+  lambda::InvokeRequest invoke;
+  invoke.functionName = target.functionName;
+  invoke.payload = std::move(event);
+  lambda.invoke(std::move(invoke), [exchange](lambda::InvokeResult&& result) {
+    if (exchange->answered.load()) return;
+    auto ids = gateway::responseIds(exchange->info);
+    switch (result.status) {
+      case lambda::InvokeStatus::Ok:
+        if (exchange->kind == ApiKind::Http) {
+          exchange->answer(gateway::mapHttpApiResponse(result.payload, ids));
+        } else {
+          exchange->answer(gateway::mapRestResponse(result.payload, ids, exchange->accept,
+                                                    exchange->deployment->binaryMediaTypes));
+        }
+        return;
+      case lambda::InvokeStatus::FunctionError:
+        exchange->answer(gateway::errorResponse(exchange->kind,
+                                                result.errorType == "Function.ResponseSizeTooLarge"
+                                                    ? GatewayError::ResponseTooLarge
+                                                    : GatewayError::FunctionError,
+                                                ids));
+        return;
+      case lambda::InvokeStatus::Throttled:
+        exchange->answer(
+            gateway::errorResponse(exchange->kind, GatewayError::LambdaThrottled, ids));
+        return;
+      case lambda::InvokeStatus::RequestTooLarge:
+        exchange->answer(gateway::errorResponse(exchange->kind, GatewayError::EventTooLarge, ids));
+        return;
+      case lambda::InvokeStatus::NotFound:
+      case lambda::InvokeStatus::ServiceError:
+        exchange->answer(gateway::errorResponse(exchange->kind, GatewayError::InternalError, ids));
+        return;
+    }
+  });
 }
 
 }  // namespace
@@ -118,76 +231,31 @@ void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
     exchange->answer(std::move(*refusal));
     return;
   }
-  if (request.body.size() > gateway::kApiPayloadLimit) {
-    exchange->answer(gateway::errorResponse(routed.kind, GatewayError::RequestTooLarge,
-                                            gateway::responseIds(info)));
-    return;
-  }
-  const GatewayTarget& target = deployment->targets[routed.match->route->target];
-  if (target.restCors) {
-    exchange->answer(gateway::restPreflightResponse(deployment->restCors[*target.restCors], request,
-                                                    gateway::responseIds(info)));
-    return;
-  }
-  std::string event;
-  if (routed.kind == ApiKind::Http) {
-    event = gateway::buildHttpApiEvent(request, *routed.match, info);
-  } else {
-    if (const HttpHeader* accept = findHeader(request.headers, "Accept")) {
-      exchange->accept = accept->value;
+  const RouteGuard& guard = deployment->guards[routed.match->route->guard];
+  if (guard.jwt && routed.kind == ApiKind::Http) {
+    switch (authorize(*exchange, request, guard, true)) {
+      case AuthStep::Allowed:
+        break;
+      case AuthStep::Answered:
+        return;
+      case AuthStep::NeedKeys: {
+        // The issuer's keys are fetched off this thread; the request resumes on an I/O thread
+        // once they are in (or the fetch failed, or refetching is rate limited).
+        auto pending = std::make_shared<PendingRequest>(std::move(request), std::move(routed));
+        boost::asio::io_context* io = &io_;
+        lambda::LambdaService* lambda = &lambda_;
+        guard.jwt->refresh([io, lambda, exchange, pending] {
+          boost::asio::post(*io, [io, lambda, exchange, pending] {
+            const RouteGuard& g = exchange->deployment->guards[pending->routed.match->route->guard];
+            if (authorize(*exchange, pending->request, g, false) != AuthStep::Allowed) return;
+            dispatch(*io, *lambda, exchange, pending->request, pending->routed);
+          });
+        });
+        return;
+      }
     }
-    event = gateway::buildRestEvent(request, *routed.match, info, deployment->binaryMediaTypes);
   }
-
-  // API Gateway stops waiting after its integration timeout even when the function may run
-  // longer (HTTP API 30 s, REST 29 s); only then is a timer worth its cost.
-  int integrationTimeout =
-      routed.kind == ApiKind::Http ? gateway::kHttpApiTimeoutSeconds : gateway::kRestTimeoutSeconds;
-  if (target.timeoutSeconds >= integrationTimeout) {
-    exchange->timer = std::make_unique<boost::asio::steady_timer>(io_);
-    exchange->timer->expires_after(std::chrono::seconds(integrationTimeout));
-    exchange->timer->async_wait([exchange](boost::system::error_code ec) {
-      if (ec) return;
-      exchange->answer(gateway::errorResponse(exchange->kind, GatewayError::IntegrationTimeout,
-                                              gateway::responseIds(exchange->info)));
-    });
-  }
-
-  lambda::InvokeRequest invoke;
-  invoke.functionName = target.functionName;
-  invoke.payload = std::move(event);
-  lambda_.invoke(std::move(invoke), [exchange](lambda::InvokeResult&& result) {
-    if (exchange->answered.load()) return;
-    auto ids = gateway::responseIds(exchange->info);
-    switch (result.status) {
-      case lambda::InvokeStatus::Ok:
-        if (exchange->kind == ApiKind::Http) {
-          exchange->answer(gateway::mapHttpApiResponse(result.payload, ids));
-        } else {
-          exchange->answer(gateway::mapRestResponse(result.payload, ids, exchange->accept,
-                                                    exchange->deployment->binaryMediaTypes));
-        }
-        return;
-      case lambda::InvokeStatus::FunctionError:
-        exchange->answer(gateway::errorResponse(exchange->kind,
-                                                result.errorType == "Function.ResponseSizeTooLarge"
-                                                    ? GatewayError::ResponseTooLarge
-                                                    : GatewayError::FunctionError,
-                                                ids));
-        return;
-      case lambda::InvokeStatus::Throttled:
-        exchange->answer(
-            gateway::errorResponse(exchange->kind, GatewayError::LambdaThrottled, ids));
-        return;
-      case lambda::InvokeStatus::RequestTooLarge:
-        exchange->answer(gateway::errorResponse(exchange->kind, GatewayError::EventTooLarge, ids));
-        return;
-      case lambda::InvokeStatus::NotFound:
-      case lambda::InvokeStatus::ServiceError:
-        exchange->answer(gateway::errorResponse(exchange->kind, GatewayError::InternalError, ids));
-        return;
-    }
-  });
+  dispatch(io_, lambda_, exchange, request, routed);
 }
 
 }  // namespace nimbus::server

@@ -109,13 +109,12 @@ TEST_F(Events, UnsupportedEventSettingsAreWarned) {
       - httpApi:
           method: get
           path: /v2
-          authorizer:
-            name: jwt
+          timeout: 3
 )yaml"));
   std::vector<std::string> expected = {
       "serverless.yml:13: functions.app.events[0].http.private is not supported yet and is "
       "ignored",
-      "serverless.yml:17: functions.app.events[1].httpApi.authorizer is not supported yet and is "
+      "serverless.yml:17: functions.app.events[1].httpApi.timeout is not supported yet and is "
       "ignored",
   };
   EXPECT_EQ(project.warnings, expected);
