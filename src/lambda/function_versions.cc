@@ -218,6 +218,32 @@ std::vector<FunctionAlias> FunctionRegistry::aliases(const std::string& name,
   return out;
 }
 
+namespace {
+
+// Stores a created or changed alias under a new RevisionId; once it is durable, serves it and
+// answers. The caller has claimed the function (`busy`), which this releases.
+void storeAlias(const std::shared_ptr<FunctionRegistry::State>& state, FunctionAlias alias,
+                AliasCallback done) {
+  alias.revisionId = newUuid();
+  std::string key = alias.functionName + ":" + alias.name;
+  std::string value = encodeAliasRecord(alias);
+  state->store.putRecord(
+      {kAliasKind, std::move(key), std::move(value)},
+      [state, alias = std::move(alias), done = std::move(done)](std::string error) mutable {
+        std::lock_guard lock(state->mutex);
+        state->busy.erase(alias.functionName);
+        if (!error.empty()) {
+          state->complete(std::move(done), {RegistryStatus::StoreFailed, error, {}});
+          return;
+        }
+        state->aliases[alias.functionName][alias.name] = alias;
+        state->publishLocked();
+        state->complete(std::move(done), {RegistryStatus::Ok, {}, std::move(alias)});
+      });
+}
+
+}  // namespace
+
 void FunctionRegistry::createAlias(FunctionAlias alias, AliasCallback done) {
   auto state = state_;
   {
@@ -237,22 +263,7 @@ void FunctionRegistry::createAlias(FunctionAlias alias, AliasCallback done) {
       return;
     }
   }
-  alias.revisionId = newUuid();
-  std::string key = alias.functionName + ":" + alias.name;
-  std::string value = encodeAliasRecord(alias);
-  state->store.putRecord(
-      {kAliasKind, std::move(key), std::move(value)},
-      [state, alias = std::move(alias), done = std::move(done)](std::string error) mutable {
-        std::lock_guard lock(state->mutex);
-        state->busy.erase(alias.functionName);
-        if (!error.empty()) {
-          state->complete(std::move(done), {RegistryStatus::StoreFailed, error, {}});
-          return;
-        }
-        state->aliases[alias.functionName][alias.name] = alias;
-        state->publishLocked();
-        state->complete(std::move(done), {RegistryStatus::Ok, {}, std::move(alias)});
-      });
+  storeAlias(state, std::move(alias), std::move(done));
 }
 
 void FunctionRegistry::updateAlias(const std::string& name, const std::string& aliasName,
@@ -287,21 +298,7 @@ void FunctionRegistry::updateAlias(const std::string& name, const std::string& a
       return;
     }
   }
-  alias.revisionId = newUuid();
-  std::string value = encodeAliasRecord(alias);
-  state->store.putRecord(
-      {kAliasKind, name + ":" + aliasName, std::move(value)},
-      [state, alias = std::move(alias), done = std::move(done)](std::string error) mutable {
-        std::lock_guard lock(state->mutex);
-        state->busy.erase(alias.functionName);
-        if (!error.empty()) {
-          state->complete(std::move(done), {RegistryStatus::StoreFailed, error, {}});
-          return;
-        }
-        state->aliases[alias.functionName][alias.name] = alias;
-        state->publishLocked();
-        state->complete(std::move(done), {RegistryStatus::Ok, {}, std::move(alias)});
-      });
+  storeAlias(state, std::move(alias), std::move(done));
 }
 
 void FunctionRegistry::deleteAlias(const std::string& name, const std::string& aliasName,
