@@ -1054,7 +1054,8 @@ std::optional<HttpEvent> ModelBuilder::restEvent(Node& value, const SourceLocati
     Entry pathEntry = get(value, "path", path);
     event.cors = restCors(get(value, "cors", path));
     event.throttling = routeThrottle(get(value, "throttling", path));
-    warnUnsupportedKeys(value, path, {"method", "path", "cors", "throttling"});
+    event.lambdaAuthorizer = restAuthorizer(get(value, "authorizer", path));
+    warnUnsupportedKeys(value, path, {"method", "path", "cors", "throttling", "authorizer"});
     if (methodEntry.failed || pathEntry.failed) return std::nullopt;
     bool complete = true;
     if (!pathEntry.node) {
