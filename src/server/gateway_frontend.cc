@@ -11,6 +11,7 @@
 #include "gateway/lambda_authorizer.h"
 #include "gateway/lambda_proxy.h"
 #include "gateway/resource_policy.h"
+#include "gateway/verified_jwt_cache.h"
 #include "lambda/invoker.h"
 
 namespace nimbus::server {
@@ -77,8 +78,8 @@ AuthStep authorize(Exchange& exchange, const HttpRequest& request, const RouteGu
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-  gateway::JwtDecision decision =
-      gateway::authorizeJwt(spec, token, guard.jwtScopes, keys.get(), now);
+  gateway::JwtDecision decision = gateway::authorizeJwtCached(spec, token, guard.jwtScopes, keys,
+                                                              guard.jwt->verifiedTokens(), now);
   if (decision.outcome == gateway::JwtOutcome::Allowed) {
     exchange.info.authorizer = std::move(decision.authorizerJson);
     return AuthStep::Allowed;
