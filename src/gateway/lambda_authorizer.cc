@@ -297,13 +297,13 @@ bool isUnauthorizedError(std::string_view errorPayload) {
          !root["errorMessage"].get(message) && message == "Unauthorized";
 }
 
-AuthorizerOutcome decideAuthorizer(const AuthorizerVerdict& verdict, std::string_view methodArn) {
+AuthorizerOutcome decideAuthorizer(const AuthorizerVerdict& verdict, std::string_view methodArn,
+                                   std::string_view sourceIp) {
   if (!verdict.valid) return AuthorizerOutcome::Failed;
   if (verdict.simple) {
     return verdict.isAuthorized ? AuthorizerOutcome::Allowed : AuthorizerOutcome::ImplicitDeny;
   }
-  // The caller was identified by the authorizer, so its source address plays no part.
-  switch (verdict.policy->decide(methodArn, "")) {
+  switch (verdict.policy->decide(methodArn, sourceIp)) {
     case ResourcePolicy::Decision::Allow:
       return AuthorizerOutcome::Allowed;
     case ResourcePolicy::Decision::ExplicitDeny:

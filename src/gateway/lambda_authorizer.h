@@ -85,8 +85,10 @@ bool isUnauthorizedError(std::string_view errorPayload);
 
 enum class AuthorizerOutcome { Allowed, Unauthorized, ExplicitDeny, ImplicitDeny, Failed };
 
-// What a verdict (perhaps cached) means for the request to `methodArn`.
-AuthorizerOutcome decideAuthorizer(const AuthorizerVerdict& verdict, std::string_view methodArn);
+// What a verdict (perhaps cached) means for the request to `methodArn` from `sourceIp` (the one
+// condition key a policy can test here, as in resource policies).
+AuthorizerOutcome decideAuthorizer(const AuthorizerVerdict& verdict, std::string_view methodArn,
+                                   std::string_view sourceIp);
 
 // The value of the integration event's requestContext.authorizer: REST (and HTTP API payload
 // 1.0 routes) {"principalId":...,"integrationLatency":N, ...context}; HTTP API 2.0

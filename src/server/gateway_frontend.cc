@@ -180,7 +180,7 @@ void authorizeWithLambda(boost::asio::io_context& io, lambda::LambdaService& lam
   std::string arn = authorizerArn(d, request, routed, exchange->info);
   std::string key = gateway::authorizerCacheKey(*identity);
   if (auto cached = authorizer->find(key, AuthorizerCache::Clock::now())) {
-    auto outcome = gateway::decideAuthorizer(*cached, arn);
+    auto outcome = gateway::decideAuthorizer(*cached, arn, request.sourceIp);
     if (outcome != gateway::AuthorizerOutcome::Allowed) return refuse(outcome);
     exchange->info.authorizer = gateway::authorizerContextJson(routed.kind, *cached, 0);
     dispatch(io, lambda, exchange, request, routed);
@@ -209,7 +209,7 @@ void authorizeWithLambda(boost::asio::io_context& io, lambda::LambdaService& lam
       gateway::AuthorizerOutcome outcome = failure;
       if (verdict) {
         authorizer->remember(key, verdict, now);
-        outcome = gateway::decideAuthorizer(*verdict, arn);
+        outcome = gateway::decideAuthorizer(*verdict, arn, pending->request.sourceIp);
       }
       if (outcome != gateway::AuthorizerOutcome::Allowed) {
         exchange->answer(gateway::authorizerRefusal(pending->routed.kind, outcome,

@@ -111,18 +111,29 @@ TEST(LambdaAuthorizerTest, PolicyAnswersAreJudgedPerMethodArn) {
   ASSERT_TRUE(exact.valid);
   EXPECT_EQ(exact.principalId, "u1");
   EXPECT_EQ(exact.contextJson, "{}");
-  EXPECT_EQ(decideAuthorizer(exact, items), AuthorizerOutcome::Allowed);
-  EXPECT_EQ(decideAuthorizer(exact, other), AuthorizerOutcome::ImplicitDeny);
+  EXPECT_EQ(decideAuthorizer(exact, items, "127.0.0.1"), AuthorizerOutcome::Allowed);
+  EXPECT_EQ(decideAuthorizer(exact, other, "127.0.0.1"), AuthorizerOutcome::ImplicitDeny);
 
   auto wildcard = parseAuthorizerAnswer(
       spec, policyAnswer("Allow", "arn:aws:execute-api:us-east-1:000000000000:abcdef1234/dev/*/*"),
       kScope);
-  EXPECT_EQ(decideAuthorizer(wildcard, other), AuthorizerOutcome::Allowed);
-  EXPECT_EQ(decideAuthorizer(wildcard, methodArn(kScope, "prod", "GET", "/other")),
+  EXPECT_EQ(decideAuthorizer(wildcard, other, "127.0.0.1"), AuthorizerOutcome::Allowed);
+  EXPECT_EQ(decideAuthorizer(wildcard, methodArn(kScope, "prod", "GET", "/other"), "127.0.0.1"),
             AuthorizerOutcome::ImplicitDeny);
 
   auto deny = parseAuthorizerAnswer(spec, policyAnswer("Deny", "*"), kScope);
-  EXPECT_EQ(decideAuthorizer(deny, items), AuthorizerOutcome::ExplicitDeny);
+  EXPECT_EQ(decideAuthorizer(deny, items, "127.0.0.1"), AuthorizerOutcome::ExplicitDeny);
+
+  // A condition on aws:SourceIp sees the caller's address.
+  auto fromLocal = parseAuthorizerAnswer(
+      spec,
+      R"({"principalId":"u","policyDocument":{"Statement":[{"Effect":"Allow",)"
+      R"("Action":"execute-api:Invoke","Resource":"*",)"
+      R"("Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}}]}})",
+      kScope);
+  ASSERT_TRUE(fromLocal.valid);
+  EXPECT_EQ(decideAuthorizer(fromLocal, items, "127.0.0.1"), AuthorizerOutcome::Allowed);
+  EXPECT_EQ(decideAuthorizer(fromLocal, items, "10.1.2.3"), AuthorizerOutcome::ImplicitDeny);
 }
 
 TEST(LambdaAuthorizerTest, InvalidAnswersFail) {
@@ -135,7 +146,7 @@ TEST(LambdaAuthorizerTest, InvalidAnswersFail) {
        }) {
     auto verdict = parseAuthorizerAnswer(spec, answer, kScope);
     EXPECT_FALSE(verdict.valid) << answer;
-    EXPECT_EQ(decideAuthorizer(verdict, "arn"), AuthorizerOutcome::Failed);
+    EXPECT_EQ(decideAuthorizer(verdict, "arn", "127.0.0.1"), AuthorizerOutcome::Failed);
   }
   // Context values must be strings, numbers or booleans.
   auto nested = parseAuthorizerAnswer(spec, policyAnswer("Allow", "*", R"({"a":{"b":1}})"), kScope);
@@ -149,10 +160,10 @@ TEST(LambdaAuthorizerTest, SimpleAnswers) {
   spec.kind = ApiKind::Http;
   spec.simpleResponses = true;
   auto yes = parseAuthorizerAnswer(spec, R"({"isAuthorized":true,"context":{"u":"a"}})", kScope);
-  EXPECT_EQ(decideAuthorizer(yes, "any"), AuthorizerOutcome::Allowed);
+  EXPECT_EQ(decideAuthorizer(yes, "any", "127.0.0.1"), AuthorizerOutcome::Allowed);
   EXPECT_EQ(authorizerContextJson(ApiKind::Http, yes, 5), R"({"lambda":{"u":"a"}})");
   auto no = parseAuthorizerAnswer(spec, R"({"isAuthorized":false})", kScope);
-  EXPECT_EQ(decideAuthorizer(no, "any"), AuthorizerOutcome::ImplicitDeny);
+  EXPECT_EQ(decideAuthorizer(no, "any", "127.0.0.1"), AuthorizerOutcome::ImplicitDeny);
   EXPECT_FALSE(parseAuthorizerAnswer(spec, R"({"isAuthorized":"yes"})", kScope).valid);
 }
 
