@@ -2,37 +2,23 @@
 // payload 2.0 event of an open route (the reference) beside taking the token from the request,
 // verifying it and checking its claims, then building the event with the claims in it.
 #include <benchmark/benchmark.h>
-#include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
 
 #include <chrono>
 #include <memory>
 #include <string>
 
-#include "core/base64.h"
 #include "gateway/jwt.h"
 #include "gateway/lambda_proxy.h"
 #include "gateway/verified_jwt_cache.h"
+#include "support/jwt_keys.h"
 
 namespace nimbus::gateway {
 namespace {
 
-std::string b64url(std::string_view bytes) {
-  std::string s = base64Encode(bytes);
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return s;
-}
-
-std::string bnBytes(const BIGNUM* bn, size_t width) {
-  std::string out(width, '\0');
-  BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), int(width));
-  return out;
-}
+using testing::TestKey;
 
 struct Fixture {
-  PublicKey pair;
+  TestKey key;
   std::string jwks, token;
 };
 
@@ -42,49 +28,17 @@ int64_t nowSeconds() {
       .count();
 }
 
+// An RS256 or ES256 key published without `use` and `alg` (finding it then compares no algorithm
+// name), and a token it signed that expires in a day.
 Fixture makeFixture(bool ec) {
-  Fixture f;
-  f.pair.reset(ec ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "prime256v1")
-                  : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t(2048)));
-  BIGNUM* a = nullptr;
-  BIGNUM* b = nullptr;
-  if (ec) {
-    EVP_PKEY_get_bn_param(f.pair.get(), OSSL_PKEY_PARAM_EC_PUB_X, &a);
-    EVP_PKEY_get_bn_param(f.pair.get(), OSSL_PKEY_PARAM_EC_PUB_Y, &b);
-    f.jwks = R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k","x":")" + b64url(bnBytes(a, 32)) +
-             R"(","y":")" + b64url(bnBytes(b, 32)) + R"("}]})";
-  } else {
-    EVP_PKEY_get_bn_param(f.pair.get(), OSSL_PKEY_PARAM_RSA_N, &a);
-    EVP_PKEY_get_bn_param(f.pair.get(), OSSL_PKEY_PARAM_RSA_E, &b);
-    f.jwks = R"({"keys":[{"kty":"RSA","kid":"k","n":")" +
-             b64url(bnBytes(a, size_t(BN_num_bytes(a)))) + R"(","e":")" +
-             b64url(bnBytes(b, size_t(BN_num_bytes(b)))) + R"("}]})";
-  }
-  BN_free(a);
-  BN_free(b);
-  std::string header =
-      std::string(R"({"alg":")") + (ec ? "ES256" : "RS256") + R"(","typ":"JWT","kid":"k"})";
+  Fixture f{ec ? TestKey::ec("k", 256) : TestKey::rsa("k")};
+  f.key.jwkNamesUseAndAlg = false;
+  f.jwks = nlohmann::json{{"keys", {f.key.jwk()}}}.dump();
+  std::string header = R"({"alg":")" + f.key.alg + R"(","typ":"JWT","kid":"k"})";
   std::string claims = R"({"iss":"http://issuer.test","aud":"client","sub":"user-7","exp":)" +
                        std::to_string(nowSeconds() + 86400) +
                        R"(,"iat":1700000000,"scope":"items/read profile","email":"a@b.c"})";
-  std::string input = b64url(header) + "." + b64url(claims);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, f.pair.get());
-  size_t size = 0;
-  EVP_DigestSign(ctx, nullptr, &size, reinterpret_cast<const unsigned char*>(input.data()),
-                 input.size());
-  std::string sig(size, '\0');
-  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &size,
-                 reinterpret_cast<const unsigned char*>(input.data()), input.size());
-  sig.resize(size);
-  EVP_MD_CTX_free(ctx);
-  if (ec) {
-    const auto* p = reinterpret_cast<const unsigned char*>(sig.data());
-    ECDSA_SIG* ds = d2i_ECDSA_SIG(nullptr, &p, long(sig.size()));
-    sig = bnBytes(ECDSA_SIG_get0_r(ds), 32) + bnBytes(ECDSA_SIG_get0_s(ds), 32);
-    ECDSA_SIG_free(ds);
-  }
-  f.token = input + "." + b64url(sig);
+  f.token = f.key.signTexts(header, claims);
   return f;
 }
 

@@ -1,5 +1,6 @@
 """Starts the real nimbus binary on free ports against a project folder and talks HTTP to it."""
 import http.client
+import io
 import os
 import re
 import shutil
@@ -9,12 +10,19 @@ import tempfile
 import textwrap
 import threading
 import time
+import zipfile
 
 import pytest
 
 NIMBUS = os.environ.get("NIMBUS_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "nimbus")
 SOURCE_DIR = os.environ.get("NIMBUS_SOURCE_DIR") or os.path.join(os.path.dirname(__file__), "..", "..")
+
+# Test credentials and region for the AWS CLI's environment, and the execution role given to the
+# functions the tests create.
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+               "AWS_DEFAULT_REGION": "us-east-1"}
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
 
 class Nimbus:
@@ -94,13 +102,37 @@ def aws_port(n):
     return int(n.wait_for(r"AWS endpoint http://[\d.]+:(\d+)").rsplit(":", 1)[1].rstrip(")"))
 
 
-def lambda_client(port):
-    """A boto3 Lambda client for the endpoint on `port`, without retries."""
+def aws_client(service, port):
+    """A boto3 client of `service` ("lambda", "sqs", ...) for the endpoint on `port`, without
+    retries."""
     import boto3
     import botocore.config
-    return boto3.client("lambda", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
+    return boto3.client(service, endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
                         aws_access_key_id="test", aws_secret_access_key="test",
                         config=botocore.config.Config(retries={"max_attempts": 0}))
+
+
+def lambda_client(port):
+    """A boto3 Lambda client for the endpoint on `port`, without retries."""
+    return aws_client("lambda", port)
+
+
+def zip_package(files):
+    """A deployment package: {name: text}; names ending in .sh and files named bootstrap are
+    executable."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name)
+            executable = name.endswith(".sh") or os.path.basename(name) == "bootstrap"
+            info.external_attr = (0o100000 | (0o755 if executable else 0o644)) << 16
+            z.writestr(info, text)
+    return buffer.getvalue()
+
+
+def python_package(source):
+    """A deployment package of one Python file, main.py (handler `main.handler`)."""
+    return zip_package({"main.py": source})
 
 
 @pytest.fixture
@@ -115,6 +147,14 @@ def project(tmp_path):
                 path.chmod(0o755)
         return tmp_path
     return write
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    """A folder beside the project, not in it: writes there do not reload the project."""
+    path = tmp_path.parent / (tmp_path.name + "-scratch")
+    path.mkdir()
+    return path
 
 
 @pytest.fixture

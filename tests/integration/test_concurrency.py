@@ -3,19 +3,15 @@ within its reservation and is throttled beyond it with Lambda's Reason, 0 thrott
 invocation, the account's unreserved pool shrinks by the reservations, and asynchronous events
 throttled by a reservation are retried until they all run."""
 import concurrent.futures
-import io
 import json
 import os
 import subprocess
 import time
-import zipfile
 
 import botocore.exceptions
 import pytest
 
-from conftest import NIMBUS, aws_port, lambda_client
-
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+from conftest import NIMBUS, ROLE, aws_port, lambda_client, python_package
 
 # Records each invocation's start, waits until the test releases it (a file appears), then
 # records its end: the file shows whether two invocations ever ran at once.
@@ -32,20 +28,6 @@ def handler(event, context):
         f.write("end %s\\n" % event["id"])
     return {"id": event["id"]}
 """
-
-
-def package(source):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("main.py", source)
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def scratch(tmp_path):
-    path = tmp_path.parent / (tmp_path.name + "-scratch")
-    path.mkdir()
-    return path
 
 
 @pytest.fixture
@@ -75,7 +57,7 @@ def throttle_reason(error):
 def test_a_reservation_of_one_runs_one_at_a_time_and_throttles_the_rest(server, scratch):
     lam = lambda_client(server.aws_port)
     lam.create_function(FunctionName="gated", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                        Timeout=60, Code={"ZipFile": package(GATED)})
+                        Timeout=60, Code={"ZipFile": python_package(GATED)})
     assert lam.put_function_concurrency(FunctionName="gated", ReservedConcurrentExecutions=1)[
         "ReservedConcurrentExecutions"] == 1
     assert lam.get_function_concurrency(FunctionName="gated")["ReservedConcurrentExecutions"] == 1
@@ -122,7 +104,7 @@ def test_a_reservation_of_one_runs_one_at_a_time_and_throttles_the_rest(server, 
 def test_a_reservation_of_zero_throttles_everything_until_it_is_removed(server, scratch):
     lam = lambda_client(server.aws_port)
     lam.create_function(FunctionName="off", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                        Code={"ZipFile": package("def handler(e, c):\n    return 'on'\n")})
+                        Code={"ZipFile": python_package("def handler(e, c):\n    return 'on'\n")})
     lam.put_function_concurrency(FunctionName="off", ReservedConcurrentExecutions=0)
     for _ in range(3):
         with pytest.raises(lam.exceptions.TooManyRequestsException) as e:
@@ -135,7 +117,7 @@ def test_a_reservation_of_zero_throttles_everything_until_it_is_removed(server, 
 def test_async_events_throttled_by_a_reservation_all_run_one_at_a_time(server, scratch):
     lam = lambda_client(server.aws_port)
     lam.create_function(FunctionName="serial", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                        Timeout=60, Code={"ZipFile": package(GATED)})
+                        Timeout=60, Code={"ZipFile": python_package(GATED)})
     lam.put_function_concurrency(FunctionName="serial", ReservedConcurrentExecutions=1)
     (scratch / "release").write_text("")  # Each runs to its end; the reservation serializes them.
     for i in range(6):
@@ -206,7 +188,7 @@ def invoke_with_log(lam, name, qualifier=None):
 def test_provisioned_concurrency_initializes_ahead_and_spills_over(server):
     lam = lambda_client(server.aws_port)
     lam.create_function(FunctionName="warm", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                        Code={"ZipFile": package(PROVISIONED)})
+                        Code={"ZipFile": python_package(PROVISIONED)})
     lam.get_waiter("function_active_v2").wait(FunctionName="warm")
     version = lam.publish_version(FunctionName="warm")["Version"]
     lam.create_alias(FunctionName="warm", Name="live", FunctionVersion=version)

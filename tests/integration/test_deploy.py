@@ -7,7 +7,7 @@ import re
 import subprocess
 import textwrap
 
-from conftest import NIMBUS, aws_port
+from conftest import CREDENTIALS, NIMBUS, aws_port
 
 SERVERLESS_YML = """
 service: shop
@@ -50,9 +50,6 @@ def worker(event, context):
 """
 
 APP_V2 = APP_V1.replace('"version": 1', '"version": 2')
-
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-               "AWS_DEFAULT_REGION": "us-east-1"}
 
 LINE = re.compile(r"^  (\w+): (created|updated code and configuration|updated code|"
                   r"updated configuration|unchanged) \(([\w-]+), CodeSha256 (\S+), (\d+) bytes"

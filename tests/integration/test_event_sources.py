@@ -1,30 +1,12 @@
 """The services together: SQS queues triggering functions (event source mappings), SNS fanning
 out to SQS, and asynchronous invocations sending records and dead letters to SQS and SNS."""
-import io
 import json
-import zipfile
 
-import boto3
-import botocore.config
 import pytest
 
-from conftest import aws_port, lambda_client
+from conftest import ROLE, aws_client, aws_port, lambda_client, python_package
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 ACCOUNT = "000000000000"
-
-
-def make_zip(source):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("main.py", source)
-    return buffer.getvalue()
-
-
-def client(service, port):
-    return boto3.client(service, endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=botocore.config.Config(retries={"max_attempts": 0}))
 
 
 @pytest.fixture
@@ -59,7 +41,7 @@ def handler(event, context):
 
 
 def test_sqs_mapping_reports_partial_failures_and_redrive_moves_poison_to_the_dlq(server):
-    sqs, lam = client("sqs", server.aws_port), lambda_client(server.aws_port)
+    sqs, lam = aws_client("sqs", server.aws_port), lambda_client(server.aws_port)
     dlq = sqs.create_queue(QueueName="orders-dlq")["QueueUrl"]
     dlq_arn = "arn:aws:sqs:us-east-1:%s:orders-dlq" % ACCOUNT
     queue = sqs.create_queue(QueueName="orders", Attributes={
@@ -67,11 +49,11 @@ def test_sqs_mapping_reports_partial_failures_and_redrive_moves_poison_to_the_dl
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "1"})})["QueueUrl"]
     queue_arn = "arn:aws:sqs:us-east-1:%s:orders" % ACCOUNT
     lam.create_function(FunctionName="worker", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                        Timeout=1, Code={"ZipFile": make_zip(WORKER)})
+                        Timeout=1, Code={"ZipFile": python_package(WORKER)})
 
     # Lambda's checks: the queue's visibility timeout must cover the function's timeout.
     lam.create_function(FunctionName="slow", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                        Timeout=30, Code={"ZipFile": make_zip(WORKER)})
+                        Timeout=30, Code={"ZipFile": python_package(WORKER)})
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
         lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="slow")
     assert "Queue visibility timeout: 1 seconds is less than Function timeout: 30 seconds" in str(e.value)
@@ -102,7 +84,7 @@ def test_sqs_mapping_reports_partial_failures_and_redrive_moves_poison_to_the_dl
 
 
 def test_sns_fans_out_to_sqs_with_the_envelope_and_raw(server):
-    sqs, sns = client("sqs", server.aws_port), client("sns", server.aws_port)
+    sqs, sns = aws_client("sqs", server.aws_port), aws_client("sns", server.aws_port)
     topic = sns.create_topic(Name="news")["TopicArn"]
     wrapped = sqs.create_queue(QueueName="wrapped")["QueueUrl"]
     raw = sqs.create_queue(QueueName="raw")["QueueUrl"]
@@ -125,7 +107,8 @@ def test_sns_fans_out_to_sqs_with_the_envelope_and_raw(server):
 
 
 def test_async_records_and_dead_letters_reach_sqs_and_sns(server):
-    sqs, sns, lam = client("sqs", server.aws_port), client("sns", server.aws_port), lambda_client(server.aws_port)
+    sqs, sns = aws_client("sqs", server.aws_port), aws_client("sns", server.aws_port)
+    lam = lambda_client(server.aws_port)
     successes = sqs.create_queue(QueueName="successes")["QueueUrl"]
     dead_letters = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]
     topic_copies = sqs.create_queue(QueueName="topic-copies")["QueueUrl"]
@@ -134,12 +117,13 @@ def test_async_records_and_dead_letters_reach_sqs_and_sns(server):
                   Attributes={"RawMessageDelivery": "true"})
 
     lam.create_function(FunctionName="ok", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                        Code={"ZipFile": make_zip("def handler(e, c):\n    return {'doubled': e['n'] * 2}\n")})
+                        Code={"ZipFile": python_package(
+                            "def handler(e, c):\n    return {'doubled': e['n'] * 2}\n")})
     lam.put_function_event_invoke_config(
         FunctionName="ok", DestinationConfig={"OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:%s:successes" % ACCOUNT}})
     lam.create_function(FunctionName="broken", Runtime="python3.12", Role=ROLE, Handler="main.handler",
                         DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:%s:dead-letters" % ACCOUNT},
-                        Code={"ZipFile": make_zip("def handler(e, c):\n    raise ValueError('cannot')\n")})
+                        Code={"ZipFile": python_package("def handler(e, c):\n    raise ValueError('cannot')\n")})
     lam.put_function_event_invoke_config(
         FunctionName="broken", MaximumRetryAttempts=0,
         DestinationConfig={"OnFailure": {"Destination": topic}})
@@ -185,7 +169,7 @@ def test_serverless_yml_sqs_event_consumes_the_queue(project, serve):
     d = project({"serverless.yml": WORKER_YML, "app.py": WORKER})
     n = serve(d)
     n.wait_for(r"sqs    arn:aws:sqs:us-east-1:000000000000:jobs-queue")
-    sqs = client("sqs", aws_port(n))
+    sqs = aws_client("sqs", aws_port(n))
     # The queue may come after the function: its poller waits for it.
     url = sqs.create_queue(QueueName="jobs-queue", Attributes={"VisibilityTimeout": "5"})["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": 7}))

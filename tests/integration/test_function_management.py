@@ -2,16 +2,14 @@
 AWS SDK for JavaScript, and served like serverless.yml's own."""
 import base64
 import hashlib
-import io
 import json
 import os
 import subprocess
-import zipfile
 
 import botocore.exceptions
 import pytest
 
-from conftest import aws_port, lambda_client
+from conftest import CREDENTIALS, ROLE, aws_port, lambda_client, python_package, zip_package
 
 PROJECT_YML = """
 service: shop
@@ -27,22 +25,6 @@ PROJECT_APP = """
 def handler(event, context):
     return "from serverless.yml"
 """
-
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-               "AWS_DEFAULT_REGION": "us-east-1"}
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
-
-
-def make_zip(files):
-    """A deployment package: {name: text}; names ending in .sh are executable."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in files.items():
-            info = zipfile.ZipInfo(name)
-            mode = 0o755 if name.endswith(".sh") else 0o644
-            info.external_attr = (0o100000 | mode) << 16
-            z.writestr(info, text)
-    return buffer.getvalue()
 
 
 def code_sha256(data):
@@ -68,14 +50,6 @@ PACKAGE_V1 = {"main.py": HANDLER_V1, "bin/tool.sh": "#!/bin/sh\necho hi\n",
 
 
 @pytest.fixture
-def scratch(tmp_path):
-    """A folder beside the project, not in it: writes there do not reload the project."""
-    path = tmp_path.parent / (tmp_path.name + "-scratch")
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def server(project, serve):
     d = project({"serverless.yml": PROJECT_YML, "app.py": PROJECT_APP})
     n = serve(d)
@@ -96,7 +70,7 @@ def invoke(client, name, payload=None):
 
 
 def test_aws_cli_creates_invokes_updates_and_deletes(server, scratch):
-    v1 = make_zip(PACKAGE_V1)
+    v1 = zip_package(PACKAGE_V1)
     (scratch / "v1.zip").write_bytes(v1)
     r = aws(server, "create-function", "--function-name", "orders", "--runtime", "python3.12",
             "--handler", "main.handler", "--role", ROLE, "--zip-file", "fileb://%s" % (scratch / "v1.zip"),
@@ -120,7 +94,7 @@ def test_aws_cli_creates_invokes_updates_and_deletes(server, scratch):
                    "data": "hello"}
     assert "[orders] START RequestId:" in server.output()
 
-    v2 = make_zip({"main.py": HANDLER_V2})
+    v2 = python_package(HANDLER_V2)
     (scratch / "v2.zip").write_bytes(v2)
     r = aws(server, "update-function-code", "--function-name", "orders",
             "--zip-file", "fileb://%s" % (scratch / "v2.zip"))
@@ -144,12 +118,12 @@ def test_aws_cli_creates_invokes_updates_and_deletes(server, scratch):
 def test_boto3_configuration_updates_and_error_classes(server):
     c = lambda_client(server.aws_port)
     created = c.create_function(FunctionName="reports", Runtime="python3.12", Role=ROLE,
-                                Handler="main.handler", Code={"ZipFile": make_zip(PACKAGE_V1)})
+                                Handler="main.handler", Code={"ZipFile": zip_package(PACKAGE_V1)})
     assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
 
     with pytest.raises(c.exceptions.ResourceConflictException) as e:
         c.create_function(FunctionName="reports", Runtime="python3.12", Role=ROLE,
-                          Handler="main.handler", Code={"ZipFile": make_zip(PACKAGE_V1)})
+                          Handler="main.handler", Code={"ZipFile": zip_package(PACKAGE_V1)})
     assert "Function already exist: reports" in str(e.value)
 
     updated = c.update_function_configuration(FunctionName="reports", MemorySize=512,
@@ -180,9 +154,9 @@ def test_boto3_configuration_updates_and_error_classes(server):
     assert "Could not unzip uploaded file" in str(e.value)
     with pytest.raises(c.exceptions.InvalidParameterValueException):
         c.create_function(FunctionName="evil", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                          Code={"ZipFile": make_zip({"../escape.py": "x = 1"})})
+                          Code={"ZipFile": zip_package({"../escape.py": "x = 1"})})
     with pytest.raises(c.exceptions.ResourceNotFoundException):
-        c.update_function_code(FunctionName="missing", ZipFile=make_zip(PACKAGE_V1))
+        c.update_function_code(FunctionName="missing", ZipFile=zip_package(PACKAGE_V1))
     # serverless.yml's functions belong to that file.
     with pytest.raises(c.exceptions.ResourceConflictException) as e:
         c.update_function_configuration(FunctionName="shop-dev-listed", Timeout=30)
@@ -198,7 +172,7 @@ def test_created_functions_survive_a_restart(project, serve, scratch):
     n = serve(d, "--data-dir", str(data))
     c = lambda_client(aws_port(n))
     c.create_function(FunctionName="durable", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                      Code={"ZipFile": make_zip({"main.py": HANDLER_V2})})
+                      Code={"ZipFile": python_package(HANDLER_V2)})
     c.put_function_event_invoke_config(FunctionName="durable", MaximumRetryAttempts=0)
     assert n.stop() == 0
 
@@ -213,13 +187,13 @@ def test_event_invoke_config_api_and_on_failure_destination(server, scratch):
     c = lambda_client(server.aws_port)
     records = scratch / "records.jsonl"
     c.create_function(FunctionName="flaky", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                      Code={"ZipFile": make_zip({"main.py": "def handler(e, c):\n    raise RuntimeError('boom')\n"})})
+                      Code={"ZipFile": python_package("def handler(e, c):\n    raise RuntimeError('boom')\n")})
     c.create_function(FunctionName="failures", Runtime="python3.12", Role=ROLE, Handler="main.handler",
                       Environment={"Variables": {"OUT": str(records)}},
-                      Code={"ZipFile": make_zip({"main.py": (
+                      Code={"ZipFile": python_package(
                           "import json, os\n"
                           "def handler(e, c):\n"
-                          "    open(os.environ['OUT'], 'a').write(json.dumps(e) + '\\n')\n")})})
+                          "    open(os.environ['OUT'], 'a').write(json.dumps(e) + '\\n')\n")})
 
     with pytest.raises(c.exceptions.ResourceNotFoundException) as e:
         c.get_function_event_invoke_config(FunctionName="flaky")
@@ -262,8 +236,8 @@ def test_event_invoke_config_api_and_on_failure_destination(server, scratch):
 
 
 def test_aws_sdk_for_javascript_v3_function_lifecycle(server, scratch):
-    (scratch / "v1.zip").write_bytes(make_zip(PACKAGE_V1))
-    (scratch / "v2.zip").write_bytes(make_zip({"main.py": HANDLER_V2}))
+    (scratch / "v1.zip").write_bytes(zip_package(PACKAGE_V1))
+    (scratch / "v2.zip").write_bytes(python_package(HANDLER_V2))
     script = os.path.join(os.path.dirname(__file__), "js", "function_lifecycle.mjs")
     r = subprocess.run(["node", script, "http://127.0.0.1:%d" % server.aws_port,
                         str(scratch / "v1.zip"), str(scratch / "v2.zip")],
@@ -284,7 +258,7 @@ def test_serving_without_a_project_and_nimbus_info_endpoint(tmp_path, serve):
     c = lambda_client(port)
     assert c.list_functions()["Functions"] == []
     c.create_function(FunctionName="alone", Runtime="python3.12", Role=ROLE, Handler="main.handler",
-                      Code={"ZipFile": make_zip({"main.py": HANDLER_V2})})
+                      Code={"ZipFile": python_package(HANDLER_V2)})
     assert invoke(c, "alone")[1] == {"version": 2}
     import http.client
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import aws_port, lambda_client
+from conftest import CREDENTIALS, aws_port, lambda_client
 
 SERVERLESS_YML = """
 service: api
@@ -33,10 +33,6 @@ def fails(event, context):
     raise ValueError("no good")
 """
 
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-               "AWS_DEFAULT_REGION": "us-east-1"}
-
-
 @pytest.fixture
 def server(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
@@ -50,10 +46,6 @@ def aws(n, *args):
     r = subprocess.run(["/usr/bin/aws", "--endpoint-url", "http://127.0.0.1:%d" % n.aws_port, "lambda", *args],
                        capture_output=True, text=True, env={**os.environ, **CREDENTIALS}, timeout=60)
     return r
-
-
-def client(n):
-    return lambda_client(n.aws_port)
 
 
 def test_aws_cli_lists_gets_and_invokes(server, tmp_path):
@@ -86,7 +78,7 @@ def test_aws_cli_lists_gets_and_invokes(server, tmp_path):
 
 
 def test_boto3_invoke_errors_and_dry_run(server):
-    c = client(server)
+    c = lambda_client(server.aws_port)
     r = c.invoke(FunctionName="api-dev-fails", Payload=b"{}")
     assert r["StatusCode"] == 200 and r["FunctionError"] == "Unhandled"
     error = json.loads(r["Payload"].read())
@@ -107,7 +99,7 @@ def test_boto3_invoke_errors_and_dry_run(server):
 
 
 def test_payloads_over_the_sync_limit_are_request_too_large(server):
-    c = client(server)
+    c = lambda_client(server.aws_port)
     with pytest.raises(c.exceptions.RequestTooLargeException):
         c.invoke(FunctionName="api-dev-echo", Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"')
 

@@ -6,10 +6,7 @@ the topic with a filter policy gets what matches."""
 import json
 import os
 
-import boto3
-import botocore.config
-
-from conftest import aws_port
+from conftest import aws_client, aws_port
 
 JS = os.path.join(os.path.dirname(__file__), "js")
 
@@ -95,12 +92,6 @@ def handler(event, context):
 """
 
 
-def client(service, port):
-    return boto3.client(service, endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=botocore.config.Config(retries={"max_attempts": 0}))
-
-
 def write_project(project):
     d = project({"serverless.yml": SERVERLESS_YML, "producer.js": PRODUCER, "worker.py": WORKER,
                  "audit.py": AUDIT})
@@ -127,7 +118,7 @@ def test_producer_route_worker_queue_and_topic_from_resources(project, serve, tm
     n.wait_for(r"\[worker\] shipped 3 order")
 
     # The poison order failed alone, came back, failed again and was moved to the DLQ.
-    sqs = client("sqs", port)
+    sqs = aws_client("sqs", port)
     dlq = sqs.get_queue_url(QueueName="shop-orders-dlq")["QueueUrl"]
     got = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=20, AttributeNames=["All"])
     [dead] = got["Messages"]
@@ -138,7 +129,7 @@ def test_producer_route_worker_queue_and_topic_from_resources(project, serve, tm
     assert json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"] == \
         "arn:aws:sqs:us-east-1:000000000000:shop-orders-dlq"
 
-    sns = client("sns", port)
+    sns = aws_client("sns", port)
     topic = "arn:aws:sns:us-east-1:000000000000:shop-dev-Events"
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "Shop events"
     for size in ("small", "big"):
@@ -167,7 +158,7 @@ def test_a_restart_finds_the_resources_it_made(project, serve, tmp_path_factory)
     data = tmp_path_factory.mktemp("data")
     first = serve(d, "--data-dir", str(data))
     first.wait_for(r"resources ready")
-    sqs = client("sqs", aws_port(first))
+    sqs = aws_client("sqs", aws_port(first))
     url = sqs.get_queue_url(QueueName="shop-orders-dlq")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="survives")
     assert first.stop() == 0
@@ -175,9 +166,9 @@ def test_a_restart_finds_the_resources_it_made(project, serve, tmp_path_factory)
     second = serve(d, "--data-dir", str(data))
     second.wait_for(r"resources ready: 2 queues, 1 topic, 1 subscription")
     assert "error:" not in second.output()
-    sqs = client("sqs", aws_port(second))
+    sqs = aws_client("sqs", aws_port(second))
     url = sqs.get_queue_url(QueueName="shop-orders-dlq")["QueueUrl"]
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)
     assert [m["Body"] for m in got["Messages"]] == ["survives"]
     topic = "arn:aws:sns:us-east-1:000000000000:shop-dev-Events"
-    assert len(client("sns", aws_port(second)).list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == 1
+    assert len(aws_client("sns", aws_port(second)).list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == 1

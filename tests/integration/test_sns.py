@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import aws_port
+from conftest import CREDENTIALS, aws_client, aws_port
 
 SERVERLESS_YML = """
 service: snsit
@@ -34,17 +34,7 @@ def rec(event, context):
     return "ok"
 """
 
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-               "AWS_DEFAULT_REGION": "us-east-1"}
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:000000000000:function:snsit-dev-rec"
-
-
-def sns_client(port):
-    import boto3
-    import botocore.config
-    return boto3.client("sns", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=botocore.config.Config(retries={"max_attempts": 0}))
 
 
 def aws(port, *args):
@@ -137,7 +127,7 @@ def test_cli_and_boto3_manage_topics(server):
                "--attributes", "FifoTopic=true,ContentBasedDeduplication=true")["TopicArn"]
     listed = [t["TopicArn"] for t in aws(server.aws_port, "list-topics")["Topics"]]
     assert listed == [arn, fifo]
-    c = sns_client(server.aws_port)
+    c = aws_client("sns", server.aws_port)
     attributes = c.get_topic_attributes(TopicArn=fifo)["Attributes"]
     assert attributes["FifoTopic"] == "true"
     assert attributes["ContentBasedDeduplication"] == "true"
@@ -152,7 +142,7 @@ def test_cli_and_boto3_manage_topics(server):
 
 
 def test_lambda_subscriber_receives_the_sns_event(server):
-    c = sns_client(server.aws_port)
+    c = aws_client("sns", server.aws_port)
     topic = c.create_topic(Name="events")["TopicArn"]
     sub = c.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=FUNCTION_ARN)["SubscriptionArn"]
     assert sub.startswith(topic + ":")
@@ -181,7 +171,7 @@ def test_lambda_subscriber_receives_the_sns_event(server):
 
 
 def test_http_subscriber_confirms_then_receives_notifications(server, receiver):
-    c = sns_client(server.aws_port)
+    c = aws_client("sns", server.aws_port)
     topic = c.create_topic(Name="web")["TopicArn"]
     assert c.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)["SubscriptionArn"] == \
         "pending confirmation"
@@ -216,7 +206,7 @@ def test_http_subscriber_confirms_then_receives_notifications(server, receiver):
 
 
 def test_raw_message_delivery_over_http(server, receiver):
-    c = sns_client(server.aws_port)
+    c = aws_client("sns", server.aws_port)
     topic = c.create_topic(Name="raw")["TopicArn"]
     c.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url,
                 Attributes={"RawMessageDelivery": "true",
@@ -232,7 +222,7 @@ def test_raw_message_delivery_over_http(server, receiver):
 
 
 def test_filter_policies_decide_delivery(server, receiver):
-    c = sns_client(server.aws_port)
+    c = aws_client("sns", server.aws_port)
     topic = c.create_topic(Name="filtered")["TopicArn"]
     by_attributes = Receiver()
     try:
@@ -266,7 +256,7 @@ def test_filter_policies_decide_delivery(server, receiver):
 
 
 def test_http_deliveries_are_retried(server, receiver):
-    c = sns_client(server.aws_port)
+    c = aws_client("sns", server.aws_port)
     topic = c.create_topic(Name="retried")["TopicArn"]
     c.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url, Attributes={
         "DeliveryPolicy": json.dumps({"healthyRetryPolicy": {
@@ -283,7 +273,7 @@ def test_subscriptions_and_pending_deliveries_survive_a_restart(project, serve, 
     d = project({"serverless.yml": SERVERLESS_YML.format(events=tmp_path / "events.jsonl"),
                  "app.py": APP})
     first = serve(d)
-    c = sns_client(aws_port(first))
+    c = aws_client("sns", aws_port(first))
     topic = c.create_topic(Name="durable", Attributes={"DisplayName": "Durable"})["TopicArn"]
     lambda_sub = c.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=FUNCTION_ARN)["SubscriptionArn"]
     receiver = Receiver()
@@ -302,7 +292,7 @@ def test_subscriptions_and_pending_deliveries_survive_a_restart(project, serve, 
     try:
         second = serve(d)
         mark = second.mark()
-        c = sns_client(aws_port(second))
+        c = aws_client("sns", aws_port(second))
         assert c.get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "Durable"
         subs = {s["SubscriptionArn"]: s for s in c.list_subscriptions()["Subscriptions"]}
         assert set(subs) == {lambda_sub, http_sub}
@@ -322,7 +312,7 @@ def test_subscriptions_and_pending_deliveries_survive_a_restart(project, serve, 
 
 
 def test_errors_are_the_exceptions_boto3_models(server):
-    c = sns_client(server.aws_port)
+    c = aws_client("sns", server.aws_port)
     missing = "arn:aws:sns:us-east-1:000000000000:missing"
     with pytest.raises(c.exceptions.NotFoundException) as e:
         c.get_topic_attributes(TopicArn=missing)

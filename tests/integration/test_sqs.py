@@ -10,15 +10,11 @@ import subprocess
 import threading
 import time
 
-import boto3
-import botocore.config
 import botocore.exceptions
 import pytest
 
-from conftest import SOURCE_DIR, aws_port
+from conftest import CREDENTIALS, SOURCE_DIR, aws_client, aws_port
 
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-               "AWS_DEFAULT_REGION": "us-east-1"}
 # The digest of {"timestamp": Number "1493147359900"} as AWS's SDK tests give it.
 TIMESTAMP_ATTRIBUTE_MD5 = "235c5c510d26fb653d073faed50ae77c"
 
@@ -28,9 +24,7 @@ def endpoint(n):
 
 
 def sqs_client(n):
-    return boto3.client("sqs", endpoint_url=endpoint(n), region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=botocore.config.Config(retries={"max_attempts": 0}))
+    return aws_client("sqs", n.aws_port)
 
 
 def start(serve, directory):

@@ -1,18 +1,13 @@
 """Published versions and aliases through the Lambda API (boto3 and the AWS CLI): publishing,
 invocation by qualifier, weighted aliases, rollback and durability across a restart."""
-import io
 import json
 import os
 import subprocess
-import zipfile
 
 import pytest
 
-from conftest import NIMBUS, aws_port, lambda_client
+from conftest import CREDENTIALS, NIMBUS, ROLE, aws_port, lambda_client, python_package
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-               "AWS_DEFAULT_REGION": "us-east-1"}
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
 
 # Each environment draws its own id at init, so that a test can tell environments apart.
@@ -26,18 +21,8 @@ def handler(event, context):
 
 
 def package(code):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("main.py", HANDLER % code)
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def scratch(tmp_path):
-    """A folder beside the served one, for files the tests write."""
-    path = tmp_path.parent / (tmp_path.name + "-scratch")
-    path.mkdir()
-    return path
+    """HANDLER answering with `code`, as a deployment package."""
+    return python_package(HANDLER % code)
 
 
 @pytest.fixture
