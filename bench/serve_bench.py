@@ -59,10 +59,10 @@ def wait_ready(port, path, timeout=30):
     raise RuntimeError("server on %d did not answer %s" % (port, path))
 
 
-def wrk(port, path, connections, threads, duration):
+def wrk(port, path, connections, threads, duration, headers=()):
     out = subprocess.run(
         ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration, "--latency",
-         "http://127.0.0.1:%d%s" % (port, path)],
+         *[a for h in headers for a in ("-H", h)], "http://127.0.0.1:%d%s" % (port, path)],
         capture_output=True, text=True, check=True).stdout
 
     def latency(label):
