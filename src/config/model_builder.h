@@ -79,6 +79,14 @@ class ModelBuilder {
   // provider.httpApi.authorizers and the `authorizer` of httpApi events (checked against them).
   void buildHttpApiAuthorizers(ProjectConfig& project, const Entry& entry);
   std::optional<RouteAuthorizerConfig> routeAuthorizer(const Entry& entry);
+  // provider.apiGateway.apiKeys, usagePlan and apiKeySourceType, and `private` on events
+  // (model_api_keys.cc).
+  void buildApiKeys(ProjectConfig& project, Node& apiGateway, const std::string& path);
+  void checkPrivateRoutes(const ProjectConfig& project);
+  bool privateRoute(const Entry& entry, HttpEvent::Kind kind);
+  std::optional<UsagePlanConfig> usagePlan(const Entry& entry, const std::string& name);
+  std::optional<ApiKeyConfig> apiKey(Node& item, const SourceLocation& where,
+                                     const std::string& path, const std::string& plan);
   // A number from `min` to `max` (a whole one when `whole`), or nullopt (reported).
   std::optional<double> numberSetting(const Entry& entry, double min, double max, bool whole);
   // A string or a list of strings, as IAM policies take them.
