@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "client/lambda_api.h"
@@ -126,8 +127,10 @@ void printApiKeys(const std::vector<ServedApiKey>& keys) {
     if (k.quotaPeriod.empty()) {
       fmt::print("    usage plan {}: no quota\n", k.plan);
     } else {
+      std::string period = k.quotaPeriod;
+      for (char& c : period) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       fmt::print("    usage plan {}: {} of {} requests used this {} (until {})\n", k.plan,
-                 k.quotaUsed, k.quotaLimit, k.quotaPeriod, k.periodEnd);
+                 k.quotaUsed, k.quotaLimit, period, k.periodEnd);
     }
   }
 }
