@@ -121,8 +121,8 @@ void printApiKeys(const std::vector<ServedApiKey>& keys) {
   if (keys.empty()) return;
   fmt::print("api keys:\n");
   for (const auto& k : keys) {
-    fmt::print("  {}: {}{}{}\n", k.name, k.value, k.description.empty() ? "" : " - " + k.description,
-               k.enabled ? "" : " (disabled)");
+    fmt::print("  {}: {}{}{}\n", k.name, k.value,
+               k.description.empty() ? "" : " - " + k.description, k.enabled ? "" : " (disabled)");
     if (k.plan.empty()) continue;
     if (k.quotaPeriod.empty()) {
       fmt::print("    usage plan {}: no quota\n", k.plan);

@@ -57,9 +57,9 @@ std::optional<UsagePlanConfig> ModelBuilder::usagePlan(const Entry& entry,
   bool ok = true;
   if (Entry quota = get(node, "quota", entry.path); quota.node) {
     if (quota.node->kind != Node::Kind::Map) {
-      error(quota.where, quota.path,
-            fmt::format("must be a mapping (limit, offset, period), got {}",
-                        quota.node->kindName()));
+      error(
+          quota.where, quota.path,
+          fmt::format("must be a mapping (limit, offset, period), got {}", quota.node->kindName()));
       ok = false;
     } else {
       UsagePlanConfig::Quota q;
@@ -85,11 +85,12 @@ std::optional<UsagePlanConfig> ModelBuilder::usagePlan(const Entry& entry,
       if (!period.node) {
         if (!period.failed) error(quota.where, period.path, "is required: DAY, WEEK or MONTH");
         ok = false;
-      } else if (auto v = stringSetting(period); v && (*v == "DAY" || *v == "WEEK" ||
-                                                        *v == "MONTH")) {
+      } else if (auto v = stringSetting(period);
+                 v && (*v == "DAY" || *v == "WEEK" || *v == "MONTH")) {
         q.period = *v;
       } else {
-        if (v) error(period.where, period.path, fmt::format("must be DAY, WEEK or MONTH, got '{}'", *v));
+        if (v)
+          error(period.where, period.path, fmt::format("must be DAY, WEEK or MONTH, got '{}'", *v));
         ok = false;
       }
       warnUnsupportedKeys(*quota.node, quota.path, {"limit", "offset", "period"});
@@ -137,8 +138,7 @@ std::optional<UsagePlanConfig> ModelBuilder::usagePlan(const Entry& entry,
 }
 
 std::optional<ApiKeyConfig> ModelBuilder::apiKey(Node& item, const SourceLocation& at,
-                                                 const std::string& path,
-                                                 const std::string& plan) {
+                                                 const std::string& path, const std::string& plan) {
   ApiKeyConfig key;
   key.plan = plan;
   key.where = at;
@@ -174,8 +174,8 @@ std::optional<ApiKeyConfig> ModelBuilder::apiKey(Node& item, const SourceLocatio
       if (v->size() < kMinKeyValue || v->size() > kMaxKeyValue) {
         // API Gateway refuses such a value (CreateApiKey: BadRequestException).
         error(value.where, value.path,
-              fmt::format("an API key value must be {} to {} characters long, got {}",
-                          kMinKeyValue, kMaxKeyValue, v->size()));
+              fmt::format("an API key value must be {} to {} characters long, got {}", kMinKeyValue,
+                          kMaxKeyValue, v->size()));
         ok = false;
       } else {
         key.value = *v;
@@ -212,7 +212,8 @@ void ModelBuilder::buildApiKeys(ProjectConfig& project, Node& apiGateway,
                        "x-api-key header (HEADER)",
                        source.path));
     } else if (value && upperValue != "HEADER") {
-      error(source.where, source.path, fmt::format("must be HEADER or AUTHORIZER, got '{}'", *value));
+      error(source.where, source.path,
+            fmt::format("must be HEADER or AUTHORIZER, got '{}'", *value));
     }
   }
 
@@ -296,8 +297,8 @@ void ModelBuilder::buildApiKeys(ProjectConfig& project, Node& apiGateway,
     std::string path = itemPath(keys.path, i);
     if (!resolver_.resolveShallow(item, path)) continue;
     SourceLocation at = item.where.line > 0 ? item.where : keys.where;
-    bool group = item.kind == Node::Kind::Map && item.keys.size() == 1 &&
-                 !isKeyProperty(item.keys[0]);
+    bool group =
+        item.kind == Node::Kind::Map && item.keys.size() == 1 && !isKeyProperty(item.keys[0]);
     if (group) {
       // `- free: [key, {name, value}]`: the keys of the usage plan "free".
       const std::string& planName = item.keys[0];
@@ -314,9 +315,9 @@ void ModelBuilder::buildApiKeys(ProjectConfig& project, Node& apiGateway,
       Entry members = get(item, planName, path);
       if (!members.node) continue;
       if (members.node->kind != Node::Kind::Seq) {
-        error(members.where, members.path,
-              fmt::format("must be a list of the plan's API keys, got {}",
-                          members.node->kindName()));
+        error(
+            members.where, members.path,
+            fmt::format("must be a list of the plan's API keys, got {}", members.node->kindName()));
         continue;
       }
       for (size_t k = 0; k < members.node->children.size(); ++k) {

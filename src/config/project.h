@@ -281,8 +281,8 @@ struct ProjectConfig {
   std::optional<HttpApiCorsConfig> httpApiCors;
   std::vector<PolicyStatementConfig> resourcePolicy;
   std::vector<HttpApiAuthorizerConfig> httpApiAuthorizers;  // In file order.
-  std::vector<UsagePlanConfig> usagePlans;  // In file order.
-  std::vector<ApiKeyConfig> apiKeys;        // In file order.
+  std::vector<UsagePlanConfig> usagePlans;                  // In file order.
+  std::vector<ApiKeyConfig> apiKeys;                        // In file order.
   bool useDotenv = false;  // The Framework then also leaves `.env*` files out of packages.
   // provider.versionFunctions (default true, as the Framework's): `nimbus deploy` publishes a
   // version of each function whose code or configuration changed.

@@ -20,7 +20,9 @@ constexpr int64_t kMillisPerDay = 86'400'000;
 // 1970-01-01 was a Thursday: the week holding it began on Sunday 1969-12-28, four days earlier.
 constexpr int64_t kEpochWeekday = 4;
 
-int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t floorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 uint64_t pack(int64_t index, int64_t used) {
   return (static_cast<uint64_t>(index) << 32) | static_cast<uint32_t>(used);

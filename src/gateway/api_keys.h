@@ -89,9 +89,9 @@ struct ApiKeySpec {
   std::string description;
   std::string customerId;
   bool enabled = true;
-  std::optional<size_t> plan;               // Index into the plans; none: in no usage plan.
-  std::shared_ptr<QuotaCounter> counter;    // Set when the plan has a quota.
-  std::shared_ptr<RateLimiter> limiter;     // Set when the plan throttles (ApiKeyGate makes it).
+  std::optional<size_t> plan;             // Index into the plans; none: in no usage plan.
+  std::shared_ptr<QuotaCounter> counter;  // Set when the plan has a quota.
+  std::shared_ptr<RateLimiter> limiter;   // Set when the plan throttles (ApiKeyGate makes it).
 };
 
 enum class ApiKeyOutcome {
@@ -116,8 +116,7 @@ class ApiKeyGate {
   // header name in any case), the plan's per-key throttle, then `routeLimiter` (the stage's or
   // method's throttle, applied after the per-client one), then the quota, which counts the
   // request when it is admitted.
-  ApiKeyDecision admit(const HttpRequest& request, RateLimiter* routeLimiter,
-                       int64_t nowMs) const;
+  ApiKeyDecision admit(const HttpRequest& request, RateLimiter* routeLimiter, int64_t nowMs) const;
 
   const ApiKeySpec* find(std::string_view value) const;
   const std::vector<UsagePlanSpec>& plans() const { return plans_; }
@@ -137,7 +136,6 @@ HttpResponse apiKeyRefusal(ApiKeyOutcome outcome, const ResponseIds& ids);
 // A new key value as API Gateway generates one: 40 random alphanumerics.
 std::string newApiKeyValue();
 // A key id derived from the service, stage and key name: the same on every load.
-std::string stableApiKeyId(std::string_view service, std::string_view stage,
-                           std::string_view name);
+std::string stableApiKeyId(std::string_view service, std::string_view stage, std::string_view name);
 
 }  // namespace nimbus::gateway

@@ -240,7 +240,8 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
       route.path = e.isDefaultRoute ? "$default" : e.path;
       route.target = target;
       route.guard = addGuard(*d, project.throttle, e.throttling);
-      d->guards[route.guard].apiKeyRequired = e.apiKeyRequired && route.kind == gateway::ApiKind::Rest;
+      d->guards[route.guard].apiKeyRequired =
+          e.apiKeyRequired && route.kind == gateway::ApiKind::Rest;
       if (e.authorizer && route.kind == gateway::ApiKind::Http) {
         auto it = jwtAuthorizers.find(e.authorizer->name);
         if (it != jwtAuthorizers.end()) {

@@ -110,10 +110,10 @@ void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
   // After any authorizer: the API key, its usage plan's throttle and quota.
   if (const RouteGuard& guard = exchange->deployment->guards[routed.match->route->guard];
       guard.apiKeyRequired) {
-    auto refusal = exchange->usagePlans
-                       ? exchange->usagePlans->admit(request, guard.limiter.get(), info)
-                       : gateway::apiKeyRefusal(gateway::ApiKeyOutcome::Forbidden,
-                                                gateway::responseIds(info));
+    auto refusal =
+        exchange->usagePlans
+            ? exchange->usagePlans->admit(request, guard.limiter.get(), info)
+            : gateway::apiKeyRefusal(gateway::ApiKeyOutcome::Forbidden, gateway::responseIds(info));
     if (refusal) {
       exchange->answer(std::move(*refusal));
       return;

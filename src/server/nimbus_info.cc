@@ -62,10 +62,10 @@ void writeApiKeys(JsonWriter& w, const gateway::ApiKeyGate& gate) {
       w.field("plan", plan.name);
       if (plan.quota && key.counter) {
         int64_t index = gateway::quotaPeriodIndex(plan.quota->period, nowMs);
-        WallTime start{std::chrono::milliseconds(
-            gateway::quotaPeriodStartMs(plan.quota->period, index))};
-        WallTime end{std::chrono::milliseconds(
-            gateway::quotaPeriodStartMs(plan.quota->period, index + 1))};
+        WallTime start{
+            std::chrono::milliseconds(gateway::quotaPeriodStartMs(plan.quota->period, index))};
+        WallTime end{
+            std::chrono::milliseconds(gateway::quotaPeriodStartMs(plan.quota->period, index + 1))};
         w.key("quota")
             .beginObject()
             .field("period", gateway::quotaPeriodName(plan.quota->period))

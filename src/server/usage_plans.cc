@@ -54,7 +54,9 @@ UsagePlans::UsagePlans(store::Store& store, std::chrono::milliseconds flushInter
       gate_(std::make_shared<gateway::ApiKeyGate>(std::vector<gateway::UsagePlanSpec>{},
                                                   std::vector<gateway::ApiKeySpec>{})) {}
 
-UsagePlans::~UsagePlans() { stop(); }
+UsagePlans::~UsagePlans() {
+  stop();
+}
 
 std::optional<std::string> UsagePlans::putDurably(store::Record record) {
   std::promise<std::string> done;
@@ -77,9 +79,9 @@ std::optional<std::string> UsagePlans::apply(const config::ProjectConfig& projec
     gateway::UsagePlanSpec plan;
     plan.name = p.name;
     if (p.quota) {
-      plan.quota = gateway::QuotaSpec{p.quota->limit, p.quota->offset,
-                                      gateway::parseQuotaPeriod(p.quota->period)
-                                          .value_or(gateway::QuotaPeriod::Day)};
+      plan.quota = gateway::QuotaSpec{
+          p.quota->limit, p.quota->offset,
+          gateway::parseQuotaPeriod(p.quota->period).value_or(gateway::QuotaPeriod::Day)};
     }
     if (p.throttle) {
       plan.rateLimit = static_cast<double>(p.throttle->rateLimit);
@@ -126,8 +128,7 @@ std::optional<std::string> UsagePlans::apply(const config::ProjectConfig& projec
     } else {
       key.value = gateway::newApiKeyValue();
       if (auto error = putDurably({kGeneratedKeys, recordKey, key.value})) {
-        return fmt::format("cannot store the generated value of API key '{}': {}", k.name,
-                           *error);
+        return fmt::format("cannot store the generated value of API key '{}': {}", k.name, *error);
       }
     }
     for (size_t i = 0; i < plans.size(); ++i) {

@@ -18,6 +18,14 @@ std::string project(const std::string& apiGateway, const std::string& events = "
          (events.empty() ? "      - http: GET open\n" : events);
 }
 
+// A usagePlan list with the plan "free".
+const std::string kFreePlan = R"yaml(    usagePlan:
+      - free:
+          quota:
+            limit: 3
+            period: DAY
+)yaml";
+
 bool anyWarning(const ProjectConfig& p, const std::string& part) {
   for (const auto& w : p.warnings) {
     if (w.find(part) != std::string::npos) return true;
@@ -144,21 +152,13 @@ TEST_F(ApiKeys, ValueOfTwentyCharactersIsAccepted) {
 }
 
 TEST_F(ApiKeys, LongValueIsAnError) {
-  auto errors = failing(project("    apiKeys:\n      - name: k\n        value: " +
-                                std::string(129, 'a') + "\n"));
+  auto errors = failing(
+      project("    apiKeys:\n      - name: k\n        value: " + std::string(129, 'a') + "\n"));
   errorAt(errors, "provider.apiGateway.apiKeys[0].value");
 }
 
 TEST_F(ApiKeys, GroupWithoutSuchPlanIsAnError) {
-  auto errors = failing(project(R"yaml(    apiKeys:
-      - gold:
-          - goldKey
-    usagePlan:
-      - free:
-          quota:
-            limit: 3
-            period: DAY
-)yaml"));
+  auto errors = failing(project("    apiKeys:\n      - gold:\n          - goldKey\n" + kFreePlan));
   auto e = errorAt(errors, "provider.apiGateway.apiKeys[0].gold");
   EXPECT_EQ(e.where.line, 7);
   EXPECT_TRUE(contains(e.message, "no usage plan")) << e.message;
@@ -177,14 +177,7 @@ TEST_F(ApiKeys, GroupWithSinglePlanIsAnError) {
 }
 
 TEST_F(ApiKeys, UngroupedKeyWithPlanListIsAnError) {
-  auto errors = failing(project(R"yaml(    apiKeys:
-      - loose
-    usagePlan:
-      - free:
-          quota:
-            limit: 3
-            period: DAY
-)yaml"));
+  auto errors = failing(project("    apiKeys:\n      - loose\n" + kFreePlan));
   auto e = errorAt(errors, "provider.apiGateway.apiKeys[0]");
   EXPECT_TRUE(contains(e.message, "listed under its plan")) << e.message;
 }
@@ -270,15 +263,17 @@ TEST_F(ApiKeys, PrivateOnRestEvents) {
 }
 
 TEST_F(ApiKeys, PrivateOnHttpApiIsIgnoredWithAWarning) {
-  auto p = ok(project("", "      - httpApi:\n          method: get\n          path: /x\n"
-                          "          private: true\n"));
+  auto p = ok(project("",
+                      "      - httpApi:\n          method: get\n          path: /x\n"
+                      "          private: true\n"));
   EXPECT_FALSE(p.functions[0].httpEvents[0].apiKeyRequired);
   EXPECT_TRUE(anyWarning(p, "HTTP APIs (httpApi events) have no API keys"));
 }
 
 TEST_F(ApiKeys, PrivateRouteWithoutKeysWarns) {
-  auto p = ok(project("", "      - http:\n          method: get\n          path: secret\n"
-                          "          private: true\n"));
+  auto p = ok(project("",
+                      "      - http:\n          method: get\n          path: secret\n"
+                      "          private: true\n"));
   EXPECT_TRUE(anyWarning(p, "refuses every request to it (403)"));
 }
 

@@ -114,7 +114,9 @@ const std::string kFastKey = "fast-key-0123456789abcdefg";
 const std::string kOffKey = "off-key-0123456789abcdefgh";
 const std::string kLooseKey = "loose-key-0123456789abcdef";
 
-int64_t now() { return ms(2024y / March / 11, hours(12)); }
+int64_t now() {
+  return ms(2024y / March / 11, hours(12));
+}
 
 ApiKeyGate makeGate() {
   std::vector<UsagePlanSpec> plans(2);
@@ -124,12 +126,22 @@ ApiKeyGate makeGate() {
   plans[1].rateLimit = 0.001;  // One token per 1000 s: no refill within a test.
   plans[1].burstLimit = 2;
   std::vector<ApiKeySpec> keys(4);
-  keys[0] = {"id0", "quota", kQuotaKey, "", "", true, 0,
-             std::make_shared<QuotaCounter>(quotaPeriodIndex(QuotaPeriod::Day, now()), 0), nullptr};
+  keys[0] = {
+      "id0",     "quota",
+      kQuotaKey, "",
+      "",        true,
+      0,         std::make_shared<QuotaCounter>(quotaPeriodIndex(QuotaPeriod::Day, now()), 0),
+      nullptr};
   keys[1] = {"id1", "fast", kFastKey, "", "", true, 1, nullptr, nullptr};
   keys[2] = {"id2", "off", kOffKey, "", "", false, 0, nullptr, nullptr};
   keys[3] = {"id3", "loose", kLooseKey, "", "", true, std::nullopt, nullptr, nullptr};
   return ApiKeyGate(std::move(plans), std::move(keys));
+}
+
+// What `gate` decides for a request whose x-api-key is `value`.
+ApiKeyOutcome outcome(const ApiKeyGate& gate, const std::string& value,
+                      RateLimiter* route = nullptr, int64_t at = now()) {
+  return gate.admit(withKey("x-api-key", value), route, at).outcome;
 }
 
 TEST(ApiKeyGateTest, LooksUpTheExactValue) {
@@ -145,12 +157,9 @@ TEST(ApiKeyGateTest, MissingUnknownDisabledOrPlanlessKeysAreForbidden) {
   ApiKeyGate gate = makeGate();
   HttpRequest none;
   EXPECT_EQ(gate.admit(none, nullptr, now()).outcome, ApiKeyOutcome::Forbidden);
-  EXPECT_EQ(gate.admit(withKey("x-api-key", "nope"), nullptr, now()).outcome,
-            ApiKeyOutcome::Forbidden);
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kOffKey), nullptr, now()).outcome,
-            ApiKeyOutcome::Forbidden);
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kLooseKey), nullptr, now()).outcome,
-            ApiKeyOutcome::Forbidden);
+  EXPECT_EQ(outcome(gate, "nope"), ApiKeyOutcome::Forbidden);
+  EXPECT_EQ(outcome(gate, kOffKey), ApiKeyOutcome::Forbidden);
+  EXPECT_EQ(outcome(gate, kLooseKey), ApiKeyOutcome::Forbidden);
   // Another header does not carry the key.
   EXPECT_EQ(gate.admit(withKey("Authorization", kQuotaKey), nullptr, now()).outcome,
             ApiKeyOutcome::Forbidden);
@@ -166,35 +175,25 @@ TEST(ApiKeyGateTest, HeaderNameInAnyCase) {
 
 TEST(ApiKeyGateTest, QuotaCountsAdmittedRequests) {
   ApiKeyGate gate = makeGate();
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kQuotaKey), nullptr, now()).outcome,
-            ApiKeyOutcome::Admitted);
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kQuotaKey), nullptr, now()).outcome,
-            ApiKeyOutcome::Admitted);
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kQuotaKey), nullptr, now()).outcome,
-            ApiKeyOutcome::QuotaExceeded);
+  EXPECT_EQ(outcome(gate, kQuotaKey), ApiKeyOutcome::Admitted);
+  EXPECT_EQ(outcome(gate, kQuotaKey), ApiKeyOutcome::Admitted);
+  EXPECT_EQ(outcome(gate, kQuotaKey), ApiKeyOutcome::QuotaExceeded);
   // The next UTC day starts a new period.
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kQuotaKey), nullptr, ms(2024y / March / 12)).outcome,
-            ApiKeyOutcome::Admitted);
+  EXPECT_EQ(outcome(gate, kQuotaKey, nullptr, ms(2024y / March / 12)), ApiKeyOutcome::Admitted);
 }
 
 TEST(ApiKeyGateTest, PerKeyThrottleThenRouteThrottle) {
   ApiKeyGate gate = makeGate();
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kFastKey), nullptr, now()).outcome,
-            ApiKeyOutcome::Admitted);
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kFastKey), nullptr, now()).outcome,
-            ApiKeyOutcome::Admitted);
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kFastKey), nullptr, now()).outcome,
-            ApiKeyOutcome::Throttled);
+  EXPECT_EQ(outcome(gate, kFastKey), ApiKeyOutcome::Admitted);
+  EXPECT_EQ(outcome(gate, kFastKey), ApiKeyOutcome::Admitted);
+  EXPECT_EQ(outcome(gate, kFastKey), ApiKeyOutcome::Throttled);
 
   // The route's own limiter applies after the key: a refused key takes none of its tokens.
   RateLimiter route(0.001, 1);
-  EXPECT_EQ(gate.admit(withKey("x-api-key", "nope"), &route, now()).outcome,
-            ApiKeyOutcome::Forbidden);
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kQuotaKey), &route, now()).outcome,
-            ApiKeyOutcome::Admitted);
+  EXPECT_EQ(outcome(gate, "nope", &route), ApiKeyOutcome::Forbidden);
+  EXPECT_EQ(outcome(gate, kQuotaKey, &route), ApiKeyOutcome::Admitted);
   // Throttled by the route: the quota does not count it.
-  EXPECT_EQ(gate.admit(withKey("x-api-key", kQuotaKey), &route, now()).outcome,
-            ApiKeyOutcome::Throttled);
+  EXPECT_EQ(outcome(gate, kQuotaKey, &route), ApiKeyOutcome::Throttled);
   EXPECT_EQ(gate.find(kQuotaKey)->counter->usedIn(quotaPeriodIndex(QuotaPeriod::Day, now())), 1);
 }
 
@@ -217,8 +216,7 @@ TEST(ApiKeyRefusalTest, GatewayResponses) {
   HttpResponse throttled = apiKeyRefusal(ApiKeyOutcome::Throttled, ids);
   EXPECT_EQ(throttled.status, 429);
   EXPECT_EQ(throttled.body, R"({"message":"Too Many Requests"})");
-  EXPECT_EQ(findHeader(throttled.headers, "x-amzn-ErrorType")->value,
-            "TooManyRequestsException");
+  EXPECT_EQ(findHeader(throttled.headers, "x-amzn-ErrorType")->value, "TooManyRequestsException");
 }
 
 TEST(ApiKeyValueTest, GeneratedValuesAndStableIds) {

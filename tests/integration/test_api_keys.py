@@ -1,15 +1,13 @@
 """API keys and usage plans on REST routes: `private: true`, x-api-key, quotas kept across
 restarts, generated key values, per-key throttling, and the key in the event."""
 import datetime
-import http.client
 import json
 import re
 import subprocess
-import threading
 
 import pytest
 
-from conftest import NIMBUS, aws_port
+from conftest import NIMBUS, aws_port, burst
 
 HANDLER = """
 exports.main = async (event) => ({
@@ -144,26 +142,8 @@ def test_quota_and_generated_key_survive_a_restart(project, serve, tmp_path_fact
 
 def test_per_key_throttle(project, serve, tmp_path_factory):
     d, n = start(project, serve, tmp_path_factory.mktemp("data"))
-    count = 20
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def one(i):
-        conn = http.client.HTTPConnection("127.0.0.1", n.port, timeout=60)
-        conn.connect()
-        barrier.wait()
-        try:
-            conn.request("GET", "/dev/secret", headers={"x-api-key": "fast-key-value-0123456789"})
-            r = conn.getresponse()
-            results[i] = (r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = burst(n.port, "GET", "/dev/secret", 20,
+                    headers={"x-api-key": "fast-key-value-0123456789"})
     statuses = [s for s, _, _ in results]
     assert set(statuses) == {200, 429}, statuses
     assert statuses.count(200) >= 2, statuses
