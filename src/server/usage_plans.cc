@@ -160,13 +160,12 @@ std::optional<std::string> UsagePlans::apply(const config::ProjectConfig& projec
     }
     key.counter = it->second.counter;
   }
-  gate_ = std::make_shared<gateway::ApiKeyGate>(std::move(plans), std::move(keys));
+  gate_.store(std::make_shared<gateway::ApiKeyGate>(std::move(plans), std::move(keys)));
   return std::nullopt;
 }
 
 std::shared_ptr<const gateway::ApiKeyGate> UsagePlans::gate() const {
-  std::lock_guard lock(mutex_);
-  return gate_;
+  return gate_.load();
 }
 
 std::optional<HttpResponse> UsagePlans::admit(const HttpRequest& request,

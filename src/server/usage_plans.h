@@ -10,6 +10,7 @@
 // they no longer count against the quota); an orderly stop loses none.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -65,8 +66,9 @@ class UsagePlans {
 
   store::Store& store_;
   std::chrono::milliseconds flushInterval_;
-  mutable std::mutex mutex_;  // Guards gate_ and counters_.
-  std::shared_ptr<const gateway::ApiKeyGate> gate_;
+  // Swapped whole by apply(); read by every private request without a lock.
+  std::atomic<std::shared_ptr<const gateway::ApiKeyGate>> gate_;
+  std::mutex mutex_;  // Guards counters_ and what apply() reads once.
   // By "{service}/{stage}/{plan}/{key name}"; kept across reloads.
   std::map<std::string, Counter> counters_;
   bool countersLoaded_ = false;
