@@ -7,11 +7,13 @@
 #include <openssl/evp.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "core/base64.h"
 #include "gateway/jwt.h"
 #include "gateway/lambda_proxy.h"
+#include "gateway/verified_jwt_cache.h"
 
 namespace nimbus::gateway {
 namespace {
@@ -141,6 +143,30 @@ void jwtRequest(benchmark::State& state, bool ec) {
   }
 }
 
+// A client presenting the same token again, as clients do until it expires: the signature was
+// verified on its first request; exp, nbf and scopes are judged on every one.
+void repeatedTokenRequest(benchmark::State& state, bool ec) {
+  Fixture f = makeFixture(ec);
+  Request r(f.token);
+  auto keys = std::make_shared<const JsonWebKeySet>(*JsonWebKeySet::parse(f.jwks));
+  JwtAuthorizerSpec spec;
+  spec.issuer = "http://issuer.test";
+  spec.audiences = {"client"};
+  std::vector<std::string> scopes = {"items/read"};
+  std::string scratch;
+  VerifiedJwtCache cache;
+  for (auto _ : state) {
+    RoutedRequest routed = r.table.route(r.request.method, r.request.target);
+    RequestContextInfo info = r.info;
+    JwtDecision d = authorizeJwtCached(spec, jwtIdentity(spec, r.request, scratch), scopes, keys,
+                                       cache, nowSeconds());
+    if (d.outcome != JwtOutcome::Allowed) state.SkipWithError("token refused");
+    info.authorizer = std::move(d.authorizerJson);
+    std::string event = buildHttpApiEvent(r.request, *routed.match, info);
+    benchmark::DoNotOptimize(event);
+  }
+}
+
 void BM_Reference_OpenRoute(benchmark::State& state) {
   openRequest(state, false);
 }
@@ -150,7 +176,15 @@ void BM_JwtRoute_RS256(benchmark::State& state) {
 void BM_JwtRoute_ES256(benchmark::State& state) {
   jwtRequest(state, true);
 }
+void BM_JwtRoute_RS256_RepeatedToken(benchmark::State& state) {
+  repeatedTokenRequest(state, false);
+}
+void BM_JwtRoute_ES256_RepeatedToken(benchmark::State& state) {
+  repeatedTokenRequest(state, true);
+}
 BENCHMARK(BM_Reference_OpenRoute);
+BENCHMARK(BM_JwtRoute_RS256_RepeatedToken);
+BENCHMARK(BM_JwtRoute_ES256_RepeatedToken);
 BENCHMARK(BM_JwtRoute_RS256);
 BENCHMARK(BM_JwtRoute_ES256);
 

@@ -1055,8 +1055,10 @@ std::optional<HttpEvent> ModelBuilder::restEvent(Node& value, const SourceLocati
     Entry pathEntry = get(value, "path", path);
     event.cors = restCors(get(value, "cors", path));
     event.throttling = routeThrottle(get(value, "throttling", path));
+    event.lambdaAuthorizer = restAuthorizer(get(value, "authorizer", path));
     event.apiKeyRequired = privateRoute(get(value, "private", path), event.kind);
-    warnUnsupportedKeys(value, path, {"method", "path", "cors", "throttling", "private"});
+    warnUnsupportedKeys(value, path,
+                        {"method", "path", "cors", "throttling", "authorizer", "private"});
     if (methodEntry.failed || pathEntry.failed) return std::nullopt;
     bool complete = true;
     if (!pathEntry.node) {

@@ -76,8 +76,10 @@ class ModelBuilder {
   void buildStageThrottle(ProjectConfig& project);
   std::optional<RestCorsConfig> restCors(const Entry& entry);
   std::optional<RouteThrottleConfig> routeThrottle(const Entry& entry);
-  // provider.httpApi.authorizers and the `authorizer` of httpApi events (checked against them).
+  // Authorizers (model_authorizers.cc): provider.httpApi.authorizers and the `authorizer` of
+  // httpApi events (checked against them), and the Lambda authorizers of http events.
   void buildHttpApiAuthorizers(ProjectConfig& project, const Entry& entry);
+  std::optional<LambdaAuthorizerConfig> httpApiLambdaAuthorizer(const Entry& item);
   std::optional<RouteAuthorizerConfig> routeAuthorizer(const Entry& entry);
   // provider.apiGateway.apiKeys, usagePlan and apiKeySourceType, and `private` on events
   // (model_api_keys.cc).
@@ -87,6 +89,12 @@ class ModelBuilder {
   std::optional<UsagePlanConfig> usagePlan(const Entry& entry, const std::string& name);
   std::optional<ApiKeyConfig> apiKey(Node& item, const SourceLocation& where,
                                      const std::string& path, const std::string& plan);
+  std::optional<LambdaAuthorizerConfig> restAuthorizer(const Entry& entry);
+  bool authorizerFunctionArn(const Entry& entry, const std::string& arn,
+                             LambdaAuthorizerConfig& authorizer);
+  bool authorizerIdentitySources(const Entry& entry, bool rest, LambdaAuthorizerConfig& authorizer);
+  // Once every function is read: authorizer functions named by key, and the names routes use.
+  void checkRouteAuthorizers(ProjectConfig& project);
   // A number from `min` to `max` (a whole one when `whole`), or nullopt (reported).
   std::optional<double> numberSetting(const Entry& entry, double min, double max, bool whole);
   // A string or a list of strings, as IAM policies take them.

@@ -123,10 +123,35 @@ struct PolicyStatementConfig {
   std::string path;  // provider.apiGateway.resourcePolicy[0]
 };
 
-// `provider.httpApi.authorizers.NAME` of type jwt (the default type): API Gateway checks a JSON
-// Web Token from `identitySource` against the keys of `issuerUrl` and its `audience`.
+// A Lambda authorizer: the `authorizer` of an `http` event (REST: TOKEN or REQUEST), or a
+// `provider.httpApi.authorizers` entry of type request. API Gateway asks its function whether a
+// caller may pass, and caches the answer by identity for resultTtlInSeconds.
+struct LambdaAuthorizerConfig {
+  std::string name;
+  // The function that decides: `functionKey` (functions.KEY, resolved into `functionName` once
+  // every function is read), or the function an ARN names, with the ARN's version or alias.
+  std::string functionKey;
+  std::string functionName;
+  std::string qualifier;
+  bool tokenType = true;  // REST TOKEN (the default) or REQUEST; HTTP API ones are REQUEST.
+  // As written: "method.request.header.NAME", "method.request.querystring.NAME",
+  // "stageVariables.NAME" (REST); "$request.header.NAME", "$request.querystring.NAME",
+  // "$stageVariables.NAME" (HTTP API).
+  std::vector<std::string> identitySources;
+  int resultTtlSeconds = 300;
+  std::string identityValidationExpression;  // REST TOKEN: a regular expression the token matches.
+  bool payloadV2 = true;                     // HTTP API: payloadVersion '2.0' (else '1.0').
+  bool enableSimpleResponses = false;        // HTTP API 2.0: {isAuthorized, context} answers.
+  SourceLocation where;
+  std::string path;
+};
+
+// `provider.httpApi.authorizers.NAME`. Of type jwt (the default type), API Gateway checks a JSON
+// Web Token from `identitySource` against the keys of `issuerUrl` and its `audience`; of type
+// request, `lambda` holds the Lambda authorizer.
 struct HttpApiAuthorizerConfig {
   std::string name;
+  std::optional<LambdaAuthorizerConfig> lambda;
   // "$request.header.Authorization" unless given; "$request.header.NAME" or
   // "$request.querystring.NAME".
   std::string identitySource = "$request.header.Authorization";
@@ -154,10 +179,11 @@ struct HttpEvent {
   // isDefaultRoute is true (API Gateway's `$default` route).
   std::string path;
   bool isDefaultRoute = false;
-  std::optional<RestCorsConfig> cors;               // `http` events only.
-  std::optional<RouteThrottleConfig> throttling;    // Either kind.
-  std::optional<RouteAuthorizerConfig> authorizer;  // `httpApi` events only.
-  bool apiKeyRequired = false;                      // `private: true` (`http` events only).
+  std::optional<RestCorsConfig> cors;                      // `http` events only.
+  std::optional<RouteThrottleConfig> throttling;           // Either kind.
+  std::optional<RouteAuthorizerConfig> authorizer;         // `httpApi` events only.
+  std::optional<LambdaAuthorizerConfig> lambdaAuthorizer;  // `http` events only.
+  bool apiKeyRequired = false;                             // `private: true` (`http` events only).
   SourceLocation where;
 };
 

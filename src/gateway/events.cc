@@ -547,6 +547,7 @@ void appendRestEvent(std::string& out, const HttpRequest& request, const RouteMa
   w.key("requestContext").beginObject();
   w.field("resourceId", match.resourceId);
   w.field("resourcePath", match.resourcePath);
+  if (!info.authorizer.empty()) w.key("authorizer").raw(info.authorizer);
   w.field("httpMethod", request.method);
   w.field("extendedRequestId", info.extendedRequestId);
   w.field("requestTime", apiGatewayTime(info.time));

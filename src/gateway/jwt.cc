@@ -340,9 +340,9 @@ std::string_view jwtIdentity(const JwtAuthorizerSpec& spec, const HttpRequest& r
   return value;
 }
 
-JwtDecision authorizeJwt(const JwtAuthorizerSpec& spec, std::string_view token,
-                         const std::vector<std::string>& routeScopes, const JsonWebKeySet* keys,
-                         int64_t nowSeconds) {
+std::variant<VerifiedJwt, JwtDecision> verifyJwt(const JwtAuthorizerSpec& spec,
+                                                 std::string_view token,
+                                                 const JsonWebKeySet* keys) {
   if (token.empty()) return unauthorized("");
   auto jwt = decodeJwt(token);
   if (!jwt) return unauthorized("the token is malformed");
@@ -389,14 +389,10 @@ JwtDecision authorizeJwt(const JwtAuthorizerSpec& spec, std::string_view token,
     audienceOk = !clientId.empty() && audienceMatches(clientId);
   }
   if (!audienceOk) return unauthorized("the token does not have a valid audience");
-  auto now = double(nowSeconds);
-  if (auto exp = numericDate(claims, "exp"); exp && !(*exp > now)) {
-    return unauthorized("the token has expired");
-  }
-  if (auto nbf = numericDate(claims, "nbf"); nbf && !(*nbf <= now)) {
-    return unauthorized("the token is not valid yet");
-  }
 
+  VerifiedJwt verified;
+  verified.expires = numericDate(claims, "exp");
+  verified.notBefore = numericDate(claims, "nbf");
   std::vector<std::string_view> tokenScopes;
   element scp;
   if (std::string_view scope = stringField(claims, "scope"); !scope.empty()) {
@@ -410,21 +406,9 @@ JwtDecision authorizeJwt(const JwtAuthorizerSpec& spec, std::string_view token,
       }
     }
   }
-  if (!routeScopes.empty()) {
-    bool granted = std::any_of(routeScopes.begin(), routeScopes.end(), [&](const std::string& s) {
-      return std::find(tokenScopes.begin(), tokenScopes.end(), s) != tokenScopes.end();
-    });
-    if (!granted) {
-      JwtDecision d;
-      d.outcome = JwtOutcome::Forbidden;
-      d.description = "the token does not have the required scopes";
-      return d;
-    }
-  }
+  verified.scopes.assign(tokenScopes.begin(), tokenScopes.end());
 
-  JwtDecision d;
-  d.outcome = JwtOutcome::Allowed;
-  std::string& out = d.authorizerJson;
+  std::string& out = verified.authorizerJson;
   out.reserve(jwt->payload.size() + 64);
   out += R"({"jwt":{"claims":{)";
   std::string text;
@@ -450,7 +434,41 @@ JwtDecision authorizeJwt(const JwtAuthorizerSpec& spec, std::string_view token,
     out += ']';
   }
   out += "}}";
+  return verified;
+}
+
+JwtDecision judgeVerifiedJwt(const VerifiedJwt& verified,
+                             const std::vector<std::string>& routeScopes, int64_t nowSeconds) {
+  auto now = double(nowSeconds);
+  if (verified.expires && !(*verified.expires > now)) {
+    return unauthorized("the token has expired");
+  }
+  if (verified.notBefore && !(*verified.notBefore <= now)) {
+    return unauthorized("the token is not valid yet");
+  }
+  if (!routeScopes.empty()) {
+    bool granted = std::any_of(routeScopes.begin(), routeScopes.end(), [&](const std::string& s) {
+      return std::find(verified.scopes.begin(), verified.scopes.end(), s) != verified.scopes.end();
+    });
+    if (!granted) {
+      JwtDecision d;
+      d.outcome = JwtOutcome::Forbidden;
+      d.description = "the token does not have the required scopes";
+      return d;
+    }
+  }
+  JwtDecision d;
+  d.outcome = JwtOutcome::Allowed;
+  d.authorizerJson = verified.authorizerJson;
   return d;
+}
+
+JwtDecision authorizeJwt(const JwtAuthorizerSpec& spec, std::string_view token,
+                         const std::vector<std::string>& routeScopes, const JsonWebKeySet* keys,
+                         int64_t nowSeconds) {
+  auto verified = verifyJwt(spec, token, keys);
+  if (auto* refused = std::get_if<JwtDecision>(&verified)) return std::move(*refused);
+  return judgeVerifiedJwt(std::get<VerifiedJwt>(verified), routeScopes, nowSeconds);
 }
 
 HttpResponse jwtRefusal(const JwtDecision& decision, const std::vector<std::string>& routeScopes,

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/http_message.h"
@@ -96,9 +97,24 @@ struct JwtDecision {
 std::string_view jwtIdentity(const JwtAuthorizerSpec& spec, const HttpRequest& request,
                              std::string& scratch);
 
-// Decides a request: token, signature (keys may be null: nothing fetched yet, so UnknownKey),
-// iss, aud (else client_id), exp and nbf against `nowSeconds`, then `routeScopes` (when not
-// empty, one of them must be among the token's `scope` or `scp`).
+// What holds for a token whatever the time and the route: its signature checked against `keys`,
+// its iss and aud (or client_id). Verified once, it may be judged for many requests.
+struct VerifiedJwt {
+  std::optional<double> expires;    // exp
+  std::optional<double> notBefore;  // nbf
+  std::vector<std::string> scopes;  // From `scope` (space separated) or `scp`.
+  std::string authorizerJson;       // As JwtDecision::authorizerJson.
+};
+// The verified token, or the refusal (or UnknownKey) decision.
+std::variant<VerifiedJwt, JwtDecision> verifyJwt(const JwtAuthorizerSpec& spec,
+                                                 std::string_view token, const JsonWebKeySet* keys);
+// What depends on the request: exp and nbf against `nowSeconds`, then `routeScopes`.
+JwtDecision judgeVerifiedJwt(const VerifiedJwt& verified,
+                             const std::vector<std::string>& routeScopes, int64_t nowSeconds);
+
+// Decides a request (verifyJwt, then judgeVerifiedJwt): token, signature (keys may be null: nothing
+// fetched yet, so UnknownKey), iss, aud (else client_id), exp and nbf against `nowSeconds`, then
+// `routeScopes` (when not empty, one of them must be among the token's `scope` or `scp`).
 JwtDecision authorizeJwt(const JwtAuthorizerSpec& spec, std::string_view token,
                          const std::vector<std::string>& routeScopes, const JsonWebKeySet* keys,
                          int64_t nowSeconds);

@@ -35,8 +35,9 @@ struct RequestContextInfo {
   std::string forwardedProto = "http";  // X-Forwarded-Proto the function sees.
   WallTime time;
   std::vector<std::pair<std::string, std::string>> stageVariables;
-  // HTTP API: the JSON value of requestContext.authorizer (a JWT authorizer's claims and scopes,
-  // see authorizeJwt()); omitted when empty.
+  // The JSON value of requestContext.authorizer: a JWT authorizer's claims and scopes (see
+  // authorizeJwt()) or a Lambda authorizer's context (see authorizerContextJson()); omitted when
+  // empty.
   std::string authorizer;
   // REST: the API key of a method that requires one, and its id (requestContext.identity's
   // apiKey and apiKeyId); omitted when empty.

@@ -199,15 +199,16 @@ bool ResourcePolicy::applies(const Statement& s, std::string_view arn,
   return true;
 }
 
-bool ResourcePolicy::allows(std::string_view arn, std::string_view sourceIp) const {
+ResourcePolicy::Decision ResourcePolicy::decide(std::string_view arn,
+                                                std::string_view sourceIp) const {
   std::optional<IpAddress> source = parseIpAddress(sourceIp);
   bool allowed = false;
   for (const auto& s : statements_) {
     if (!applies(s, arn, source)) continue;
-    if (!s.allow) return false;  // An explicit Deny wins over any Allow.
+    if (!s.allow) return Decision::ExplicitDeny;  // An explicit Deny wins over any Allow.
     allowed = true;
   }
-  return allowed;
+  return allowed ? Decision::Allow : Decision::ImplicitDeny;
 }
 
 std::string methodArn(const PolicyScope& scope, std::string_view stage, std::string_view method,

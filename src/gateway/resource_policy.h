@@ -74,7 +74,12 @@ class ResourcePolicy {
       const std::vector<PolicyStatementSpec>& statements, const PolicyScope& scope);
 
   // Whether an anonymous caller from `sourceIp` may invoke `methodArn`.
-  bool allows(std::string_view methodArn, std::string_view sourceIp) const;
+  bool allows(std::string_view methodArn, std::string_view sourceIp) const {
+    return decide(methodArn, sourceIp) == Decision::Allow;
+  }
+  // The same, telling an explicit Deny from the absence of an Allow (their answers differ).
+  enum class Decision { Allow, ExplicitDeny, ImplicitDeny };
+  Decision decide(std::string_view methodArn, std::string_view sourceIp) const;
 
  private:
   struct Condition {

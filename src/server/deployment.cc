@@ -124,6 +124,29 @@ gateway::JwtAuthorizerSpec jwtAuthorizerSpec(const config::HttpApiAuthorizerConf
   return spec;
 }
 
+gateway::LambdaAuthorizerSpec lambdaAuthorizerSpec(const config::LambdaAuthorizerConfig& c,
+                                                   gateway::ApiKind kind) {
+  gateway::LambdaAuthorizerSpec spec;
+  spec.name = c.name;
+  spec.functionName = c.functionName;
+  spec.qualifier = c.qualifier;
+  spec.kind = kind;
+  spec.tokenType = kind == gateway::ApiKind::Rest && c.tokenType;
+  for (const auto& text : c.identitySources) {
+    // Checked when serverless.yml was read.
+    if (auto source = gateway::parseIdentitySource(text, kind)) {
+      spec.identitySources.push_back(std::move(*source));
+    }
+  }
+  spec.resultTtlSeconds = c.resultTtlSeconds;
+  if (spec.tokenType && !c.identityValidationExpression.empty()) {
+    spec.tokenPattern.emplace(c.identityValidationExpression, std::regex::ECMAScript);
+  }
+  spec.payloadV2 = c.payloadV2;
+  spec.simpleResponses = c.enableSimpleResponses;
+  return spec;
+}
+
 gateway::HttpApiCors httpApiCors(const config::HttpApiCorsConfig& c) {
   gateway::HttpApiCors cors;
   cors.allowOrigins = c.allowedOrigins;
@@ -174,8 +197,17 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
   std::map<std::string, std::vector<gateway::RestCorsSetting>> corsByPath;
   // One key cache per authorizer, shared by its routes; keys are fetched on first use.
   std::map<std::string, std::shared_ptr<JwksCache>> jwtAuthorizers;
+  // Lambda authorizers, one cache each, by name: the HTTP API's, and the REST API's (the first
+  // `authorizer` of that name defines it, as the Framework makes one authorizer of it).
+  std::map<std::string, std::shared_ptr<AuthorizerCache>> httpLambdaAuthorizers;
+  std::map<std::string, std::shared_ptr<AuthorizerCache>> restLambdaAuthorizers;
   for (const auto& a : project.httpApiAuthorizers) {
-    jwtAuthorizers.emplace(a.name, std::make_shared<JwksCache>(jwtAuthorizerSpec(a)));
+    if (a.lambda) {
+      httpLambdaAuthorizers.emplace(a.name, std::make_shared<AuthorizerCache>(lambdaAuthorizerSpec(
+                                                *a.lambda, gateway::ApiKind::Http)));
+    } else {
+      jwtAuthorizers.emplace(a.name, std::make_shared<JwksCache>(jwtAuthorizerSpec(a)));
+    }
   }
   d->apiId = stableApiId(project.service, project.stage);
   d->routes.setRestStage(project.stage);
@@ -240,14 +272,25 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
       route.path = e.isDefaultRoute ? "$default" : e.path;
       route.target = target;
       route.guard = addGuard(*d, project.throttle, e.throttling);
-      d->guards[route.guard].apiKeyRequired =
-          e.apiKeyRequired && route.kind == gateway::ApiKind::Rest;
+      RouteGuard& guard = d->guards[route.guard];
+      guard.apiKeyRequired = e.apiKeyRequired && route.kind == gateway::ApiKind::Rest;
       if (e.authorizer && route.kind == gateway::ApiKind::Http) {
-        auto it = jwtAuthorizers.find(e.authorizer->name);
-        if (it != jwtAuthorizers.end()) {
-          d->guards[route.guard].jwt = it->second;
-          d->guards[route.guard].jwtScopes = e.authorizer->scopes;
+        if (auto it = jwtAuthorizers.find(e.authorizer->name); it != jwtAuthorizers.end()) {
+          guard.jwt = it->second;
+          guard.jwtScopes = e.authorizer->scopes;
         }
+        if (auto it = httpLambdaAuthorizers.find(e.authorizer->name);
+            it != httpLambdaAuthorizers.end()) {
+          guard.lambdaAuthorizer = it->second;
+        }
+      }
+      if (e.lambdaAuthorizer && route.kind == gateway::ApiKind::Rest) {
+        auto& shared = restLambdaAuthorizers[e.lambdaAuthorizer->name];
+        if (!shared) {
+          shared = std::make_shared<AuthorizerCache>(
+              lambdaAuthorizerSpec(*e.lambdaAuthorizer, gateway::ApiKind::Rest));
+        }
+        guard.lambdaAuthorizer = shared;
       }
       if (e.cors) corsByPath[e.path].push_back(restCorsSetting(e));
       if (std::find(corsPaths.begin(), corsPaths.end(), e.path) == corsPaths.end() && e.cors) {

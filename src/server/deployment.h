@@ -15,6 +15,7 @@
 #include "gateway/routes.h"
 #include "lambda/event_source_mapping.h"
 #include "lambda/function_spec.h"
+#include "server/authorizer_cache.h"
 #include "server/jwks_cache.h"
 
 namespace nimbus::server {
@@ -27,8 +28,7 @@ struct GatewayTarget {
   std::optional<size_t> restCors;
 };
 
-// What API Gateway checks for one route before its integration runs. Further checks (API keys,
-// authorizers) join here.
+// What API Gateway checks for one route before its integration runs.
 struct RouteGuard {
   std::unique_ptr<gateway::RateLimiter> limiter;  // Null: the route is not throttled.
   // An HTTP API route's JWT authorizer (shared by the routes naming it), null for none, and the
@@ -38,6 +38,8 @@ struct RouteGuard {
   // A REST method with `private: true`: API key and usage plan checks (UsagePlans::admit), which
   // then also apply the limiter.
   bool apiKeyRequired = false;
+  // The route's Lambda authorizer (shared, with its cache, by the routes naming it), or null.
+  std::shared_ptr<AuthorizerCache> lambdaAuthorizer;
 };
 
 struct Deployment {

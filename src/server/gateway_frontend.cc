@@ -3,12 +3,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <regex>
 
 #include "core/ids.h"
 #include "gateway/cors.h"
 #include "gateway/jwt.h"
+#include "gateway/lambda_authorizer.h"
 #include "gateway/lambda_proxy.h"
 #include "gateway/resource_policy.h"
+#include "gateway/verified_jwt_cache.h"
 #include "lambda/invoker.h"
 
 namespace nimbus::server {
@@ -77,8 +80,8 @@ AuthStep authorize(Exchange& exchange, const HttpRequest& request, const RouteGu
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-  gateway::JwtDecision decision =
-      gateway::authorizeJwt(spec, token, guard.jwtScopes, keys.get(), now);
+  gateway::JwtDecision decision = gateway::authorizeJwtCached(spec, token, guard.jwtScopes, keys,
+                                                              guard.jwt->verifiedTokens(), now);
   if (decision.outcome == gateway::JwtOutcome::Allowed) {
     exchange.info.authorizer = std::move(decision.authorizerJson);
     return AuthStep::Allowed;
@@ -96,6 +99,132 @@ struct PendingRequest {
   HttpRequest request;
   gateway::RoutedRequest routed;
 };
+
+void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
+              const std::shared_ptr<Exchange>& exchange, const HttpRequest& request,
+              const gateway::RoutedRequest& routed);
+
+// The ARN an authorizer judges: REST's method ARN (the stage, the method, the path as
+// requested), or an HTTP API's route ARN (stage $default).
+std::string authorizerArn(const Deployment& d, const HttpRequest& request,
+                          const gateway::RoutedRequest& routed,
+                          const gateway::RequestContextInfo& info) {
+  std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+  if (routed.kind == ApiKind::Rest) {
+    return gateway::methodArn(d.policyScope, info.stage, request.method,
+                              gateway::splitRestPath(path, info.stage).path);
+  }
+  return gateway::methodArn(d.policyScope, "$default", request.method, path);
+}
+
+// The request without its body, at `target`.
+HttpRequest withoutBody(const HttpRequest& request, std::string target) {
+  return {request.method,   std::move(target), request.headers, {},
+          request.sourceIp, request.protocol};
+}
+
+// The event a REQUEST authorizer gets is the route's proxy event of its payload version, less
+// the body. An HTTP API authorizer of payload 1.0 gets the REST shape, stage "$default".
+std::string requestAuthorizerEvent(const gateway::LambdaAuthorizerSpec& spec,
+                                   const HttpRequest& request, const gateway::RoutedRequest& routed,
+                                   const gateway::RequestContextInfo& info, std::string_view arn,
+                                   const std::vector<std::string>& identity) {
+  std::string integrationEvent;
+  if (routed.kind == ApiKind::Rest) {
+    integrationEvent =
+        gateway::buildRestEvent(withoutBody(request, request.target), *routed.match, info, {});
+  } else if (spec.payloadV2) {
+    integrationEvent =
+        gateway::buildHttpApiEvent(withoutBody(request, request.target), *routed.match, info);
+  } else {
+    gateway::RequestContextInfo restInfo = info;
+    restInfo.stage = "$default";
+    integrationEvent = gateway::buildRestEvent(withoutBody(request, "/$default" + request.target),
+                                               *routed.match, restInfo, {});
+  }
+  return gateway::requestAuthorizerEvent(spec, integrationEvent, arn, identity);
+}
+
+// What an authorizer function's invocation result means: its answer read, or the error that
+// refuses the request ("Unauthorized" thrown by the function is API Gateway's signal for 401).
+std::shared_ptr<const gateway::AuthorizerVerdict> verdictOf(
+    const Deployment& d, const gateway::LambdaAuthorizerSpec& spec,
+    const lambda::InvokeResult& result, gateway::AuthorizerOutcome& failure) {
+  failure = gateway::AuthorizerOutcome::Failed;
+  if (result.status == lambda::InvokeStatus::FunctionError &&
+      gateway::isUnauthorizedError(result.payload)) {
+    failure = gateway::AuthorizerOutcome::Unauthorized;
+  }
+  if (result.status != lambda::InvokeStatus::Ok) return nullptr;
+  auto verdict = std::make_shared<gateway::AuthorizerVerdict>(
+      gateway::parseAuthorizerAnswer(spec, result.payload, d.policyScope));
+  return verdict;
+}
+
+// A route's Lambda authorizer: the identity, the cached answer or the function's, then the
+// integration (dispatch) or API Gateway's refusal. Answers from the function arrive on a Lambda
+// thread and continue on an I/O thread.
+void authorizeWithLambda(boost::asio::io_context& io, lambda::LambdaService& lambda,
+                         const std::shared_ptr<Exchange>& exchange, HttpRequest&& request,
+                         gateway::RoutedRequest&& routed,
+                         const std::shared_ptr<AuthorizerCache>& authorizer) {
+  const Deployment& d = *exchange->deployment;
+  const gateway::LambdaAuthorizerSpec& spec = authorizer->spec();
+  auto refuse = [&](gateway::AuthorizerOutcome outcome) {
+    exchange->answer(
+        gateway::authorizerRefusal(routed.kind, outcome, gateway::responseIds(exchange->info)));
+  };
+  auto identity = gateway::identityValues(spec, request, exchange->info);
+  if (!identity) return refuse(gateway::AuthorizerOutcome::Unauthorized);
+  if (spec.tokenPattern && !std::regex_match((*identity)[0], *spec.tokenPattern)) {
+    return refuse(gateway::AuthorizerOutcome::Unauthorized);
+  }
+  std::string arn = authorizerArn(d, request, routed, exchange->info);
+  std::string key = gateway::authorizerCacheKey(*identity);
+  if (auto cached = authorizer->find(key, AuthorizerCache::Clock::now())) {
+    auto outcome = gateway::decideAuthorizer(*cached, arn);
+    if (outcome != gateway::AuthorizerOutcome::Allowed) return refuse(outcome);
+    exchange->info.authorizer = gateway::authorizerContextJson(routed.kind, *cached, 0);
+    dispatch(io, lambda, exchange, request, routed);
+    return;
+  }
+
+  lambda::InvokeRequest invoke;
+  invoke.functionName = spec.functionName;
+  invoke.qualifier = spec.qualifier;
+  invoke.payload = spec.tokenType ? gateway::tokenAuthorizerEvent((*identity)[0], arn)
+                                  : requestAuthorizerEvent(spec, request, routed, exchange->info,
+                                                           arn, *identity);
+  auto pending = std::make_shared<PendingRequest>(std::move(request), std::move(routed));
+  auto started = AuthorizerCache::Clock::now();
+  // The frontend (and with it the I/O context and the Lambda service) outlives its requests.
+  boost::asio::io_context* ioPtr = &io;
+  lambda::LambdaService* lambdaPtr = &lambda;
+  lambda.invoke(std::move(invoke), [ioPtr, lambdaPtr, exchange, pending, authorizer,
+                                    key = std::move(key), arn = std::move(arn),
+                                    started](lambda::InvokeResult&& result) {
+    boost::asio::post(*ioPtr, [ioPtr, lambdaPtr, exchange, pending, authorizer, key, arn, started,
+                               result = std::move(result)] {
+      auto now = AuthorizerCache::Clock::now();
+      gateway::AuthorizerOutcome failure;
+      auto verdict = verdictOf(*exchange->deployment, authorizer->spec(), result, failure);
+      gateway::AuthorizerOutcome outcome = failure;
+      if (verdict) {
+        authorizer->remember(key, verdict, now);
+        outcome = gateway::decideAuthorizer(*verdict, arn);
+      }
+      if (outcome != gateway::AuthorizerOutcome::Allowed) {
+        exchange->answer(gateway::authorizerRefusal(pending->routed.kind, outcome,
+                                                    gateway::responseIds(exchange->info)));
+        return;
+      }
+      auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count();
+      exchange->info.authorizer =
+          gateway::authorizerContextJson(pending->routed.kind, *verdict, latency);
+      dispatch(*ioPtr, *lambdaPtr, exchange, pending->request, pending->routed);
+    });
+  });
+}
 
 // The integration: size checks, the event, the invocation and the mapping of its answer.
 void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
@@ -247,6 +376,11 @@ void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
     return;
   }
   const RouteGuard& guard = deployment->guards[routed.match->route->guard];
+  if (guard.lambdaAuthorizer) {
+    authorizeWithLambda(io_, lambda_, exchange, std::move(request), std::move(routed),
+                        guard.lambdaAuthorizer);
+    return;
+  }
   if (guard.jwt && routed.kind == ApiKind::Http) {
     switch (authorize(*exchange, request, guard, true)) {
       case AuthStep::Allowed:

@@ -13,6 +13,7 @@
 
 #include "gateway/jwt.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/verified_jwt_cache.h"
 
 namespace nimbus::server {
 
@@ -37,6 +38,9 @@ class JwksCache {
   // Why the last fetch failed ("" when it did not), for logs and tests.
   std::string lastError() const;
 
+  // Tokens verified against this issuer's keys (see VerifiedJwtCache).
+  gateway::VerifiedJwtCache& verifiedTokens() const { return verified_; }
+
  private:
   void fetch();
 
@@ -48,6 +52,8 @@ class JwksCache {
   std::vector<std::function<void()>> waiters_;
   std::string lastError_;
   std::thread worker_;
+
+  mutable gateway::VerifiedJwtCache verified_;
 };
 
 }  // namespace nimbus::server

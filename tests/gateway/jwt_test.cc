@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base64.h"
+#include "gateway/verified_jwt_cache.h"
 
 namespace nimbus::gateway {
 namespace {
@@ -230,6 +231,36 @@ TEST_F(JwtTest, UnknownKidAsksForTheKeysAgain) {
   EXPECT_EQ(d.kid, "rotated");
   EXPECT_EQ(authorizeJwt(spec_, rsa_->sign(claims()), {}, nullptr, kNow).outcome,
             JwtOutcome::UnknownKey);
+}
+
+TEST_F(JwtTest, VerifiedTokensAreJudgedAgainOnEveryRequest) {
+  auto keys = std::make_shared<const JsonWebKeySet>(
+      *JsonWebKeySet::parse(nlohmann::json{{"keys", {rsa_->jwk()}}}.dump()));
+  VerifiedJwtCache cache;
+  std::string token = rsa_->sign(claims());
+  EXPECT_FALSE(cache.find(token, keys));
+  EXPECT_EQ(authorizeJwtCached(spec_, token, {}, keys, cache, kNow).outcome, JwtOutcome::Allowed);
+  auto cached = cache.find(token, keys);
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(cached->scopes, (std::vector<std::string>{"read", "write"}));
+  // From the cache: the route's scopes and the token's times still decide.
+  EXPECT_EQ(authorizeJwtCached(spec_, token, {"admin"}, keys, cache, kNow).outcome,
+            JwtOutcome::Forbidden);
+  JwtDecision late = authorizeJwtCached(spec_, token, {}, keys, cache, kNow + 60);
+  EXPECT_EQ(late.description, "the token has expired");
+  EXPECT_EQ(authorizeJwtCached(spec_, token, {}, keys, cache, kNow - 61).description,
+            "the token is not valid yet");
+  // Another key set (the issuer's keys fetched again) verifies afresh.
+  auto rotated = std::make_shared<const JsonWebKeySet>(
+      *JsonWebKeySet::parse(nlohmann::json{{"keys", {ec256_->jwk()}}}.dump()));
+  EXPECT_FALSE(cache.find(token, rotated));
+  EXPECT_EQ(authorizeJwtCached(spec_, token, {}, rotated, cache, kNow).outcome,
+            JwtOutcome::UnknownKey);
+  // Refused tokens are not remembered.
+  std::string forged = token.substr(0, token.rfind('.')) + ".AAAA";
+  EXPECT_EQ(authorizeJwtCached(spec_, forged, {}, keys, cache, kNow).outcome,
+            JwtOutcome::Unauthorized);
+  EXPECT_FALSE(cache.find(forged, keys));
 }
 
 TEST_F(JwtTest, RefusesAlgorithmConfusionAndGarbage) {
