@@ -80,6 +80,7 @@ int runInfo(const InfoOptions& options) {
       fmt::print("service: {}\nstage: {}\nregion: {}\n", service.service, service.stage,
                  service.region);
       printEndpoints(service.routes);
+      printApiKeys(service.apiKeys);
     }
   }
   return 0;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "client/lambda_api.h"
@@ -46,12 +47,30 @@ ServerInfoResult fetchServerInfo(const Endpoint& endpoint, const std::string& ur
   if (auto services = json.find("services"); services != json.end() && services->is_array()) {
     for (const auto& s : *services) {
       if (!s.is_object()) continue;
-      ServedService served{text(s, "service"), text(s, "stage"), text(s, "region"), {}};
+      ServedService served{text(s, "service"), text(s, "stage"), text(s, "region"), {}, {}};
       if (auto routes = s.find("routes"); routes != s.end() && routes->is_array()) {
         for (const auto& r : *routes) {
           if (!r.is_object()) continue;
           served.routes.push_back({text(r, "api"), text(r, "method"), text(r, "path"),
                                    text(r, "url"), text(r, "function")});
+        }
+      }
+      if (auto keys = s.find("apiKeys"); keys != s.end() && keys->is_array()) {
+        for (const auto& k : *keys) {
+          if (!k.is_object()) continue;
+          ServedApiKey key;
+          key.name = text(k, "name");
+          key.value = text(k, "value");
+          key.description = text(k, "description");
+          key.plan = text(k, "plan");
+          key.enabled = k.value("enabled", true);
+          if (auto q = k.find("quota"); q != k.end() && q->is_object()) {
+            key.quotaPeriod = text(*q, "period");
+            key.periodEnd = text(*q, "periodEnd");
+            key.quotaLimit = q->value("limit", int64_t{0});
+            key.quotaUsed = q->value("used", int64_t{0});
+          }
+          served.apiKeys.push_back(std::move(key));
         }
       }
       info.services.push_back(std::move(served));
@@ -95,6 +114,24 @@ void printEndpoints(const std::vector<ServedRoute>& routes) {
   fmt::print("endpoints:\n");
   for (const auto& r : routes) {
     fmt::print("  {} - {} ({})\n", r.method, r.url.empty() ? r.path : r.url, r.function);
+  }
+}
+
+void printApiKeys(const std::vector<ServedApiKey>& keys) {
+  if (keys.empty()) return;
+  fmt::print("api keys:\n");
+  for (const auto& k : keys) {
+    fmt::print("  {}: {}{}{}\n", k.name, k.value,
+               k.description.empty() ? "" : " - " + k.description, k.enabled ? "" : " (disabled)");
+    if (k.plan.empty()) continue;
+    if (k.quotaPeriod.empty()) {
+      fmt::print("    usage plan {}: no quota\n", k.plan);
+    } else {
+      std::string period = k.quotaPeriod;
+      for (char& c : period) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      fmt::print("    usage plan {}: {} of {} requests used this {} (until {})\n", k.plan,
+                 k.quotaUsed, k.quotaLimit, period, k.periodEnd);
+    }
   }
 }
 

@@ -18,9 +18,19 @@ struct ServedRoute {
   std::string method, path, url, function;
 };
 
+// An API key of the service's REST API, with its use of its usage plan's quota this period.
+struct ServedApiKey {
+  std::string name, value, description, plan;
+  bool enabled = true;
+  std::string quotaPeriod;  // "DAY", "WEEK", "MONTH"; empty when the plan has no quota.
+  std::string periodEnd;    // When the period ends (ISO 8601, UTC).
+  int64_t quotaLimit = 0, quotaUsed = 0;
+};
+
 struct ServedService {
   std::string service, stage, region;
   std::vector<ServedRoute> routes;
+  std::vector<ServedApiKey> apiKeys;
 };
 
 // One function's concurrency as the server counts it.
@@ -55,5 +65,9 @@ ServerInfoResult fetchServerInfo(const Endpoint& endpoint, const std::string& ur
 // "endpoints:" and one line per route, "  GET - http://127.0.0.1:3000/items/{id} (fn)", or
 // "endpoints: none".
 void printEndpoints(const std::vector<ServedRoute>& routes);
+
+// "api keys:" and per key "  name: value - description" as `serverless info` prints them, then
+// the key's usage plan and quota use; nothing when there are no keys.
+void printApiKeys(const std::vector<ServedApiKey>& keys);
 
 }  // namespace nimbus::client

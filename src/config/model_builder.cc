@@ -970,7 +970,8 @@ std::optional<HttpEvent> ModelBuilder::httpApiEvent(Node& value, const SourceLoc
     Entry pathEntry = get(value, "path", path);
     event.throttling = routeThrottle(get(value, "throttling", path));
     event.authorizer = routeAuthorizer(get(value, "authorizer", path));
-    warnUnsupportedKeys(value, path, {"method", "path", "throttling", "authorizer"});
+    privateRoute(get(value, "private", path), event.kind);
+    warnUnsupportedKeys(value, path, {"method", "path", "throttling", "authorizer", "private"});
     if (methodEntry.failed || pathEntry.failed) return std::nullopt;
     if (!pathEntry.node) {
       error(where, pathEntry.path,
@@ -1055,7 +1056,9 @@ std::optional<HttpEvent> ModelBuilder::restEvent(Node& value, const SourceLocati
     event.cors = restCors(get(value, "cors", path));
     event.throttling = routeThrottle(get(value, "throttling", path));
     event.lambdaAuthorizer = restAuthorizer(get(value, "authorizer", path));
-    warnUnsupportedKeys(value, path, {"method", "path", "cors", "throttling", "authorizer"});
+    event.apiKeyRequired = privateRoute(get(value, "private", path), event.kind);
+    warnUnsupportedKeys(value, path,
+                        {"method", "path", "cors", "throttling", "authorizer", "private"});
     if (methodEntry.failed || pathEntry.failed) return std::nullopt;
     bool complete = true;
     if (!pathEntry.node) {

@@ -81,6 +81,14 @@ class ModelBuilder {
   void buildHttpApiAuthorizers(ProjectConfig& project, const Entry& entry);
   std::optional<LambdaAuthorizerConfig> httpApiLambdaAuthorizer(const Entry& item);
   std::optional<RouteAuthorizerConfig> routeAuthorizer(const Entry& entry);
+  // provider.apiGateway.apiKeys, usagePlan and apiKeySourceType, and `private` on events
+  // (model_api_keys.cc).
+  void buildApiKeys(ProjectConfig& project, Node& apiGateway, const std::string& path);
+  void checkPrivateRoutes(const ProjectConfig& project);
+  bool privateRoute(const Entry& entry, HttpEvent::Kind kind);
+  std::optional<UsagePlanConfig> usagePlan(const Entry& entry, const std::string& name);
+  std::optional<ApiKeyConfig> apiKey(Node& item, const SourceLocation& where,
+                                     const std::string& path, const std::string& plan);
   std::optional<LambdaAuthorizerConfig> restAuthorizer(const Entry& entry);
   bool authorizerFunctionArn(const Entry& entry, const std::string& arn,
                              LambdaAuthorizerConfig& authorizer);

@@ -80,7 +80,9 @@ void ModelBuilder::buildGatewaySettings(ProjectConfig& project) {
                           apiGateway.node->kindName()));
       } else {
         buildResourcePolicy(project, get(*apiGateway.node, "resourcePolicy", apiGateway.path));
-        warnUnsupportedKeys(*apiGateway.node, apiGateway.path, {"resourcePolicy"});
+        buildApiKeys(project, *apiGateway.node, apiGateway.path);
+        warnUnsupportedKeys(*apiGateway.node, apiGateway.path,
+                            {"resourcePolicy", "apiKeys", "usagePlan", "apiKeySourceType"});
       }
     }
     Entry httpApi = get(*provider.node, "httpApi", "provider");
@@ -96,6 +98,7 @@ void ModelBuilder::buildGatewaySettings(ProjectConfig& project) {
     }
   }
   checkRouteAuthorizers(project);
+  checkPrivateRoutes(project);
   buildStageThrottle(project);
   // The plugin does nothing at all without the stage settings.
   if (!project.throttle) {

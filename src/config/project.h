@@ -40,6 +40,42 @@ struct RouteThrottleConfig {
   SourceLocation where;
 };
 
+// API keys and usage plans of the REST API (`provider.apiGateway.apiKeys` and `usagePlan`,
+// config/model_api_keys.cc), as the Serverless Framework v3 compiles them: one usage plan per
+// entry of a `usagePlan` list, else one plan named "default"; every key is in one plan.
+struct UsagePlanConfig {
+  // `limit` requests per key per `period` (DAY, WEEK or MONTH, UTC), `offset` fewer in the
+  // plan's first period.
+  struct Quota {
+    int64_t limit = 0;
+    int64_t offset = 0;
+    std::string period;
+  };
+  // A token bucket per key: `burstLimit` tokens, refilled at `rateLimit` a second.
+  struct Throttle {
+    int64_t burstLimit = 0;
+    int64_t rateLimit = 0;
+  };
+  std::string name;  // The list entry's key, or "default" for the single-mapping form.
+  std::optional<Quota> quota;
+  std::optional<Throttle> throttle;  // Only when both limits are given.
+  SourceLocation where;
+  std::string path;  // provider.apiGateway.usagePlan[0].free
+};
+
+struct ApiKeyConfig {
+  std::string name;
+  // As written; none: nimbus generates one and keeps it in its store, so that it stays the same
+  // across restarts.
+  std::optional<std::string> value;
+  std::string description;
+  std::string customerId;
+  bool enabled = true;
+  std::string plan;  // The usage plan the key is in.
+  SourceLocation where;
+  std::string path;  // provider.apiGateway.apiKeys[1].free[0]
+};
+
 // An `http` event's `cors:` (REST), as written; `true` is the Framework's defaults.
 struct RestCorsConfig {
   bool objectForm = false;
@@ -147,6 +183,7 @@ struct HttpEvent {
   std::optional<RouteThrottleConfig> throttling;           // Either kind.
   std::optional<RouteAuthorizerConfig> authorizer;         // `httpApi` events only.
   std::optional<LambdaAuthorizerConfig> lambdaAuthorizer;  // `http` events only.
+  bool apiKeyRequired = false;                             // `private: true` (`http` events only).
   SourceLocation where;
 };
 
@@ -270,6 +307,8 @@ struct ProjectConfig {
   std::optional<HttpApiCorsConfig> httpApiCors;
   std::vector<PolicyStatementConfig> resourcePolicy;
   std::vector<HttpApiAuthorizerConfig> httpApiAuthorizers;  // In file order.
+  std::vector<UsagePlanConfig> usagePlans;                  // In file order.
+  std::vector<ApiKeyConfig> apiKeys;                        // In file order.
   bool useDotenv = false;  // The Framework then also leaves `.env*` files out of packages.
   // provider.versionFunctions (default true, as the Framework's): `nimbus deploy` publishes a
   // version of each function whose code or configuration changed.

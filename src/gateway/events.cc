@@ -558,11 +558,13 @@ void appendRestEvent(std::string& out, const HttpRequest& request, const RouteMa
   w.field("domainPrefix", domainPrefixOf(info.domainName));
   w.key("requestTimeEpoch").number(epochMillis(info.time));
   w.field("requestId", info.requestId);
-  // Without IAM or Cognito authorization every identity field but these two is null.
+  // Without IAM or Cognito authorization every identity field but these two is null; a method
+  // that requires an API key adds it and its id.
   w.key("identity").beginObject();
   for (std::string_view k : {"cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller"}) {
     w.key(k).null();
   }
+  if (!info.apiKey.empty()) w.field("apiKey", info.apiKey).field("apiKeyId", info.apiKeyId);
   w.field("sourceIp", request.sourceIp);
   for (std::string_view k : {"principalOrgId", "accessKey", "cognitoAuthenticationType",
                              "cognitoAuthenticationProvider", "userArn"}) {

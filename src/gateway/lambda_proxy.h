@@ -39,6 +39,9 @@ struct RequestContextInfo {
   // authorizeJwt()) or a Lambda authorizer's context (see authorizerContextJson()); omitted when
   // empty.
   std::string authorizer;
+  // REST: the API key of a method that requires one, and its id (requestContext.identity's
+  // apiKey and apiKeyId); omitted when empty.
+  std::string apiKey, apiKeyId;
 };
 
 // API Gateway's short request id form ("LV7fzho-PHcEJPw="), used by HTTP API requestId and

@@ -273,6 +273,7 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
       route.target = target;
       route.guard = addGuard(*d, project.throttle, e.throttling);
       RouteGuard& guard = d->guards[route.guard];
+      guard.apiKeyRequired = e.apiKeyRequired && route.kind == gateway::ApiKind::Rest;
       if (e.authorizer && route.kind == gateway::ApiKind::Http) {
         if (auto it = jwtAuthorizers.find(e.authorizer->name); it != jwtAuthorizers.end()) {
           guard.jwt = it->second;

@@ -35,6 +35,9 @@ struct RouteGuard {
   // scopes the route requires (one of them; none: any valid token).
   std::shared_ptr<JwksCache> jwt;
   std::vector<std::string> jwtScopes;
+  // A REST method with `private: true`: API key and usage plan checks (UsagePlans::admit), which
+  // then also apply the limiter.
+  bool apiKeyRequired = false;
   // The route's Lambda authorizer (shared, with its cache, by the routes naming it), or null.
   std::shared_ptr<AuthorizerCache> lambdaAuthorizer;
 };

@@ -30,6 +30,7 @@ struct Exchange {
   std::string accept;
   std::string origin;  // HTTP API with CORS: the request's Origin, for the response's headers.
   std::shared_ptr<const Deployment> deployment;
+  const UsagePlans* usagePlans = nullptr;
   std::atomic<bool> answered{false};
   std::unique_ptr<boost::asio::steady_timer> timer;
 
@@ -45,13 +46,14 @@ struct Exchange {
 };
 
 // API Gateway's checks between routing and the integration, in its order: throttling, then
-// (REST) the resource policy. Returns the answer that ends the request, if any.
+// (REST) the resource policy. Returns the answer that ends the request, if any. A method that
+// requires an API key is throttled after its key's usage plan (in dispatch()).
 std::optional<HttpResponse> protect(const Deployment& d, const HttpRequest& request,
                                     const gateway::RoutedRequest& routed,
                                     const gateway::RequestContextInfo& info) {
   const gateway::Route& route = *routed.match->route;
   const RouteGuard& guard = d.guards[route.guard];
-  if (guard.limiter && !guard.limiter->tryAcquire()) {
+  if (guard.limiter && !guard.apiKeyRequired && !guard.limiter->tryAcquire()) {
     return gateway::errorResponse(routed.kind, GatewayError::Throttled, gateway::responseIds(info));
   }
   if (routed.kind == ApiKind::Rest && d.resourcePolicy) {
@@ -234,6 +236,18 @@ void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
                                             gateway::responseIds(info)));
     return;
   }
+  // After any authorizer: the API key, its usage plan's throttle and quota.
+  if (const RouteGuard& guard = exchange->deployment->guards[routed.match->route->guard];
+      guard.apiKeyRequired) {
+    auto refusal =
+        exchange->usagePlans
+            ? exchange->usagePlans->admit(request, guard.limiter.get(), info)
+            : gateway::apiKeyRefusal(gateway::ApiKeyOutcome::Forbidden, gateway::responseIds(info));
+    if (refusal) {
+      exchange->answer(std::move(*refusal));
+      return;
+    }
+  }
   const GatewayTarget& target = exchange->deployment->targets[routed.match->route->target];
   if (target.restCors) {
     exchange->answer(gateway::restPreflightResponse(
@@ -322,6 +336,7 @@ void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
   auto exchange = std::make_shared<Exchange>();
   exchange->responder = std::move(responder);
   exchange->deployment = deployment;
+  exchange->usagePlans = usagePlans_;
   auto& info = exchange->info;
   info.apiId = deployment->apiId;
   info.stage = deployment->project.stage;

@@ -10,6 +10,7 @@
 #include "core/http_message.h"
 #include "http/server.h"
 #include "server/deployment.h"
+#include "server/usage_plans.h"
 
 namespace boost::asio {
 class io_context;
@@ -26,6 +27,8 @@ class GatewayFrontend {
 
   void setDeployment(std::shared_ptr<const Deployment> deployment);
   std::shared_ptr<const Deployment> deployment() const;
+  // The API keys and usage plans that private REST methods check (set before serving).
+  void setUsagePlans(const UsagePlans* usagePlans) { usagePlans_ = usagePlans; }
 
   void handle(HttpRequest&& request, http::Responder responder);
 
@@ -34,6 +37,7 @@ class GatewayFrontend {
   lambda::LambdaService& lambda_;
   mutable std::mutex mutex_;  // Guards the pointer swap only.
   std::shared_ptr<const Deployment> deployment_;
+  const UsagePlans* usagePlans_ = nullptr;
 };
 
 }  // namespace nimbus::server

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/json_writer.h"
+#include "core/time_format.h"
 
 namespace nimbus::server {
 
@@ -43,10 +44,48 @@ void writeConcurrency(JsonWriter& w, const lambda::LambdaService& lambda) {
   w.endArray().endObject();
 }
 
+// The keys as `serverless info` lists them, with each key's plan and its quota use in the
+// current period.
+void writeApiKeys(JsonWriter& w, const gateway::ApiKeyGate& gate) {
+  auto now = std::chrono::system_clock::now();
+  int64_t nowMs = epochMillis(now);
+  w.key("apiKeys").beginArray();
+  for (const auto& key : gate.keys()) {
+    w.beginObject()
+        .field("name", key.name)
+        .field("id", key.id)
+        .field("value", key.value)
+        .field("description", key.description)
+        .field("enabled", key.enabled);
+    if (key.plan) {
+      const gateway::UsagePlanSpec& plan = gate.plans()[*key.plan];
+      w.field("plan", plan.name);
+      if (plan.quota && key.counter) {
+        int64_t index = gateway::quotaPeriodIndex(plan.quota->period, nowMs);
+        WallTime start{
+            std::chrono::milliseconds(gateway::quotaPeriodStartMs(plan.quota->period, index))};
+        WallTime end{
+            std::chrono::milliseconds(gateway::quotaPeriodStartMs(plan.quota->period, index + 1))};
+        w.key("quota")
+            .beginObject()
+            .field("period", gateway::quotaPeriodName(plan.quota->period))
+            .field("periodStart", isoTimeMillis(start))
+            .field("periodEnd", isoTimeMillis(end))
+            .field("limit", gateway::quotaLimit(*plan.quota, index, plan.firstPeriod))
+            .field("used", key.counter->usedIn(index))
+            .endObject();
+      }
+    }
+    w.endObject();
+  }
+  w.endArray();
+}
+
 }  // namespace
 
 HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
-                        const std::string& version, const lambda::LambdaService& lambda) {
+                        const std::string& version, const lambda::LambdaService& lambda,
+                        const gateway::ApiKeyGate* apiKeys) {
   std::string body;
   JsonWriter w(body);
   w.beginObject().field("version", version).field("gateway", gatewayUrl);
@@ -72,7 +111,9 @@ HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gateway
             .endObject();
       }
     }
-    w.endArray().endObject();
+    w.endArray();
+    if (apiKeys) writeApiKeys(w, *apiKeys);
+    w.endObject();
   }
   w.endArray();
   writeConcurrency(w, lambda);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/http_message.h"
+#include "gateway/api_keys.h"
 #include "lambda/invoker.h"
 #include "server/deployment.h"
 
@@ -15,8 +16,10 @@ inline constexpr const char* kNimbusInfoPath = "/_nimbus/info";
 
 // The answer for `deployment` (null when no project is served) behind `gatewayUrl`, with the
 // concurrency figures of every function `lambda` runs: reservation, invocations running,
-// throttles, and per version its environments and cold starts.
+// throttles, and per version its environments and cold starts; and the service's API keys
+// (`apiKeys`, may be null) with their usage in the current quota period.
 HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
-                        const std::string& version, const lambda::LambdaService& lambda);
+                        const std::string& version, const lambda::LambdaService& lambda,
+                        const gateway::ApiKeyGate* apiKeys = nullptr);
 
 }  // namespace nimbus::server

@@ -31,6 +31,7 @@
 #include "server/project_resources.h"
 #include "server/service_bridges.h"
 #include "server/source_watcher.h"
+#include "server/usage_plans.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace nimbus::server {
@@ -245,6 +246,9 @@ int serve(const ServeOptions& options) {
 
   GatewayFrontend frontend(io, lambda);
   frontend.setDeployment(deployment);
+  // API keys (generated values kept in the store) and usage plan quotas, counted across restarts.
+  UsagePlans usagePlans(*store);
+  frontend.setUsagePlans(&usagePlans);
   http::ServerLimits gatewayLimits;
   gatewayLimits.maxBodyBytes = 10 * 1024 * 1024;
   http::HttpServer gatewayServer(
@@ -270,7 +274,9 @@ int serve(const ServeOptions& options) {
       [&](HttpRequest&& request, http::Responder responder) {
         if (request.method == "GET" && request.target == kNimbusInfoPath) {
           auto current = frontend.deployment();
-          return responder.send(nimbusInfo(current.get(), gatewayUrl, options.version, lambda));
+          auto keys = usagePlans.gate();
+          return responder.send(
+              nimbusInfo(current.get(), gatewayUrl, options.version, lambda, keys.get()));
         }
         aws::RequestIdentity identity = aws::identifyRequest(request);
         if (identity.service == "lambda") {
@@ -295,8 +301,11 @@ int serve(const ServeOptions& options) {
     endpointUrl = awsEndpointUrl(options, awsPort);
     served = load(options, revision, endpointUrl);
   }
-  if (!port || !awsPort || !served) {
+  std::optional<std::string> keysError;
+  if (port && awsPort && served) keysError = usagePlans.apply(served->project);
+  if (!port || !awsPort || !served || keysError) {
     if (!port || !awsPort) fmt::print(stderr, "error: {}\n", error);
+    if (keysError) fmt::print(stderr, "error: {}\n", *keysError);
     sqs.stop();
     lambda.stop();
     store->stop();
@@ -304,6 +313,7 @@ int serve(const ServeOptions& options) {
   }
   deployment = served;
   frontend.setDeployment(deployment);
+  usagePlans.start();
   lambda.setAwsEndpointUrl(awsEndpointUrl(options, awsPort));
   registry.setProjectFunctions(deployment->functions);
   applyProject(deployment);
@@ -324,6 +334,11 @@ int serve(const ServeOptions& options) {
     auto next = load(options, ++revision, endpointUrl);
     if (!next) {
       fmt::print(stderr, "reload failed; the previous deployment keeps serving\n");
+      std::fflush(stderr);
+      return;
+    }
+    if (auto e = usagePlans.apply(next->project)) {
+      fmt::print(stderr, "error: {}\nreload failed; the previous deployment keeps serving\n", *e);
       std::fflush(stderr);
       return;
     }
@@ -362,6 +377,7 @@ int serve(const ServeOptions& options) {
   for (auto& t : pool) t.join();
   watcher.stop();
   runtimeWarnings.join();
+  usagePlans.stop();  // Writes the last quota counts.
   store->stop();
   logs.flush();
   return 0;

@@ -105,14 +105,14 @@ TEST_F(Events, UnsupportedEventSettingsAreWarned) {
           method: get
           path: users
           cors: true
-          private: true
+          async: true
       - httpApi:
           method: get
           path: /v2
           timeout: 3
 )yaml"));
   std::vector<std::string> expected = {
-      "serverless.yml:13: functions.app.events[0].http.private is not supported yet and is "
+      "serverless.yml:13: functions.app.events[0].http.async is not supported yet and is "
       "ignored",
       "serverless.yml:17: functions.app.events[1].httpApi.timeout is not supported yet and is "
       "ignored",

@@ -329,6 +329,22 @@ TEST(RestEventTest, AbsentMapsAndBodyAreNull) {
   EXPECT_TRUE(e["requestContext"]["identity"]["userAgent"].is_null());
 }
 
+TEST(RestEventTest, ApiKeyInIdentityOnlyWhenTheMethodTookOne) {
+  json plain = restEvent({{ApiKind::Rest, "GET", "/items", 0}}, get("/dev/items"));
+  EXPECT_FALSE(plain["requestContext"]["identity"].contains("apiKey"));
+  EXPECT_FALSE(plain["requestContext"]["identity"].contains("apiKeyId"));
+  RequestContextInfo info = restInfo();
+  info.apiKey = "abcdefghijklmnopqrstuvwxyz";
+  info.apiKeyId = "k1k2k3k4k5";
+  json e = restEvent({{ApiKind::Rest, "GET", "/items", 0}}, get("/dev/items"), {}, info);
+  const json& id = e["requestContext"]["identity"];
+  EXPECT_EQ(id["apiKey"], "abcdefghijklmnopqrstuvwxyz");
+  EXPECT_EQ(id["apiKeyId"], "k1k2k3k4k5");
+  // As in the sample event: the key sits among the identity's other fields.
+  json sample = readSample("apigw-v1-request.json");
+  EXPECT_EQ(minus(keysOf(sample["requestContext"]["identity"]), keysOf(id)), Keys{"clientCert"});
+}
+
 TEST(RestEventTest, RepeatedHeadersAndQueryParameters) {
   HttpRequest r =
       get("/dev/items?a=1&b=x+y&a=2&email=test%2Balias%40gmail.com", {{"X-A", "1"},

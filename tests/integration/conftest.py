@@ -97,6 +97,30 @@ class Nimbus:
         return self.proc.returncode
 
 
+def burst(port, method, path, count, headers=None):
+    """Sends `count` requests at once, each on its own connection; returns (status, headers, body)."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def one(i):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.connect()
+        barrier.wait()
+        try:
+            conn.request(method, path, headers=headers or {})
+            r = conn.getresponse()
+            results[i] = (r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def aws_port(n):
     """The AWS endpoint port a `nimbus serve` printed."""
     return int(n.wait_for(r"AWS endpoint http://[\d.]+:(\d+)").rsplit(":", 1)[1].rstrip(")"))

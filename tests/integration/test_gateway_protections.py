@@ -1,12 +1,10 @@
 """API Gateway's protections in front of functions: throttling, CORS and resource policies."""
-import http.client
 import os
 import re
 import subprocess
-import threading
 import time
 
-from conftest import NIMBUS
+from conftest import NIMBUS, burst
 
 HANDLER = """
 exports.main = async (event) => ({
@@ -15,30 +13,6 @@ exports.main = async (event) => ({
   body: JSON.stringify({ path: event.rawPath || event.path, method: event.httpMethod || event.requestContext.http.method }),
 });
 """
-
-
-def burst(port, method, path, count):
-    """Sends `count` requests at once, each on its own connection; returns (status, headers, body)."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def one(i):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.connect()
-        barrier.wait()
-        try:
-            conn.request(method, path)
-            r = conn.getresponse()
-            results[i] = (r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 THROTTLED_YML = """
