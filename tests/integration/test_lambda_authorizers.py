@@ -242,3 +242,45 @@ def test_an_undefined_authorizer_function_is_a_config_error(project):
     assert r.returncode == 2
     assert "serverless.yml:" in r.stderr, r.stderr
     assert "the authorizer function 'nosuch' is not defined in functions" in r.stderr, r.stderr
+
+
+KEYED_YML = """
+service: guarded-keys
+provider:
+  name: aws
+  runtime: nodejs20.x
+  memorySize: 128
+  apiGateway:
+    apiKeys:
+      - name: partner
+        value: partner-key-0123456789
+functions:
+  tokenAuth:
+    handler: auth.token
+  api:
+    handler: handler.main
+    events:
+      - http:
+          method: get
+          path: items/{id}
+          private: true
+          authorizer:
+            name: tokenAuth
+            resultTtlInSeconds: 0
+"""
+
+
+def test_authorizer_comes_before_the_api_key(project, serve):
+    n = serve(project({"serverless.yml": KEYED_YML, "auth.js": AUTHORIZERS, "handler.js": HANDLER}))
+    key = {"x-api-key": "partner-key-0123456789"}
+    # The authorizer decides first: without a token, or with a denied one, the key does not help.
+    status, _, body, _ = n.request("GET", "/dev/items/1", headers=key)
+    assert (status, body) == (401, b'{"message":"Unauthorized"}')
+    status, _, body, _ = n.request("GET", "/dev/items/1", headers={**key, **bearer("deny")})
+    assert status == 403 and b"explicit deny" in body
+    # Then the key: an allowed caller without it is refused as a private method refuses.
+    status, headers, body, _ = n.request("GET", "/dev/items/1", headers=bearer("allow"))
+    assert (status, body) == (403, b'{"message":"Forbidden"}')
+    status, _, body, _ = n.request("GET", "/dev/items/1", headers={**key, **bearer("allow")})
+    assert status == 200, body
+    assert json.loads(body)["principalId"] == "user-1"
