@@ -22,6 +22,11 @@ import time
 import traceback
 from urllib.parse import quote
 
+# Lambda's code folder is read-only, so a function's modules are compiled at every cold start and
+# no __pycache__ appears beside them. nimbus serves the project folder itself: it keeps it as
+# clean, reading the bytecode caches that exist (the standard library's) and writing none.
+sys.dont_write_bytecode = True
+
 RUNTIME_PREFIX = "/2018-06-01/runtime"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 

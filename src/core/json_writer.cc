@@ -1,5 +1,7 @@
 #include "core/json_writer.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace nimbus {
@@ -56,13 +58,27 @@ void appendJsonString(std::string& out, std::string_view s) {
       continue;
     }
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -136,9 +152,14 @@ JsonWriter& JsonWriter::number(int64_t v) {
 
 JsonWriter& JsonWriter::number(double v) {
   separate();
+  if (!std::isfinite(v)) {
+    out_.append("null");  // JSON has no NaN or infinity.
+    return *this;
+  }
+  // The shortest text that reads back as the same double: 0.1, not 0.10000000000000001.
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  out_.append(buf);
+  auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out_.append(buf, end);
   return *this;
 }
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <limits>
+
 namespace nimbus {
 namespace {
 
@@ -12,6 +14,14 @@ TEST(JsonWriter, WritesNestedValuesWithCommas) {
   w.beginObject().field("a", 1).key("b").beginArray().string("x").null().boolean(true).endArray();
   w.key("c").beginObject().endObject().endObject();
   EXPECT_EQ(out, R"({"a":1,"b":["x",null,true],"c":{}})");
+}
+
+TEST(JsonWriter, WritesTheShortestNumberThatReadsBack) {
+  std::string out;
+  JsonWriter w(out);
+  w.beginArray().number(0.1).number(0.5).number(1.0).number(1e21).number(-2.5e-7);
+  w.number(std::numeric_limits<double>::quiet_NaN()).endArray();
+  EXPECT_EQ(out, "[0.1,0.5,1,1e+21,-2.5e-07,null]");
 }
 
 TEST(JsonWriter, EscapesControlCharactersAndQuotes) {

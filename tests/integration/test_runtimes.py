@@ -58,6 +58,8 @@ def test_python_function_behind_rest_and_http_api(project, serve):
     assert status == 200, body
     got = json.loads(body)
     assert got["name"] == "bob" and got["version"] is None and got["body"] == "payload"
+    # As in Lambda's read-only code folder, importing the handler leaves no bytecode behind.
+    assert [root for root, dirs, _ in os.walk(d) if "__pycache__" in dirs] == []
 
 
 def test_provided_runtime_runs_the_package_bootstrap(project, serve):
