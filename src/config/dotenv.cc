@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "config/text.h"
+
 namespace nimbus::config {
 
 namespace {
@@ -14,14 +16,6 @@ bool isBlank(char c) {
 }
 bool isNameChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
-std::string trimmed(std::string_view s) {
-  size_t b = 0;
-  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  size_t e = s.size();
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
 }
 
 std::string replaceAll(const std::string& s, std::string_view from, std::string_view to) {
@@ -97,7 +91,7 @@ std::vector<std::pair<std::string, std::string>> parseDotenv(std::string_view in
     if (!done) {
       size_t start = i;
       while (i < n && text[i] != '\n' && text[i] != '#') ++i;
-      value = trimmed(std::string_view(text).substr(start, i - start));
+      value = trim(std::string_view(text).substr(start, i - start));
     }
     skipLine();
     bool replaced = false;

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "config/model_builder.h"
+#include "config/text.h"
 
 namespace nimbus::config {
 
@@ -204,8 +205,7 @@ void ModelBuilder::buildApiKeys(ProjectConfig& project, Node& apiGateway,
                                 const std::string& apiGatewayPath) {
   if (Entry source = get(apiGateway, "apiKeySourceType", apiGatewayPath); source.node) {
     auto value = stringSetting(source);
-    std::string upperValue = value.value_or("");
-    std::transform(upperValue.begin(), upperValue.end(), upperValue.begin(), ::toupper);
+    std::string upperValue = upper(value.value_or(""));
     if (value && upperValue == "AUTHORIZER") {
       warn(source.where,
            fmt::format("{}: AUTHORIZER is not supported yet; nimbus reads API keys from the "

@@ -9,16 +9,11 @@
 #include <span>
 
 #include "config/model_builder.h"
+#include "config/text.h"
 
 namespace nimbus::config {
 
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 // Whether `source` names a request value the API kind takes as an identity source.
 bool validIdentitySource(std::string_view source, bool rest) {
@@ -31,12 +26,6 @@ bool validIdentitySource(std::string_view source, bool rest) {
     if (source.starts_with(prefix) && source.size() > prefix.size()) return true;
   }
   return false;
-}
-
-std::string trimmed(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  return std::string(text);
 }
 
 }  // namespace
@@ -75,7 +64,7 @@ bool ModelBuilder::authorizerIdentitySources(const Entry& entry, bool rest,
     size_t start = 0;
     while (start <= text->size()) {
       size_t comma = text->find(',', start);
-      std::string item = trimmed(std::string_view(*text).substr(
+      std::string item = trim(std::string_view(*text).substr(
           start, comma == std::string::npos ? std::string::npos : comma - start));
       if (!item.empty()) sources.push_back(item);
       if (comma == std::string::npos) break;

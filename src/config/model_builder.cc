@@ -9,6 +9,7 @@
 #include <set>
 
 #include "config/runtimes.h"
+#include "config/text.h"
 
 namespace nimbus::config {
 
@@ -46,17 +47,6 @@ bool isEnvFirst(char c) {
 }
 bool isEnvChar(char c) {
   return isAlnum(c) || c == '_';
-}
-
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), ::toupper);
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
 std::vector<std::string> splitWords(const std::string& s) {

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "config/model_builder.h"
+#include "config/text.h"
 
 namespace nimbus::config {
 
@@ -196,8 +197,7 @@ std::optional<RestCorsConfig> ModelBuilder::restCors(const Entry& entry) {
   }
   if (Entry methods = get(node, "methods", entry.path); methods.node) {
     for (auto& method : stringListSetting(methods).value_or(std::vector<std::string>{})) {
-      std::transform(method.begin(), method.end(), method.begin(), ::toupper);
-      cors.methods.push_back(method);
+      cors.methods.push_back(upper(method));
     }
   }
   if (Entry credentials = get(node, "allowCredentials", entry.path); credentials.node) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/text.h"
 #include "core/ids.h"
 
 namespace nimbus::config {
@@ -53,11 +54,6 @@ void setNesting(Node& node, int nesting) {
     return;
   }
   for (auto& child : node.children) setNesting(child, nesting);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-  return s;
 }
 
 std::string joinReasons(const std::vector<std::string>& reasons) {

@@ -20,25 +20,6 @@ simdjson::dom::parser& authorizerParser() {
   return parser;
 }
 
-// The first value of query parameter `name`, decoded; nullopt when absent.
-std::optional<std::string> queryValue(std::string_view target, std::string_view name) {
-  size_t q = target.find('?');
-  if (q == std::string_view::npos) return std::nullopt;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (percentDecode(pair.substr(0, eq), true) == name) {
-      return eq == std::string_view::npos ? std::string()
-                                          : percentDecode(pair.substr(eq + 1), true);
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
-
 // Writes the fields of the proxy event `event` but its body, after the fields already written.
 bool copyEventWithoutBody(JsonWriter& w, std::string_view event) {
   element root;
@@ -175,7 +156,9 @@ std::optional<std::vector<std::string>> identityValues(const LambdaAuthorizerSpe
         break;
       }
       case IdentitySource::From::Query:
-        value = queryValue(request.target, source.name).value_or("");
+        if (size_t q = request.target.find('?'); q != std::string::npos) {
+          value = queryParameter(std::string_view(request.target).substr(q + 1), source.name);
+        }
         break;
       case IdentitySource::From::StageVariable:
         for (const auto& [name, v] : info.stageVariables) {
