@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nimbus::store {
@@ -84,6 +85,40 @@ struct SqsWrite {
   }
 };
 
+// One DynamoDB item as stored: its table (by the table's id, never reused, so that a deleted
+// table's items can never reappear in a new table of the same name), its primary key in the
+// DynamoDB service's byte encoding, and the item in the service's encoding.
+struct DynamoItemRow {
+  std::string tableId;
+  std::string key;
+  std::string item;
+};
+
+// One DynamoDB Streams record as stored, by table id and sequence number (unique and increasing
+// within a table's stream); the record body's format belongs to the DynamoDB service.
+struct DynamoStreamRow {
+  std::string tableId;
+  int64_t sequence = 0;
+  int64_t createdAtMs = 0;
+  std::string record;
+};
+
+// The changes one DynamoDB operation (or one transaction) makes, applied atomically in this
+// order: item puts (insert or replace by table id and key), item deletes, stream records
+// appended, then stream records trimmed (every record of `trimTableId` created before
+// `trimBeforeMs`, for the 24-hour retention).
+struct DynamoWrite {
+  std::vector<DynamoItemRow> puts;
+  std::vector<std::pair<std::string, std::string>> deletes;  // (table id, key)
+  std::vector<DynamoStreamRow> streamRecords;
+  std::string trimTableId;
+  int64_t trimBeforeMs = 0;
+
+  bool empty() const {
+    return puts.empty() && deletes.empty() && streamRecords.empty() && trimTableId.empty();
+  }
+};
+
 // Completes a write: an empty string once the write is durable, otherwise what went wrong.
 using CommitCallback = std::function<void(std::string error)>;
 
@@ -135,6 +170,18 @@ class Store {
   virtual void writeSqsMessages(SqsWrite write, CommitCallback onCommitted) = 0;
   // Calls `each` with every committed message, in seq order (for loading at start-up).
   virtual void readSqsMessages(const std::function<void(SqsMessageRow&&)>& each) = 0;
+
+  // DynamoDB items and stream records. Table definitions are records (kind "dynamodb.table").
+  // Applies `write` atomically; writes commit in the order they were submitted.
+  virtual void writeDynamo(DynamoWrite write, CommitCallback onCommitted) = 0;
+  // Deletes every item and stream record of the table, in one transaction.
+  virtual void deleteDynamoTable(const std::string& tableId, CommitCallback onCommitted) = 0;
+  // Calls `each` with every committed item of the table, in key order (for loading at start-up).
+  virtual void readDynamoItems(const std::string& tableId,
+                               const std::function<void(DynamoItemRow&&)>& each) = 0;
+  // Calls `each` with every committed stream record of the table, in sequence order.
+  virtual void readDynamoStream(const std::string& tableId,
+                                const std::function<void(DynamoStreamRow&&)>& each) = 0;
 
   // Stops accepting writes, commits everything already queued (running its callbacks), and
   // closes the database. Later writes fail at once, on the caller's thread. Idempotent.

@@ -22,6 +22,12 @@ using sqlite::Statement;
 // Version 2: records, the services' durable documents by kind and key.
 // Version 3: SQS queues and messages. A message's rowid is its seq (unique across queues, in send
 // order); the index serves deleting or purging one queue's messages.
+// Version 4: DynamoDB items and stream records, clustered by table (WITHOUT ROWID), so that a
+// table's items or stream are one contiguous range of the primary key, read in order without a
+// sort and deleted together. Keys are always bound as BLOBs, which SQLite compares with memcmp
+// (then by length), so a table's items come back in byte order. The index on creation time makes
+// the 24-hour trim touch only the records it deletes.
+// Every statement here is idempotent, so running the whole schema upgrades an older file in place.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS async_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -60,7 +66,21 @@ CREATE TABLE IF NOT EXISTS sqs_messages (
   receipt INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sqs_messages_by_queue ON sqs_messages (queue_id);
-PRAGMA user_version = 3;
+CREATE TABLE IF NOT EXISTS dynamodb_items (
+  table_id TEXT NOT NULL,
+  key BLOB NOT NULL,
+  item BLOB NOT NULL,
+  PRIMARY KEY (table_id, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dynamodb_stream (
+  table_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  record BLOB NOT NULL,
+  PRIMARY KEY (table_id, sequence)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dynamodb_stream_by_age ON dynamodb_stream (table_id, created_at_ms);
+PRAGMA user_version = 4;
 )sql";
 
 constexpr const char* kInsertEvent =
@@ -97,9 +117,29 @@ constexpr const char* kPurgeSqsMessages =
 constexpr const char* kSqsMessages =
     "SELECT seq, queue_id, message_id, body, attributes, group_id, dedup_id, sent_at_ms, "
     "visible_at_ms, receive_count, first_receive_at_ms, receipt FROM sqs_messages ORDER BY seq";
+// A put replaces the item in place; a stream record is only ever inserted, so a second record
+// with the same sequence number fails the write instead of silently replacing the first.
+constexpr const char* kPutDynamoItem =
+    "INSERT INTO dynamodb_items (table_id, key, item) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (table_id, key) DO UPDATE SET item = excluded.item";
+constexpr const char* kDeleteDynamoItem =
+    "DELETE FROM dynamodb_items WHERE table_id = ?1 AND key = ?2";
+constexpr const char* kAppendDynamoStream =
+    "INSERT INTO dynamodb_stream (table_id, sequence, created_at_ms, record) "
+    "VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kTrimDynamoStream =
+    "DELETE FROM dynamodb_stream WHERE table_id = ?1 AND created_at_ms < ?2";
+constexpr const char* kDeleteDynamoItems = "DELETE FROM dynamodb_items WHERE table_id = ?1";
+constexpr const char* kDeleteDynamoStream = "DELETE FROM dynamodb_stream WHERE table_id = ?1";
+constexpr const char* kDynamoItems =
+    "SELECT key, item FROM dynamodb_items WHERE table_id = ?1 ORDER BY key";
+constexpr const char* kDynamoStream =
+    "SELECT sequence, created_at_ms, record FROM dynamodb_stream WHERE table_id = ?1 "
+    "ORDER BY sequence";
 
 // One queued write. For deletes and reschedules only the id, attempts and notBeforeMs of
-// `event` are used; record writes use `record` only; SQS writes `sqsQueue` or `sqs`.
+// `event` are used; record writes use `record` only; SQS writes `sqsQueue` or `sqs`; DynamoDB
+// writes `dynamo`, and deleting a DynamoDB table `dynamoTableId`.
 struct WriteOp {
   enum class Kind {
     kInsert,
@@ -109,7 +149,9 @@ struct WriteOp {
     kDeleteRecord,
     kPutSqsQueue,
     kDeleteSqsQueue,
-    kSqsMessages
+    kSqsMessages,
+    kDynamo,
+    kDeleteDynamoTable
   };
   Kind kind;
   AsyncEvent event;
@@ -117,6 +159,8 @@ struct WriteOp {
   Record record;
   SqsQueueRow sqsQueue;
   SqsWrite sqs;
+  DynamoWrite dynamo;
+  std::string dynamoTableId;
 };
 
 class SqliteStore final : public Store {
@@ -159,6 +203,20 @@ class SqliteStore final : public Store {
     submit({WriteOp::Kind::kSqsMessages, {}, std::move(onCommitted), {}, {}, std::move(write)});
   }
   void readSqsMessages(const std::function<void(SqsMessageRow&&)>& each) override;
+  void writeDynamo(DynamoWrite write, CommitCallback onCommitted) override {
+    submit({.kind = WriteOp::Kind::kDynamo,
+            .onCommitted = std::move(onCommitted),
+            .dynamo = std::move(write)});
+  }
+  void deleteDynamoTable(const std::string& tableId, CommitCallback onCommitted) override {
+    submit({.kind = WriteOp::Kind::kDeleteDynamoTable,
+            .onCommitted = std::move(onCommitted),
+            .dynamoTableId = tableId});
+  }
+  void readDynamoItems(const std::string& tableId,
+                       const std::function<void(DynamoItemRow&&)>& each) override;
+  void readDynamoStream(const std::string& tableId,
+                        const std::function<void(DynamoStreamRow&&)>& each) override;
   void stop() override;
 
  private:
@@ -168,17 +226,25 @@ class SqliteStore final : public Store {
   void commitBatch(std::vector<WriteOp>& batch);
   // Applies one write inside the open transaction; returns its error, empty on success.
   std::string apply(const WriteOp& op);
-  // Applies an SQS queue or message write inside a savepoint, so that it applies whole or not
-  // at all; returns its error.
+  // Runs `body` (which returns its error, empty on success) inside a savepoint, so that the
+  // write it applies takes effect whole or not at all; returns its error.
+  template <typename Body>
+  std::string inSavepoint(Body body);
+  // Applies an SQS queue or message write; returns its error.
   std::string applySqs(const WriteOp& op);
+  // Applies a DynamoDB write or table deletion; returns its error.
+  std::string applyDynamo(const WriteOp& op);
   // Runs `statement` (bound) to completion and resets it; returns its error, empty on success.
   std::string run(Statement& statement);
 
   // Owned by the writer thread once it runs (and by open() before that).
   std::unique_ptr<Connection> writer_;
   Statement insert_, delete_, reschedule_, putRecord_, deleteRecord_;
+  Statement savepoint_, release_, rollbackTo_;
   Statement putSqsQueue_, deleteSqsQueue_, deleteSqsQueueMessages_, putSqsMessage_,
       updateSqsMessage_, deleteSqsMessage_, purgeSqsMessages_;
+  Statement putDynamoItem_, deleteDynamoItem_, appendDynamoStream_, trimDynamoStream_,
+      deleteDynamoItems_, deleteDynamoStream_;
 
   std::mutex queueMutex_;
   std::condition_variable queueReady_;
@@ -189,7 +255,7 @@ class SqliteStore final : public Store {
   // release leases after a commit, never while committing.
   std::mutex readMutex_;
   std::unique_ptr<Connection> reader_;
-  Statement due_, count_, recordsOfKind_, sqsQueues_, sqsMessages_;
+  Statement due_, count_, recordsOfKind_, sqsQueues_, sqsMessages_, dynamoItems_, dynamoStream_;
   std::unordered_set<std::string> leased_;
 
   std::mutex stopMutex_;  // Serializes stop() so that the writer is joined once.
@@ -246,9 +312,21 @@ bool SqliteStore::open(const std::filesystem::path& file, std::string& error) {
   updateSqsMessage_ = writer_->prepare(kUpdateSqsMessage, error);
   deleteSqsMessage_ = writer_->prepare(kDeleteSqsMessage, error);
   purgeSqsMessages_ = writer_->prepare(kPurgeSqsMessages, error);
+  // Savepoints are statements too: prepared once, they cost a write nothing to parse.
+  savepoint_ = writer_->prepare("SAVEPOINT write", error);
+  release_ = writer_->prepare("RELEASE write", error);
+  rollbackTo_ = writer_->prepare("ROLLBACK TO write", error);
+  putDynamoItem_ = writer_->prepare(kPutDynamoItem, error);
+  deleteDynamoItem_ = writer_->prepare(kDeleteDynamoItem, error);
+  appendDynamoStream_ = writer_->prepare(kAppendDynamoStream, error);
+  trimDynamoStream_ = writer_->prepare(kTrimDynamoStream, error);
+  deleteDynamoItems_ = writer_->prepare(kDeleteDynamoItems, error);
+  deleteDynamoStream_ = writer_->prepare(kDeleteDynamoStream, error);
   for (const Statement* s :
-       {&putSqsQueue_, &deleteSqsQueue_, &deleteSqsQueueMessages_, &putSqsMessage_,
-        &updateSqsMessage_, &deleteSqsMessage_, &purgeSqsMessages_}) {
+       {&savepoint_, &release_, &rollbackTo_, &putSqsQueue_, &deleteSqsQueue_,
+        &deleteSqsQueueMessages_, &putSqsMessage_, &updateSqsMessage_, &deleteSqsMessage_,
+        &purgeSqsMessages_, &putDynamoItem_, &deleteDynamoItem_, &appendDynamoStream_,
+        &trimDynamoStream_, &deleteDynamoItems_, &deleteDynamoStream_}) {
     if (!s->valid()) return false;
   }
 
@@ -259,9 +337,11 @@ bool SqliteStore::open(const std::filesystem::path& file, std::string& error) {
   recordsOfKind_ = reader_->prepare(kRecordsOfKind, error);
   sqsQueues_ = reader_->prepare(kSqsQueues, error);
   sqsMessages_ = reader_->prepare(kSqsMessages, error);
-  if (!due_.valid() || !count_.valid() || !recordsOfKind_.valid() || !sqsQueues_.valid() ||
-      !sqsMessages_.valid()) {
-    return false;
+  dynamoItems_ = reader_->prepare(kDynamoItems, error);
+  dynamoStream_ = reader_->prepare(kDynamoStream, error);
+  for (const Statement* s : {&due_, &count_, &recordsOfKind_, &sqsQueues_, &sqsMessages_,
+                             &dynamoItems_, &dynamoStream_}) {
+    if (!s->valid()) return false;
   }
 
   try {
@@ -355,78 +435,112 @@ std::string SqliteStore::run(Statement& statement) {
   return error;
 }
 
-std::string SqliteStore::applySqs(const WriteOp& op) {
-  std::string error;
-  if (!writer_->exec("SAVEPOINT sqs", error)) return error;
-  auto step = [&](Statement& statement) {
-    if (error.empty()) error = run(statement);
-    return error.empty();
-  };
-  switch (op.kind) {
-    case WriteOp::Kind::kPutSqsQueue:
-      putSqsQueue_.bind(1, op.sqsQueue.id);
-      putSqsQueue_.bind(2, op.sqsQueue.name);
-      putSqsQueue_.bindBlob(3, op.sqsQueue.definition);
-      step(putSqsQueue_);
-      break;
-    case WriteOp::Kind::kDeleteSqsQueue:
-      deleteSqsQueueMessages_.bind(1, op.sqsQueue.id);
-      if (step(deleteSqsQueueMessages_)) {
-        deleteSqsQueue_.bind(1, op.sqsQueue.id);
-        step(deleteSqsQueue_);
-      }
-      break;
-    default: {
-      const SqsWrite& w = op.sqs;
-      for (const auto& m : w.puts) {
-        Statement& s = putSqsMessage_;
-        s.bind(1, m.seq);
-        s.bind(2, m.queueId);
-        s.bind(3, m.messageId);
-        s.bindBlob(4, m.body);
-        s.bindBlob(5, m.attributes);
-        s.bind(6, m.groupId);
-        s.bind(7, m.dedupId);
-        s.bind(8, m.sentAtMs);
-        s.bind(9, m.visibleAtMs);
-        s.bind(10, int64_t{m.receiveCount});
-        s.bind(11, m.firstReceiveAtMs);
-        s.bind(12, m.receipt);
-        if (!step(s)) break;
-      }
-      for (const auto& u : w.updates) {
-        if (!error.empty()) break;
-        Statement& s = updateSqsMessage_;
-        s.bind(1, u.seq);
-        s.bind(2, u.visibleAtMs);
-        s.bind(3, int64_t{u.receiveCount});
-        s.bind(4, u.firstReceiveAtMs);
-        s.bind(5, u.receipt);
-        step(s);
-      }
-      for (int64_t seq : w.deletes) {
-        if (!error.empty()) break;
-        deleteSqsMessage_.bind(1, seq);
-        step(deleteSqsMessage_);
-      }
-      if (error.empty() && w.purgeQueueId != 0) {
-        purgeSqsMessages_.bind(1, w.purgeQueueId);
-        purgeSqsMessages_.bind(2, w.purgeThroughSeq);
-        step(purgeSqsMessages_);
-      }
-    }
+template <typename Body>
+std::string SqliteStore::inSavepoint(Body body) {
+  std::string error = run(savepoint_);
+  if (!error.empty()) return error;
+  error = body();
+  if (error.empty()) return run(release_);
+  // Undoes this write only; an I/O error may already have rolled back the transaction.
+  if (writer_->inTransaction()) {
+    run(rollbackTo_);
+    run(release_);
   }
-  std::string ignored;
-  if (!error.empty()) {
-    // Undoes this write only; an I/O error may already have rolled back the transaction.
-    if (writer_->inTransaction()) {
-      writer_->exec("ROLLBACK TO sqs", ignored);
-      writer_->exec("RELEASE sqs", ignored);
+  return error;
+}
+
+std::string SqliteStore::applySqs(const WriteOp& op) {
+  return inSavepoint([&]() -> std::string {
+    std::string error;
+    switch (op.kind) {
+      case WriteOp::Kind::kPutSqsQueue:
+        putSqsQueue_.bind(1, op.sqsQueue.id);
+        putSqsQueue_.bind(2, op.sqsQueue.name);
+        putSqsQueue_.bindBlob(3, op.sqsQueue.definition);
+        return run(putSqsQueue_);
+      case WriteOp::Kind::kDeleteSqsQueue:
+        deleteSqsQueueMessages_.bind(1, op.sqsQueue.id);
+        if (error = run(deleteSqsQueueMessages_); !error.empty()) return error;
+        deleteSqsQueue_.bind(1, op.sqsQueue.id);
+        return run(deleteSqsQueue_);
+      default:
+        break;
+    }
+    const SqsWrite& w = op.sqs;
+    for (const auto& m : w.puts) {
+      Statement& s = putSqsMessage_;
+      s.bind(1, m.seq);
+      s.bind(2, m.queueId);
+      s.bind(3, m.messageId);
+      s.bindBlob(4, m.body);
+      s.bindBlob(5, m.attributes);
+      s.bind(6, m.groupId);
+      s.bind(7, m.dedupId);
+      s.bind(8, m.sentAtMs);
+      s.bind(9, m.visibleAtMs);
+      s.bind(10, int64_t{m.receiveCount});
+      s.bind(11, m.firstReceiveAtMs);
+      s.bind(12, m.receipt);
+      if (error = run(s); !error.empty()) return error;
+    }
+    for (const auto& u : w.updates) {
+      Statement& s = updateSqsMessage_;
+      s.bind(1, u.seq);
+      s.bind(2, u.visibleAtMs);
+      s.bind(3, int64_t{u.receiveCount});
+      s.bind(4, u.firstReceiveAtMs);
+      s.bind(5, u.receipt);
+      if (error = run(s); !error.empty()) return error;
+    }
+    for (int64_t seq : w.deletes) {
+      deleteSqsMessage_.bind(1, seq);
+      if (error = run(deleteSqsMessage_); !error.empty()) return error;
+    }
+    if (w.purgeQueueId != 0) {
+      purgeSqsMessages_.bind(1, w.purgeQueueId);
+      purgeSqsMessages_.bind(2, w.purgeThroughSeq);
+      return run(purgeSqsMessages_);
     }
     return error;
-  }
-  if (!writer_->exec("RELEASE sqs", error)) return error;
-  return {};
+  });
+}
+
+std::string SqliteStore::applyDynamo(const WriteOp& op) {
+  return inSavepoint([&]() -> std::string {
+    std::string error;
+    if (op.kind == WriteOp::Kind::kDeleteDynamoTable) {
+      deleteDynamoItems_.bind(1, op.dynamoTableId);
+      if (error = run(deleteDynamoItems_); !error.empty()) return error;
+      deleteDynamoStream_.bind(1, op.dynamoTableId);
+      return run(deleteDynamoStream_);
+    }
+    // The order DynamoWrite documents: puts, deletes, stream appends, then the trim.
+    const DynamoWrite& w = op.dynamo;
+    for (const auto& item : w.puts) {
+      putDynamoItem_.bind(1, item.tableId);
+      putDynamoItem_.bindBlob(2, item.key);
+      putDynamoItem_.bindBlob(3, item.item);
+      if (error = run(putDynamoItem_); !error.empty()) return error;
+    }
+    for (const auto& [tableId, key] : w.deletes) {
+      deleteDynamoItem_.bind(1, tableId);
+      deleteDynamoItem_.bindBlob(2, key);
+      if (error = run(deleteDynamoItem_); !error.empty()) return error;
+    }
+    for (const auto& r : w.streamRecords) {
+      appendDynamoStream_.bind(1, r.tableId);
+      appendDynamoStream_.bind(2, r.sequence);
+      appendDynamoStream_.bind(3, r.createdAtMs);
+      appendDynamoStream_.bindBlob(4, r.record);
+      if (error = run(appendDynamoStream_); !error.empty()) return error;
+    }
+    if (!w.trimTableId.empty()) {
+      trimDynamoStream_.bind(1, w.trimTableId);
+      trimDynamoStream_.bind(2, w.trimBeforeMs);
+      return run(trimDynamoStream_);
+    }
+    return error;
+  });
 }
 
 std::string SqliteStore::apply(const WriteOp& op) {
@@ -437,6 +551,9 @@ std::string SqliteStore::apply(const WriteOp& op) {
     case WriteOp::Kind::kDeleteSqsQueue:
     case WriteOp::Kind::kSqsMessages:
       return applySqs(op);
+    case WriteOp::Kind::kDynamo:
+    case WriteOp::Kind::kDeleteDynamoTable:
+      return applyDynamo(op);
     case WriteOp::Kind::kInsert:
       statement = &insert_;
       statement->bind(1, event.id);
@@ -545,6 +662,33 @@ void SqliteStore::readSqsMessages(const std::function<void(SqsMessageRow&&)>& ea
   s.reset();
 }
 
+void SqliteStore::readDynamoItems(const std::string& tableId,
+                                  const std::function<void(DynamoItemRow&&)>& each) {
+  std::lock_guard lock(readMutex_);
+  if (!reader_) return;
+  Statement& s = dynamoItems_;
+  s.bind(1, tableId);
+  while (s.step() == SQLITE_ROW) {
+    each(DynamoItemRow{.tableId = tableId, .key = s.columnText(0), .item = s.columnText(1)});
+  }
+  s.reset();
+}
+
+void SqliteStore::readDynamoStream(const std::string& tableId,
+                                   const std::function<void(DynamoStreamRow&&)>& each) {
+  std::lock_guard lock(readMutex_);
+  if (!reader_) return;
+  Statement& s = dynamoStream_;
+  s.bind(1, tableId);
+  while (s.step() == SQLITE_ROW) {
+    each(DynamoStreamRow{.tableId = tableId,
+                         .sequence = s.columnInt(0),
+                         .createdAtMs = s.columnInt(1),
+                         .record = s.columnText(2)});
+  }
+  s.reset();
+}
+
 std::vector<Record> SqliteStore::records(const std::string& kind) {
   std::vector<Record> out;
   std::lock_guard lock(readMutex_);
@@ -578,6 +722,15 @@ void SqliteStore::stop() {
   updateSqsMessage_ = {};
   deleteSqsMessage_ = {};
   purgeSqsMessages_ = {};
+  putDynamoItem_ = {};
+  deleteDynamoItem_ = {};
+  appendDynamoStream_ = {};
+  trimDynamoStream_ = {};
+  deleteDynamoItems_ = {};
+  deleteDynamoStream_ = {};
+  savepoint_ = {};
+  release_ = {};
+  rollbackTo_ = {};
   writer_.reset();
   std::lock_guard lock(readMutex_);
   due_ = {};
@@ -585,6 +738,8 @@ void SqliteStore::stop() {
   recordsOfKind_ = {};
   sqsQueues_ = {};
   sqsMessages_ = {};
+  dynamoItems_ = {};
+  dynamoStream_ = {};
   reader_.reset();
 }
 
