@@ -133,6 +133,8 @@ RequestIdentity identifyRequest(const HttpRequest& request) {
       identity.service = "sqs";
     else if (prefix == "AWSEvents")
       identity.service = "events";
+    else if (prefix == "DynamoDB_20120810" || prefix == "DynamoDBStreams_20120810")
+      identity.service = "dynamodb";
     else if (prefix == "Logs_20140328")
       identity.service = "logs";
     else if (prefix.rfind("GraniteServiceVersion", 0) == 0)
