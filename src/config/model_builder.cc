@@ -493,9 +493,13 @@ void ModelBuilder::buildProvider(Settings& provider) {
     }
     stage = get(map, "stage", "provider");
     region = get(map, "region", "provider");
+    // The IAM settings (`iam`, and the older `iamRoleStatements`, `iamManagedPolicies` and
+    // `role`) are accepted and not read: nimbus does not enforce IAM, so they change nothing,
+    // and the variables in their statements are never resolved.
     warnUnsupportedKeys(map, "provider",
                         {"name", "runtime", "stage", "region", "environment", "memorySize",
-                         "timeout", "versionFunctions", "apiGateway", "httpApi"});
+                         "timeout", "versionFunctions", "apiGateway", "httpApi", "iam",
+                         "iamRoleStatements", "iamManagedPolicies", "role"});
   }
 
   stage_ = resolver_.stage().value_or("dev");

@@ -34,10 +34,12 @@ const std::set<std::string, std::less<>> kTopicAttributes = {
     "ContentBasedDeduplication", "DisplayName",  "FifoTopic", "KmsMasterKeyId",
     "SignatureVersion",          "TracingConfig"};
 
-// Resources that grant permissions. nimbus does not enforce IAM, so there is nothing to create
-// and nothing to warn about.
+// Resources that grant permissions (the roles and policies that name a project's tables and
+// queues among them). nimbus does not enforce IAM, so there is nothing to create and nothing to
+// warn about.
 const std::set<std::string, std::less<>> kPermissionTypes = {
-    "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::Lambda::Permission"};
+    "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::Lambda::Permission",
+    "AWS::IAM::Role",        "AWS::IAM::Policy",      "AWS::IAM::ManagedPolicy"};
 
 // Template sections with no meaning for a local run.
 const std::set<std::string, std::less<>> kQuietSections = {"Outputs", "Description",

@@ -400,7 +400,6 @@ layers:
 )yaml");
   std::vector<std::string> expected = {
       "serverless.yml:25: layers is not supported yet and is ignored",
-      "serverless.yml:13: provider.iam is not supported yet and is ignored",
       "serverless.yml:16: provider.tracing is not supported yet and is ignored",
       "serverless.yml:24: functions.app.events[1].schedule is not supported yet and is ignored",
       "serverless.yml:21: functions.app.layers is not supported yet and is ignored",
