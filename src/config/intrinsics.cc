@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base64.h"
+#include "core/dynamodb_names.h"
 #include "core/hash.h"
 
 namespace nimbus::config {
@@ -16,6 +17,7 @@ namespace {
 
 constexpr size_t kQueueNameLimit = 80;
 constexpr size_t kTopicNameLimit = 256;
+constexpr size_t kTableNameLimit = 255;
 
 // The marker `Ref: AWS::NoValue` evaluates to; the map or list holding it drops it.
 const char* const kNoValue = "AWS::NoValue";
@@ -48,6 +50,14 @@ std::optional<std::string> text(const Node& node) {
 std::string capitalized(std::string s) {
   if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
   return s;
+}
+
+// A UUID-shaped id that stays the same for the same input: CloudFormation's ids (a stack's, a
+// global table's) are random, nimbus's are derived from names so that a restart keeps them.
+std::string stableUuid(std::string_view from) {
+  std::string h = hexEncode(sha256(from));
+  return fmt::format("{}-{}-{}-{}-{}", h.substr(0, 8), h.substr(8, 4), h.substr(12, 4),
+                     h.substr(16, 4), h.substr(20, 12));
 }
 
 // A name CloudFormation makes up for a resource that names none: the stack's name and the
@@ -180,7 +190,8 @@ std::variant<std::string, IntrinsicProblem> TemplateScope::nameOf(Resource& reso
   static const Naming kNamings[] = {
       {"AWS::SQS::Queue", "QueueName", "FifoQueue", kQueueNameLimit},
       {"AWS::SNS::Topic", "TopicName", "FifoTopic", kTopicNameLimit},
-      {"AWS::DynamoDB::Table", "TableName", "", 255},
+      {"AWS::DynamoDB::Table", "TableName", "", kTableNameLimit},
+      {"AWS::DynamoDB::GlobalTable", "TableName", "", kTableNameLimit},
       {"AWS::S3::Bucket", "BucketName", "", 63},
   };
   const Naming* naming = nullptr;
@@ -209,8 +220,10 @@ std::variant<std::string, IntrinsicProblem> TemplateScope::nameOf(Resource& reso
   } else {
     bool fifo = !naming->fifoProperty.empty() &&
                 truthy(property(resource.properties, naming->fifoProperty));
+    // Bucket names are lower-case; table names keep the logical id's case, as CloudFormation's
+    // own example shows ("testddbstack-myDynamoDBTable-012A1SL7SMP5Q").
     std::string id = logicalId;
-    if (resource.type == "AWS::S3::Bucket" || resource.type == "AWS::DynamoDB::Table") {
+    if (resource.type == "AWS::S3::Bucket") {
       for (auto& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     name = generatedName(stack_, id, naming->limit, fifo ? ".fifo" : "");
@@ -228,10 +241,8 @@ std::optional<std::string> TemplateScope::pseudoParameter(std::string_view name)
   if (name == "AWS::URLSuffix") return "amazonaws.com";
   if (name == "AWS::StackId") {
     // Stable per stack: the id CloudFormation gives is a UUID, this one is derived from the name.
-    std::string h = hexEncode(sha256(stack_.region + "/" + stack_.stackName()));
-    return fmt::format("arn:aws:cloudformation:{}:{}:stack/{}/{}-{}-{}-{}-{}", stack_.region,
-                       kAccountId, stack_.stackName(), h.substr(0, 8), h.substr(8, 4),
-                       h.substr(12, 4), h.substr(16, 4), h.substr(20, 12));
+    return fmt::format("arn:aws:cloudformation:{}:{}:stack/{}/{}", stack_.region, kAccountId,
+                       stack_.stackName(), stableUuid(stack_.region + "/" + stack_.stackName()));
   }
   return std::nullopt;
 }
@@ -410,9 +421,21 @@ std::variant<Node, IntrinsicProblem> TemplateScope::getAtt(const std::string& lo
     if (attribute == "Arn") {
       value = fmt::format("arn:aws:lambda:{}:{}:function:{}", region, kAccountId, physical);
     }
-  } else if (type == "AWS::DynamoDB::Table") {
-    if (attribute == "Arn") {
-      value = fmt::format("arn:aws:dynamodb:{}:{}:table/{}", region, kAccountId, physical);
+  } else if (type == "AWS::DynamoDB::Table" || type == "AWS::DynamoDB::GlobalTable") {
+    std::string tableArn =
+        fmt::format("arn:aws:dynamodb:{}:{}:table/{}", region, kAccountId, physical);
+    if (attribute == "Arn") value = tableArn;
+    if (attribute == "StreamArn") {
+      // CloudFormation has the attribute only for a table with a StreamSpecification.
+      if (!property(it->second.properties, "StreamSpecification")) {
+        return problem(where, fmt::format("Fn::GetAtt {}.StreamArn: {} has no "
+                                          "StreamSpecification, so it has no stream",
+                                          logicalId, logicalId));
+      }
+      value = fmt::format("{}/stream/{}", tableArn, kProjectStreamLabel);
+    }
+    if (attribute == "TableId" && type == "AWS::DynamoDB::GlobalTable") {
+      value = stableUuid(tableArn);
     }
   } else if (type == "AWS::S3::Bucket") {
     if (attribute == "Arn") value = "arn:aws:s3:::" + physical;

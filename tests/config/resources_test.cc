@@ -202,26 +202,26 @@ Outputs:
 service: shop
 provider: { name: aws, runtime: nodejs20.x }
 functions:
-  app: { handler: h.main, environment: { TABLE: !Ref Users, STREAM: !GetAtt Users.StreamArn } }
+  app: { handler: h.main, environment: { BUCKET: !Ref Uploads, SITE: !GetAtt Uploads.WebsiteURL } }
 resources:
   - ${file(queues.yml)}
   - Resources:
-      Users:
-        Type: AWS::DynamoDB::Table
+      Uploads:
+        Type: AWS::S3::Bucket
         Properties:
-          TableName: users-${sls:stage}
-          KeySchema: ${ssm:/not/read}
+          BucketName: uploads-${sls:stage}
+          CorsConfiguration: ${ssm:/not/read}
     Conditions:
       IsProd: !Equals [prod, dev]
 )yaml");
   ASSERT_EQ(p.queues.size(), 1u);
   EXPECT_EQ(p.queues[0].attributes.at("DelaySeconds"), "5");
-  EXPECT_EQ(envValue(p.functions.at(0), "TABLE"), "users-dev");
-  EXPECT_FALSE(hasEnv(p.functions.at(0), "STREAM"));
+  EXPECT_EQ(envValue(p.functions.at(0), "BUCKET"), "uploads-dev");
+  EXPECT_FALSE(hasEnv(p.functions.at(0), "SITE"));
   std::string all;
   for (const auto& w : p.warnings) all += w + "\n";
-  EXPECT_TRUE(contains(all, "STREAM: Fn::GetAtt Users.StreamArn: nimbus does not know")) << all;
-  EXPECT_TRUE(contains(all, "AWS::DynamoDB::Table is not created by nimbus")) << all;
+  EXPECT_TRUE(contains(all, "SITE: Fn::GetAtt Uploads.WebsiteURL: nimbus does not know")) << all;
+  EXPECT_TRUE(contains(all, "AWS::S3::Bucket is not created by nimbus")) << all;
   EXPECT_TRUE(contains(all, "resources[1].Conditions is not supported yet")) << all;
   EXPECT_EQ(p.warnings.size(), 3u) << all;
 }
