@@ -14,6 +14,7 @@
 //
 //   build/bench/store_bench [seconds-per-case=1] [dir=temp] [repetitions=5]
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -66,8 +67,17 @@ class Ack {
 struct Result {
   double eventsPerSecond = 0;
   double meanLatencyMs = 0;
+  double cpuMicrosPerWrite = 0;  // Of the whole process (writers and the store), per write.
   long failures = 0;
 };
+
+// CPU time the process has used so far, in seconds, over all its threads.
+double cpuSeconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 // Submits one write; `done` runs once it is durable.
 using SubmitWrite = std::function<void(Store&, CommitCallback done)>;
@@ -84,6 +94,7 @@ Result run(const fs::path& dir, int producers, double seconds, const SubmitWrite
   std::atomic<long> events = 0, failures = 0;
   std::atomic<bool> running = true;
   std::vector<std::thread> threads;
+  double cpuAtStart = cpuSeconds();
   auto start = Clock::now();
   for (int p = 0; p < producers; ++p) {
     threads.emplace_back([&] {
@@ -102,12 +113,14 @@ Result run(const fs::path& dir, int producers, double seconds, const SubmitWrite
   running = false;
   for (auto& t : threads) t.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  double cpu = cpuSeconds() - cpuAtStart;
   store->stop();
   store.reset();
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
   Result r;
   r.eventsPerSecond = static_cast<double>(events) / elapsed;
   r.meanLatencyMs = r.eventsPerSecond > 0 ? 1000.0 * producers / r.eventsPerSecond : 0;
+  r.cpuMicrosPerWrite = events > 0 ? 1e6 * cpu / static_cast<double>(events) : 0;
   r.failures = failures;
   return r;
 }
@@ -254,16 +267,17 @@ int main(int argc, char** argv) {
   std::printf(
       "\nsingle durable writes, %d writers each waiting for its commit, median of %d runs\n",
       kWriters, repetitions);
-  std::printf("%-46s %10s %12s %9s\n", "case", "writes/s", "latency ms", "failed");
+  std::printf("%-46s %10s %12s %12s %9s\n", "case", "writes/s", "latency ms", "cpu us/write",
+              "failed");
   Result floor = nimbus::store::median(floorRuns);
-  std::printf("%-46s %10.0f %12.2f %9ld\n", "reference: 4 KB write + fdatasync, 1 writer",
-              floor.eventsPerSecond, floor.meanLatencyMs, floor.failures);
+  std::printf("%-46s %10.0f %12.2f %12s %9ld\n", "reference: 4 KB write + fdatasync, 1 writer",
+              floor.eventsPerSecond, floor.meanLatencyMs, "", floor.failures);
   std::printf("%-46s %10.0f\n", "reference: its ceiling for 16 writers",
               kWriters * floor.eventsPerSecond);
   for (auto& c : cases) {
     Result r = nimbus::store::median(std::move(c.runs));
-    std::printf("%-46s %10.0f %12.2f %9ld\n", c.name, r.eventsPerSecond, r.meanLatencyMs,
-                r.failures);
+    std::printf("%-46s %10.0f %12.2f %12.1f %9ld\n", c.name, r.eventsPerSecond, r.meanLatencyMs,
+                r.cpuMicrosPerWrite, r.failures);
   }
   if (ownDir) fs::remove_all(dir);
   return 0;
