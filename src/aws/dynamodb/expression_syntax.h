@@ -1,7 +1,8 @@
-// The syntax trees the expression parser builds before any name, value or type is looked at.
-// DynamoDB reports a syntax error before any other problem, so the parser first checks the
-// grammar alone (expression_parser.cc), then the semantic checks walk these trees in DynamoDB's
-// order and lower them into expression_ast.h (expression_checks.cc). Internal to the module.
+// The tokens and syntax trees of DynamoDB's expressions, before any name, value or type is looked
+// at. DynamoDB reports a syntax error before any other problem, so the parser checks the grammar
+// alone (expression_lexer.cc, expression_parser.cc), then the semantic checks walk these trees
+// in DynamoDB's order and lower them into expression_ast.h (expression_*checks.cc). Internal to
+// the module.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +61,42 @@ struct UpdateClause {
 };
 
 using Path = std::vector<PathPart>;
+
+// ---- Tokens ----
+
+enum class Tok : uint8_t {
+  kName,      // A bare name or keyword: a letter, then letters, digits and underscores.
+  kNameRef,   // #name
+  kValueRef,  // :value
+  kNumber,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kLParen,
+  kRParen,
+  kLBracket,
+  kRBracket,
+  kComma,
+  kDot,
+  kPlus,
+  kMinus,
+  kOther,  // Anything else; always a syntax error.
+  kEnd,
+};
+
+struct Token {
+  Tok kind;
+  uint32_t begin;
+  uint32_t end;
+};
+
+// DynamoDB's lexer: names start with a letter (so "_a" and "1a" are not names), placeholders
+// are '#' or ':' followed by letters, digits or underscores, and the operators are single
+// tokens. The list ends with a kEnd token at the end of the text.
+std::vector<Token> tokenize(std::string_view text);
 
 // Each parser checks the length and emptiness limits, then the grammar. `which` names the
 // parameter in messages ("ConditionExpression", "FilterExpression", "KeyConditionExpression").
