@@ -101,7 +101,8 @@ class ModelBuilder {
   std::optional<std::vector<std::string>> policyValues(const Entry& entry);
   void buildPackage(const Entry& entry, PackageConfig& package, bool serviceLevel);
 
-  // resources.Resources and the topics and subscriptions of `sns` events (model_resources.cc).
+  // resources.Resources and the topics and subscriptions of `sns` events (model_resources.cc,
+  // model_tables.cc).
   struct ResourceEntry {
     std::string logicalId;
     Node* node = nullptr;  // The resource's mapping (Type, Properties, ...).
@@ -120,6 +121,9 @@ class ModelBuilder {
   void buildTopic(ProjectConfig& project, const ResourceEntry& resource, const Node& properties);
   void buildSubscription(ProjectConfig& project, const ResourceEntry& resource,
                          const Node& properties);
+  // An AWS::DynamoDB::Table, or an AWS::DynamoDB::GlobalTable when `global` (model_tables.cc).
+  void buildTable(ProjectConfig& project, const ResourceEntry& resource, const Node& properties,
+                  bool global);
   void buildSnsEventResources(ProjectConfig& project);
   // Evaluates the intrinsic functions in `node` (after resolving its variables); false (the
   // error recorded against `where` and `path`) when they cannot be.

@@ -1,7 +1,7 @@
 // The part of the model builder that reads what a project asks AWS to create besides its
-// functions: `resources.Resources` (queues, topics, subscriptions) and the topics and
-// subscriptions of `sns` events, and the template scope that gives CloudFormation's intrinsic
-// functions their values.
+// functions: `resources.Resources` (queues, topics, subscriptions; tables are read in
+// model_tables.cc) and the topics and subscriptions of `sns` events, and the template scope that
+// gives CloudFormation's intrinsic functions their values.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -40,6 +40,11 @@ const std::set<std::string, std::less<>> kTopicAttributes = {
 const std::set<std::string, std::less<>> kPermissionTypes = {
     "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::Lambda::Permission",
     "AWS::IAM::Role",        "AWS::IAM::Policy",      "AWS::IAM::ManagedPolicy"};
+
+// The resource types nimbus creates.
+const std::set<std::string, std::less<>> kCreatedTypes = {
+    "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::DynamoDB::Table",
+    "AWS::DynamoDB::GlobalTable"};
 
 // Template sections with no meaning for a local run.
 const std::set<std::string, std::less<>> kQuietSections = {"Outputs", "Description",
@@ -84,19 +89,15 @@ TemplateScope& ModelBuilder::scope() {
     int propertiesAt = node.indexOf("Properties");
     Node* properties = propertiesAt < 0 ? nullptr : &node.children[propertiesAt];
     std::string propertiesPath = resource.path + ".Properties";
-    bool created = type.text == "AWS::SQS::Queue" || type.text == "AWS::SNS::Topic" ||
-                   type.text == "AWS::SNS::Subscription";
-    if (properties && created) {
+    if (properties && kCreatedTypes.count(type.text)) {
       // Variables are resolved only in what nimbus creates, so that a resource it ignores can
       // hold sources it cannot reach (${ssm:}, ${cf:}).
       if (!resolver_.resolveDeep(*properties, propertiesPath)) properties = nullptr;
     } else if (properties && resolver_.resolveShallow(*properties, propertiesPath) &&
                properties->kind == Node::Kind::Map) {
-      // A table's or bucket's name is all that Ref and Fn::GetAtt need of it.
-      for (const char* key : {"TableName", "BucketName"}) {
-        int at = properties->indexOf(key);
-        if (at >= 0)
-          resolver_.resolveDeep(properties->children[at], childPath(propertiesPath, key));
+      // A bucket's name is all that Ref and Fn::GetAtt need of it.
+      if (int at = properties->indexOf("BucketName"); at >= 0) {
+        resolver_.resolveDeep(properties->children[at], childPath(propertiesPath, "BucketName"));
       }
     }
     scope_->addResource(resource.logicalId, type.text, properties, resource.where);
@@ -241,11 +242,11 @@ void ModelBuilder::buildResources(ProjectConfig& project) {
     if (!typeName) continue;
     warnUnsupportedKeys(*resource.node, resource.path, kResourceKeys);
     if (kPermissionTypes.count(*typeName)) continue;
-    if (*typeName != "AWS::SQS::Queue" && *typeName != "AWS::SNS::Topic" &&
-        *typeName != "AWS::SNS::Subscription") {
+    if (!kCreatedTypes.count(*typeName)) {
       warn(resource.where,
            fmt::format("{}: {} is not created by nimbus (it creates AWS::SQS::Queue, "
-                       "AWS::SNS::Topic and AWS::SNS::Subscription)",
+                       "AWS::SNS::Topic, AWS::SNS::Subscription, AWS::DynamoDB::Table and "
+                       "AWS::DynamoDB::GlobalTable)",
                        resource.path, *typeName));
       continue;
     }
@@ -273,6 +274,10 @@ void ModelBuilder::buildResources(ProjectConfig& project) {
       buildQueue(project, resource, properties);
     } else if (*typeName == "AWS::SNS::Topic") {
       buildTopic(project, resource, properties);
+    } else if (*typeName == "AWS::DynamoDB::Table") {
+      buildTable(project, resource, properties, false);
+    } else if (*typeName == "AWS::DynamoDB::GlobalTable") {
+      buildTable(project, resource, properties, true);
     } else {
       buildSubscription(project, resource, properties);
     }

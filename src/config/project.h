@@ -288,6 +288,26 @@ struct SubscriptionResource {
   std::string path;
 };
 
+// A DynamoDB table of `resources.Resources`: an AWS::DynamoDB::Table, or an
+// AWS::DynamoDB::GlobalTable served as a table of the stack's region (its replica there gives the
+// tags, table class and deletion protection; the other replicas are not served).
+struct TableResource {
+  std::string logicalId;
+  std::string name;
+  // The table as a DynamoDB CreateTable request body (JSON text), from the resource's Properties
+  // with their CloudFormation functions evaluated: TableName, AttributeDefinitions, KeySchema,
+  // BillingMode, ProvisionedThroughput, LocalSecondaryIndexes, GlobalSecondaryIndexes,
+  // StreamSpecification ({StreamEnabled: true, StreamViewType}), TableClass,
+  // DeletionProtectionEnabled and Tags, each only when the resource gives it.
+  std::string createTableRequest;
+  // TimeToLiveSpecification: set when the resource has one (its AttributeName, or "" when it
+  // names none, which CloudFormation allows only to turn TTL off); none leaves TTL as it is.
+  std::optional<std::string> ttlAttribute;
+  bool ttlEnabled = false;
+  SourceLocation where;
+  std::string path;  // "resources.Resources.Users", for messages.
+};
+
 struct ProjectConfig {
   std::filesystem::path configFile;  // Absolute.
   std::filesystem::path serviceDir;  // Folder of serverless.yml (absolute).
@@ -295,8 +315,9 @@ struct ProjectConfig {
   // else "us-east-1".
   std::string service, stage, region;
   std::vector<FunctionConfig> functions;
-  // Queues, topics and subscriptions nimbus creates: `resources.Resources` and the topics and
-  // subscriptions of `sns` events.
+  // Tables, queues, topics and subscriptions nimbus creates: `resources.Resources` and the
+  // topics and subscriptions of `sns` events.
+  std::vector<TableResource> tables;
   std::vector<QueueResource> queues;
   std::vector<TopicResource> topics;
   std::vector<SubscriptionResource> subscriptions;

@@ -423,16 +423,16 @@ custom:
   fromAws: ${cf:other-stack.Output}
 resources:
   Resources:
-    Table:
-      Type: AWS::DynamoDB::Table
+    Uploads:
+      Type: AWS::S3::Bucket
       Properties:
-        KeySchema: ${ssm:/table/key}
+        CorsConfiguration: ${ssm:/bucket/cors}
 functions:
   app:
     handler: handler.main
 )yaml");
   ASSERT_EQ(project.warnings.size(), 1u);
-  EXPECT_TRUE(contains(project.warnings[0], "AWS::DynamoDB::Table is not created by nimbus"))
+  EXPECT_TRUE(contains(project.warnings[0], "AWS::S3::Bucket is not created by nimbus"))
       << project.warnings[0];
 }
 
