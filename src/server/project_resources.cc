@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "aws/dynamodb/dynamodb_service.h"
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_service.h"
 #include "store/store.h"
@@ -90,9 +91,11 @@ struct ProjectResources::Run {
   }
 };
 
-ProjectResources::ProjectResources(boost::asio::io_context& io, aws::sqs::SqsService& sqs,
-                                   aws::sns::SnsService& sns, store::Store& store)
-    : io_(io), sqs_(sqs), sns_(sns), store_(store) {}
+ProjectResources::ProjectResources(boost::asio::io_context& io,
+                                   aws::dynamodb::DynamoDbService& dynamodb,
+                                   aws::sqs::SqsService& sqs, aws::sns::SnsService& sns,
+                                   store::Store& store)
+    : io_(io), dynamodb_(dynamodb), sqs_(sqs), sns_(sns), store_(store) {}
 
 void ProjectResources::callSns(std::vector<std::pair<std::string, std::string>> params,
                                std::function<void(HttpResponse)> done) {
@@ -137,8 +140,24 @@ void ProjectResources::start(std::shared_ptr<Run> run) {
   auto& steps = run->steps;
   Run* r = run.get();  // Steps run while `run` is alive: the chain below holds it.
 
-  // Queues first, without their redrive policies: a dead-letter queue may be declared after the
-  // queue that names it.
+  // Tables: created, or brought in line with the file (indexes, stream, tags, time to live).
+  for (const auto& table : r->project.tables) {
+    steps.push_back([this, r, &table](std::function<void()> next) {
+      std::optional<aws::dynamodb::DynamoDbService::TimeToLive> timeToLive;
+      if (table.ttlAttribute) timeToLive = {{*table.ttlAttribute, table.ttlEnabled}};
+      // The service may answer on any thread; the next step starts on the io_context.
+      dynamodb_.ensureTable(table.createTableRequest, timeToLive,
+                            [this, r, &table, next](std::string error) {
+                              boost::asio::post(io_, [r, &table, next, error = std::move(error)] {
+                                if (!error.empty()) r->fail(table.where, table.path, error);
+                                next();
+                              });
+                            });
+    });
+  }
+
+  // Queues, without their redrive policies: a dead-letter queue may be declared after the queue
+  // that names it.
   for (const auto& queue : r->project.queues) {
     steps.push_back([this, r, &queue](std::function<void()> next) {
       auto attributes = queue.attributes;

@@ -1,11 +1,12 @@
-// The queues, topics and subscriptions a project declares (serverless.yml `resources` and `sns`
-// events), made real on nimbus's SQS and SNS at start-up and at every reload, as a deploy of the
-// stack would make them: missing ones are created, existing ones updated to what the file says.
+// The tables, queues, topics and subscriptions a project declares (serverless.yml `resources`
+// and `sns` events), made real on nimbus's DynamoDB, SQS and SNS at start-up and at every reload,
+// as a deploy of the stack would make them: missing ones are created, existing ones updated to
+// what the file says.
 //
-// Queues and topics the file no longer declares are left in place with their messages (a
-// reload after a typo must not lose data); subscriptions it no longer declares are removed,
-// since they would go on delivering to a function or queue that is no longer meant to get
-// them. nimbus remembers which subscriptions it made for the project in the store.
+// Tables, queues and topics the file no longer declares are left in place with their items and
+// messages (a reload after a typo must not lose data); subscriptions it no longer declares are
+// removed, since they would go on delivering to a function or queue that is no longer meant to
+// get them. nimbus remembers which subscriptions it made for the project in the store.
 #pragma once
 
 #include <functional>
@@ -29,14 +30,17 @@ class SqsService;
 namespace nimbus::aws::sns {
 class SnsService;
 }
+namespace nimbus::aws::dynamodb {
+class DynamoDbService;
+}
 
 namespace nimbus::server {
 
 class ProjectResources {
  public:
   // Every argument must outlive this object.
-  ProjectResources(boost::asio::io_context& io, aws::sqs::SqsService& sqs,
-                   aws::sns::SnsService& sns, store::Store& store);
+  ProjectResources(boost::asio::io_context& io, aws::dynamodb::DynamoDbService& dynamodb,
+                   aws::sqs::SqsService& sqs, aws::sns::SnsService& sns, store::Store& store);
   ~ProjectResources();
 
   // Applies what `project` declares. `done` gets one line per resource that could not be made
@@ -55,6 +59,7 @@ class ProjectResources {
                std::function<void(HttpResponse)> done);
 
   boost::asio::io_context& io_;
+  aws::dynamodb::DynamoDbService& dynamodb_;
   aws::sqs::SqsService& sqs_;
   aws::sns::SnsService& sns_;
   store::Store& store_;
