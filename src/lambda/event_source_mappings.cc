@@ -6,7 +6,10 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "lambda/invoker.h"
 #include "lambda/sqs_poller.h"
+#include "lambda/stream_poller.h"
+#include "lambda/stream_source.h"
 #include "store/store.h"
 
 namespace nimbus::lambda {
@@ -22,6 +25,17 @@ int64_t toMillis(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 std::string encodeEventSourceMapping(const EventSourceMapping& m) {
+  nlohmann::json stream = nullptr;
+  if (m.stream) {
+    stream = {
+        {"startingPosition", m.stream->startingPosition},
+        {"maximumRetryAttempts", m.stream->maximumRetryAttempts},
+        {"maximumRecordAgeSeconds", m.stream->maximumRecordAgeSeconds},
+        {"bisectBatchOnFunctionError", m.stream->bisectBatchOnFunctionError},
+        {"parallelizationFactor", m.stream->parallelizationFactor},
+        {"onFailureDestination", m.stream->onFailureDestination},
+    };
+  }
   nlohmann::json record = {
       {"uuid", m.uuid},
       {"eventSourceArn", m.eventSourceArn},
@@ -33,6 +47,8 @@ std::string encodeEventSourceMapping(const EventSourceMapping& m) {
       {"maximumConcurrency",
        m.maximumConcurrency ? nlohmann::json(*m.maximumConcurrency) : nlohmann::json(nullptr)},
       {"lastModifiedMs", toMillis(m.lastModified)},
+      {"stream", stream},
+      {"filterPatterns", m.filterPatterns},
   };
   return record.dump();
 }
@@ -54,6 +70,20 @@ std::optional<EventSourceMapping> decodeEventSourceMapping(const std::string& va
     }
     m.lastModified = std::chrono::system_clock::time_point(
         std::chrono::milliseconds(record.value("lastModifiedMs", int64_t{0})));
+    if (auto it = record.find("stream"); it != record.end() && it->is_object()) {
+      StreamMappingSettings s;
+      s.startingPosition = it->value("startingPosition", s.startingPosition);
+      s.maximumRetryAttempts = it->value("maximumRetryAttempts", s.maximumRetryAttempts);
+      s.maximumRecordAgeSeconds = it->value("maximumRecordAgeSeconds", s.maximumRecordAgeSeconds);
+      s.bisectBatchOnFunctionError =
+          it->value("bisectBatchOnFunctionError", s.bisectBatchOnFunctionError);
+      s.parallelizationFactor = it->value("parallelizationFactor", s.parallelizationFactor);
+      s.onFailureDestination = it->value("onFailureDestination", s.onFailureDestination);
+      m.stream = s;
+    }
+    if (auto it = record.find("filterPatterns"); it != record.end() && it->is_array()) {
+      m.filterPatterns = it->get<std::vector<std::string>>();
+    }
     m.origin = FunctionOrigin::Api;
     return m;
   } catch (const nlohmann::json::exception&) {
@@ -64,14 +94,37 @@ std::optional<EventSourceMapping> decodeEventSourceMapping(const std::string& va
 EventSourceMappings::EventSourceMappings(boost::asio::io_context& io, LambdaService& lambda,
                                          store::Store& store, QueueSource* queues,
                                          std::string region)
-    : io_(io), lambda_(lambda), store_(store), queues_(queues), region_(std::move(region)) {}
+    : io_(io),
+      lambda_(lambda),
+      store_(store),
+      queues_(queues),
+      region_(std::move(region)),
+      checkpoints_(store) {}
 
 EventSourceMappings::~EventSourceMappings() {
   stop();
 }
 
+void EventSourceMappings::setStreamSource(StreamSource* streams, DestinationSender onFailure) {
+  std::lock_guard lock(mutex_);
+  streams_ = streams;
+  onFailure_ = std::move(onFailure);
+  reconcileLocked();
+}
+
+StreamSource* EventSourceMappings::streams() const {
+  std::lock_guard lock(mutex_);
+  return streams_;
+}
+
+std::string EventSourceMappings::lastProcessingResult(const std::string& uuid) const {
+  std::lock_guard lock(mutex_);
+  auto it = streamPollers_.find(uuid);
+  return it == streamPollers_.end() ? std::string() : it->second->lastProcessingResult();
+}
+
 std::vector<std::string> EventSourceMappings::load() {
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings = checkpoints_.load();
   std::lock_guard lock(mutex_);
   for (const auto& record : store_.records(kMappingKind)) {
     if (auto m = decodeEventSourceMapping(record.value)) {
@@ -87,13 +140,19 @@ std::vector<std::string> EventSourceMappings::load() {
 
 void EventSourceMappings::setProjectMappings(std::vector<EventSourceMapping> mappings) {
   std::lock_guard lock(mutex_);
-  project_.clear();
+  std::map<std::string, EventSourceMapping> previous;
+  previous.swap(project_);
   for (auto& m : mappings) {
     m.origin = FunctionOrigin::Project;
     std::string uuid = m.uuid;
     project_.emplace(std::move(uuid), std::move(m));
   }
   reconcileLocked();
+  // A stream event taken out of serverless.yml forgets its position: put back, it starts again
+  // from its starting position, as a new mapping does.
+  for (const auto& [uuid, m] : previous) {
+    if (!project_.contains(uuid)) checkpoints_.remove(uuid);
+  }
 }
 
 std::vector<EventSourceMapping> EventSourceMappings::list() const {
@@ -192,6 +251,7 @@ void EventSourceMappings::remove(const std::string& uuid, MappingCallback done) 
           std::lock_guard lock(mutex_);
           api_.erase(mapping.uuid);
           reconcileLocked();
+          checkpoints_.remove(mapping.uuid);
         }
         complete(std::move(done), {RegistryStatus::Ok, {}, mapping});
       });
@@ -199,37 +259,72 @@ void EventSourceMappings::remove(const std::string& uuid, MappingCallback done) 
 
 void EventSourceMappings::stop() {
   std::map<std::string, std::unique_ptr<SqsPoller>> pollers;
+  std::map<std::string, std::unique_ptr<StreamPoller>> streamPollers;
   {
     std::lock_guard lock(mutex_);
     stopped_ = true;
     pollers.swap(pollers_);
+    streamPollers.swap(streamPollers_);
   }
   for (auto& [_, poller] : pollers) poller->stop();
+  for (auto& [_, poller] : streamPollers) poller->stop();
 }
 
-void EventSourceMappings::reconcileLocked() {
-  if (stopped_ || !queues_) return;
-  std::map<std::string, const EventSourceMapping*> wanted;
-  for (const auto& [uuid, m] : project_) {
-    if (m.enabled) wanted[uuid] = &m;
-  }
-  for (const auto& [uuid, m] : api_) {
-    if (m.enabled) wanted[uuid] = &m;
-  }
-  for (auto it = pollers_.begin(); it != pollers_.end();) {
+namespace {
+
+// Stops the pollers whose mapping is gone or changed; returns the wanted mappings that have no
+// poller.
+template <typename Poller>
+std::vector<const EventSourceMapping*> keepMatching(
+    std::map<std::string, std::unique_ptr<Poller>>& pollers,
+    const std::map<std::string, const EventSourceMapping*>& wanted) {
+  for (auto it = pollers.begin(); it != pollers.end();) {
     auto w = wanted.find(it->first);
     if (w == wanted.end() || !it->second->mapping().samePolling(*w->second)) {
       it->second->stop();
-      it = pollers_.erase(it);
+      it = pollers.erase(it);
     } else {
       ++it;
     }
   }
+  std::vector<const EventSourceMapping*> missing;
   for (const auto& [uuid, m] : wanted) {
-    if (pollers_.contains(uuid)) continue;
-    auto poller = std::make_unique<SqsPoller>(io_, lambda_, *queues_, *m, region_);
-    poller->start();
-    pollers_.emplace(uuid, std::move(poller));
+    if (!pollers.contains(uuid)) missing.push_back(m);
+  }
+  return missing;
+}
+
+}  // namespace
+
+void EventSourceMappings::reconcileLocked() {
+  if (stopped_) return;
+  std::map<std::string, const EventSourceMapping*> queues, streams;
+  for (const auto* mappings : {&project_, &api_}) {
+    for (const auto& [uuid, m] : *mappings) {
+      if (!m.enabled) continue;
+      (m.isStream() ? streams : queues)[uuid] = &m;
+    }
+  }
+  if (queues_) {
+    for (const auto* m : keepMatching(pollers_, queues)) {
+      auto poller = std::make_unique<SqsPoller>(io_, lambda_, *queues_, *m, region_);
+      poller->start();
+      pollers_.emplace(m->uuid, std::move(poller));
+    }
+  }
+  if (streams_) {
+    // A changed mapping's new poller starts after the old one stopped, from the position it
+    // saved.
+    for (const auto* m : keepMatching(streamPollers_, streams)) {
+      LambdaService& lambda = lambda_;
+      auto invoke = [&lambda](InvokeRequest request, InvokeCallback done) {
+        lambda.invoke(std::move(request), std::move(done));
+      };
+      auto poller = std::make_unique<StreamPoller>(io_, invoke, *streams_, checkpoints_, onFailure_,
+                                                   *m, region_);
+      poller->start();
+      streamPollers_.emplace(m->uuid, std::move(poller));
+    }
   }
 }
 

@@ -1,6 +1,8 @@
-// The event source mappings nimbus polls: serverless.yml `sqs` events (set by the server on
-// every load) and those made through the Lambda API (kept in the store). Each enabled mapping
-// has an SqsPoller; a change restarts the mapping's poller with the new settings.
+// The event source mappings nimbus polls: serverless.yml `sqs` and `stream` events (set by the
+// server on every load) and those made through the Lambda API (kept in the store). Each enabled
+// mapping has a poller (an SqsPoller for a queue, a StreamPoller for a stream); a change restarts
+// the mapping's poller with the new settings, and a stream mapping's new poller resumes from the
+// position its predecessor reached.
 #pragma once
 
 #include <functional>
@@ -11,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "lambda/async_invoker.h"
 #include "lambda/event_source_mapping.h"
 #include "lambda/function_registry.h"
+#include "lambda/stream_checkpoints.h"
 
 namespace boost::asio {
 class io_context;
@@ -26,6 +30,8 @@ namespace nimbus::lambda {
 class LambdaService;
 class QueueSource;
 class SqsPoller;
+class StreamPoller;
+class StreamSource;
 
 struct MappingResult {
   RegistryStatus status = RegistryStatus::Ok;
@@ -43,7 +49,12 @@ class EventSourceMappings {
   EventSourceMappings(const EventSourceMappings&) = delete;
   EventSourceMappings& operator=(const EventSourceMappings&) = delete;
 
-  // Reads the API-made mappings from the store and starts polling. Returns warnings.
+  // Streams: stream mappings are polled once a source is set (until then they are kept but not
+  // polled). `onFailure` sends discarded batches' records to SQS queues and SNS topics.
+  void setStreamSource(StreamSource* streams, DestinationSender onFailure);
+
+  // Reads the API-made mappings and the stream positions from the store and starts polling.
+  // Returns warnings.
   std::vector<std::string> load();
   // Replaces serverless.yml's mappings.
   void setProjectMappings(std::vector<EventSourceMapping> mappings);
@@ -51,6 +62,9 @@ class EventSourceMappings {
   std::vector<EventSourceMapping> list() const;
   std::optional<EventSourceMapping> get(const std::string& uuid) const;
   QueueSource* queues() const { return queues_; }
+  StreamSource* streams() const;
+  // A stream mapping's LastProcessingResult; empty for a mapping without a running poller.
+  std::string lastProcessingResult(const std::string& uuid) const;
 
   void create(EventSourceMapping mapping, MappingCallback done);
   // Applies `change` to the API mapping `uuid` and stores it.
@@ -76,6 +90,10 @@ class EventSourceMappings {
   std::map<std::string, EventSourceMapping> project_;  // By UUID.
   std::map<std::string, EventSourceMapping> api_;      // By UUID.
   std::map<std::string, std::unique_ptr<SqsPoller>> pollers_;
+  StreamSource* streams_ = nullptr;
+  DestinationSender onFailure_;
+  StreamCheckpoints checkpoints_;
+  std::map<std::string, std::unique_ptr<StreamPoller>> streamPollers_;
   bool stopped_ = false;
 };
 
