@@ -1,4 +1,5 @@
-// Create/Get/List/Update/DeleteEventSourceMapping (2015-03-31) for SQS queues.
+// Create/Get/List/Update/DeleteEventSourceMapping (2015-03-31) for SQS queues and DynamoDB
+// streams.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -7,8 +8,10 @@
 #include "core/ids.h"
 #include "core/json_writer.h"
 #include "core/url.h"
+#include "lambda/event_filter.h"
 #include "lambda/event_source_mappings.h"
 #include "lambda/queue_source.h"
+#include "lambda/stream_source.h"
 
 namespace nimbus::aws {
 
@@ -20,19 +23,43 @@ ApiError mappingNotFound() {
   return {404, "ResourceNotFoundException", "The resource you requested does not exist."};
 }
 
+// `lastResult` is a stream mapping's LastProcessingResult (empty: not polled now).
 void writeMapping(JsonWriter& w, const LambdaApiSettings& settings,
-                  const lambda::EventSourceMapping& m, const char* state) {
+                  const lambda::EventSourceMapping& m, const char* state,
+                  const std::string& lastResult) {
   double seconds = std::chrono::duration<double>(m.lastModified.time_since_epoch()).count();
-  w.beginObject()
-      .field("UUID", m.uuid)
-      .field("BatchSize", m.batchSize)
-      .field("MaximumBatchingWindowInSeconds", m.maximumBatchingWindowSeconds)
-      .field("EventSourceArn", m.eventSourceArn)
-      .field("FunctionArn", lambda::FunctionSpec::functionArn(settings.region, settings.accountId,
-                                                              m.functionName));
+  w.beginObject().field("UUID", m.uuid);
+  if (m.stream) w.field("StartingPosition", m.stream->startingPosition);
+  w.field("BatchSize", m.batchSize)
+      .field("MaximumBatchingWindowInSeconds", m.maximumBatchingWindowSeconds);
+  if (m.stream) w.field("ParallelizationFactor", m.stream->parallelizationFactor);
+  w.field("EventSourceArn", m.eventSourceArn);
+  if (!m.filterPatterns.empty()) {
+    w.key("FilterCriteria").beginObject().key("Filters").beginArray();
+    for (const auto& pattern : m.filterPatterns) {
+      w.beginObject().field("Pattern", pattern).endObject();
+    }
+    w.endArray().endObject();
+  }
+  w.field("FunctionArn",
+          lambda::FunctionSpec::functionArn(settings.region, settings.accountId, m.functionName));
   w.key("LastModified").number(seconds);
+  if (m.stream) {
+    w.field("LastProcessingResult", lastResult.empty() ? "No records processed" : lastResult);
+  }
   w.field("State", state ? state : (m.enabled ? "Enabled" : "Disabled"))
       .field("StateTransitionReason", "USER_INITIATED");
+  if (m.stream) {
+    w.key("DestinationConfig").beginObject().key("OnFailure").beginObject();
+    if (!m.stream->onFailureDestination.empty()) {
+      w.field("Destination", m.stream->onFailureDestination);
+    }
+    w.endObject().endObject();
+    w.field("MaximumRecordAgeInSeconds", m.stream->maximumRecordAgeSeconds)
+        .field("BisectBatchOnFunctionError", m.stream->bisectBatchOnFunctionError)
+        .field("MaximumRetryAttempts", m.stream->maximumRetryAttempts)
+        .field("TumblingWindowInSeconds", 0);
+  }
   w.key("FunctionResponseTypes").beginArray();
   if (m.reportBatchItemFailures) w.string("ReportBatchItemFailures");
   w.endArray();
@@ -47,11 +74,110 @@ void writeMapping(JsonWriter& w, const LambdaApiSettings& settings,
 
 HttpResponse mappingResponse(int status, const LambdaApiSettings& settings,
                              const lambda::EventSourceMapping& m, const char* state,
-                             const std::string& requestId) {
+                             const std::string& lastResult, const std::string& requestId) {
   std::string body;
   JsonWriter w(body);
-  writeMapping(w, settings, m, state);
+  writeMapping(w, settings, m, state, lastResult);
   return restJsonResponse(status, std::move(body), requestId);
+}
+
+ApiError invalidParameter(std::string message) {
+  return {400, "InvalidParameterValueException", std::move(message)};
+}
+
+// FilterCriteria: {"Filters": [{"Pattern": "..."}]}; an empty object or list removes the filters.
+std::optional<ApiError> readFilterCriteria(const Json& criteria, lambda::EventSourceMapping& m) {
+  if (!criteria.is_object()) return invalidParameter("Invalid filter pattern definition.");
+  std::vector<std::string> patterns;
+  if (auto filters = criteria.find("Filters"); filters != criteria.end() && !filters->is_null()) {
+    if (!filters->is_array()) return invalidParameter("Invalid filter pattern definition.");
+    for (const auto& filter : *filters) {
+      auto pattern = filter.is_object() ? filter.find("Pattern") : filter.end();
+      if (!filter.is_object() || pattern == filter.end() || !pattern->is_string()) {
+        return invalidParameter("Invalid filter pattern definition.");
+      }
+      patterns.push_back(pattern->get<std::string>());
+    }
+  }
+  auto compiled = lambda::EventFilters::compile(patterns);
+  if (auto* error = std::get_if<std::string>(&compiled)) return invalidParameter(*error);
+  m.filterPatterns = std::move(patterns);
+  return std::nullopt;
+}
+
+// The members only stream mappings take; for a queue they are refused by name, as Lambda does.
+std::optional<ApiError> readStreamSettings(const Json& body, lambda::EventSourceMapping& m) {
+  static const char* const kStreamOnly[] = {
+      "MaximumRetryAttempts",  "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
+      "ParallelizationFactor", "DestinationConfig",         "TumblingWindowInSeconds"};
+  if (!m.stream) {
+    for (const char* key : kStreamOnly) {
+      if (auto it = body.find(key); it != body.end() && !it->is_null()) {
+        return invalidParameter(
+            fmt::format("Unsupported {} parameter for given event source mapping type.", key));
+      }
+    }
+    return std::nullopt;
+  }
+  auto& s = *m.stream;
+  std::optional<int> value;
+  if (auto e =
+          readBoundedInt(body, "MaximumRetryAttempts", "maximumRetryAttempts", -1, 10000, value)) {
+    return e;
+  }
+  if (value) s.maximumRetryAttempts = *value;
+  value.reset();
+  if (auto e = readBoundedInt(body, "MaximumRecordAgeInSeconds", "maximumRecordAgeInSeconds", -1,
+                              604800, value)) {
+    return e;
+  }
+  if (value) {
+    if (*value != -1 && *value < 60) {
+      return validationError(std::to_string(*value), "maximumRecordAgeInSeconds",
+                             "Member must have value greater than or equal to 60");
+    }
+    s.maximumRecordAgeSeconds = *value;
+  }
+  value.reset();
+  if (auto e =
+          readBoundedInt(body, "ParallelizationFactor", "parallelizationFactor", 1, 10, value)) {
+    return e;
+  }
+  if (value) s.parallelizationFactor = *value;
+  value.reset();
+  if (auto e = readBoundedInt(body, "TumblingWindowInSeconds", "tumblingWindowInSeconds", 0, 900,
+                              value)) {
+    return e;
+  }
+  if (value.value_or(0) != 0) {
+    return invalidParameter(
+        "TumblingWindowInSeconds: nimbus does not aggregate stream records in tumbling windows");
+  }
+  if (auto it = body.find("BisectBatchOnFunctionError"); it != body.end() && it->is_boolean()) {
+    s.bisectBatchOnFunctionError = *it;
+  }
+  if (auto it = body.find("DestinationConfig"); it != body.end() && it->is_object()) {
+    if (it->contains("OnSuccess")) {
+      return invalidParameter(
+          "Unsupported DestinationConfig parameter for given event source mapping type.");
+    }
+    s.onFailureDestination.clear();
+    if (auto f = it->find("OnFailure"); f != it->end() && f->is_object()) {
+      std::string target = f->value("Destination", "");
+      // Lambda sends stream failures to SQS queues, SNS topics, S3 buckets and Kafka topics;
+      // nimbus serves the first two.
+      if (!target.empty() && target.rfind("arn:aws:sqs:", 0) != 0 &&
+          target.rfind("arn:aws:sns:", 0) != 0) {
+        return invalidParameter(fmt::format(
+            "The provided destination config DestinationConfig(onSuccess=null, "
+            "onFailure=OnFailure(destination={})) is invalid: nimbus sends stream failures to "
+            "SQS queues and SNS topics",
+            target));
+      }
+      s.onFailureDestination = target;
+    }
+  }
+  return std::nullopt;
 }
 
 // Reads the members Create and Update share into `m`.
@@ -91,6 +217,22 @@ std::optional<ApiError> readMappingSettings(const Json& body, lambda::EventSourc
     } else {
       m.maximumConcurrency.reset();
     }
+  }
+  if (auto it = body.find("FilterCriteria"); it != body.end() && !it->is_null()) {
+    if (!m.stream) {
+      return invalidParameter(
+          "FilterCriteria: nimbus filters DynamoDB stream records; SQS mappings take no filters");
+    }
+    if (auto e = readFilterCriteria(*it, m)) return e;
+  }
+  return readStreamSettings(body, m);
+}
+
+// Lambda's check that a stream mapping's stream exists.
+std::optional<ApiError> checkAgainstStream(const lambda::EventSourceMapping& m,
+                                           lambda::StreamSource* streams) {
+  if (!streams || !streams->exists(m.eventSourceArn)) {
+    return invalidParameter(fmt::format("Stream not found: {}", m.eventSourceArn));
   }
   return std::nullopt;
 }
@@ -139,7 +281,7 @@ void LambdaApi::eventSourceMappings(Call& call, const std::string& method, const
       if (r.status != lambda::RegistryStatus::Ok) {
         return call.fail(registryRefusal({r.status, r.message, {}}, settings, ""));
       }
-      call.send(mappingResponse(status, settings, r.mapping, state, call.requestId));
+      call.send(mappingResponse(status, settings, r.mapping, state, "", call.requestId));
     };
   };
 
@@ -153,7 +295,7 @@ void LambdaApi::eventSourceMappings(Call& call, const std::string& method, const
     for (const auto& m : mappings_.list()) {
       if (!functionFilter.empty() && m.functionName != functionFilter) continue;
       if (!sourceFilter.empty() && m.eventSourceArn != sourceFilter) continue;
-      writeMapping(w, settings_, m, nullptr);
+      writeMapping(w, settings_, m, nullptr, mappings_.lastProcessingResult(m.uuid));
     }
     w.endArray().endObject();
     return call.send(restJsonResponse(200, std::move(body), call.requestId));
@@ -161,7 +303,8 @@ void LambdaApi::eventSourceMappings(Call& call, const std::string& method, const
   if (!uuid.empty() && method == "GET") {
     auto m = mappings_.get(uuid);
     if (!m) return call.fail(mappingNotFound());
-    return call.send(mappingResponse(200, settings_, *m, nullptr, call.requestId));
+    return call.send(mappingResponse(200, settings_, *m, nullptr,
+                                     mappings_.lastProcessingResult(uuid), call.requestId));
   }
   if (!uuid.empty() && method == "DELETE") {
     return mappings_.remove(uuid, answer(202, "Deleting"));
@@ -178,28 +321,60 @@ void LambdaApi::eventSourceMappings(Call& call, const std::string& method, const
     if (function.empty()) {
       return call.fail(validationError("null", "functionName", "Member must not be null"));
     }
-    if (source.rfind("arn:aws:sqs:", 0) != 0) {
-      return call.fail({400, "InvalidParameterValueException",
-                        fmt::format("Unrecognized event source {}: nimbus polls SQS queues",
-                                    source.empty() ? "(none)" : source)});
+    bool stream = lambda::isDynamoDbStreamArn(source);
+    if (source.rfind("arn:aws:sqs:", 0) != 0 && !stream) {
+      return call.fail(invalidParameter(
+          fmt::format("Unrecognized event source {}: nimbus polls SQS queues and DynamoDB streams",
+                      source.empty() ? "(none)" : source)));
     }
     m.eventSourceArn = source;
     m.functionName = lambda::parseFunctionReference(function).name;
+    auto position = body.find("StartingPosition");
+    bool hasPosition = position != body.end() && !position->is_null();
+    if (stream) {
+      // Lambda's defaults for DynamoDB streams: batches of 100, StartingPosition required.
+      m.stream.emplace();
+      m.batchSize = 100;
+      if (!hasPosition) {
+        return call.fail(invalidParameter(
+            "1 validation error detected: Value null at 'startingPosition' failed to satisfy "
+            "constraint: Member must not be null."));
+      }
+      std::string value = position->is_string() ? position->get<std::string>() : position->dump();
+      if (value != "TRIM_HORIZON" && value != "LATEST" && value != "AT_TIMESTAMP") {
+        return call.fail(validationError(
+            value, "startingPosition",
+            "Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]"));
+      }
+      if (value == "AT_TIMESTAMP") {
+        return call.fail(invalidParameter(
+            fmt::format("Unsupported starting position for arn type: {}", source)));
+      }
+      m.stream->startingPosition = value;
+    } else if (hasPosition) {
+      return call.fail(
+          invalidParameter(fmt::format("Unsupported starting position for arn type: {}", source)));
+    }
     auto spec = registry_.function(m.functionName);
     if (!spec) return call.fail(functionNotFound(settings_, m.functionName, ""));
     if (auto e = readMappingSettings(body, m)) return call.fail(*e);
-    if (auto e = checkAgainstQueue(m, mappings_.queues(), spec->timeoutSeconds)) {
-      return call.fail(*e);
-    }
+    auto check = stream ? checkAgainstStream(m, mappings_.streams())
+                        : checkAgainstQueue(m, mappings_.queues(), spec->timeoutSeconds);
+    if (check) return call.fail(*check);
     for (const auto& other : mappings_.list()) {
-      if (other.eventSourceArn == m.eventSourceArn && other.functionName == m.functionName) {
-        return call.fail(
-            {409, "ResourceConflictException",
-             fmt::format("An event source mapping with SQS arn (\" {} \") and function (\" {} "
-                         "\") already exists. Please update or delete the existing mapping "
-                         "with UUID {}",
-                         m.eventSourceArn, m.functionName, other.uuid)});
+      if (other.eventSourceArn != m.eventSourceArn || other.functionName != m.functionName) {
+        continue;
       }
+      return call.fail(
+          {409, "ResourceConflictException",
+           stream ? fmt::format("The event source arn (\" {} \") and function (\" {} \") provided "
+                                "mapping already exists. Please update or delete the existing "
+                                "mapping with UUID {}",
+                                m.eventSourceArn, m.functionName, other.uuid)
+                  : fmt::format("An event source mapping with SQS arn (\" {} \") and function "
+                                "(\" {} \") already exists. Please update or delete the existing "
+                                "mapping with UUID {}",
+                                m.eventSourceArn, m.functionName, other.uuid)});
     }
     return mappings_.create(std::move(m), answer(202, "Creating"));
   }
@@ -213,8 +388,10 @@ void LambdaApi::eventSourceMappings(Call& call, const std::string& method, const
     }
     auto spec = registry_.function(next.functionName);
     if (!spec) return call.fail(functionNotFound(settings_, next.functionName, ""));
-    if (auto e = checkAgainstQueue(next, mappings_.queues(), spec->timeoutSeconds)) {
-      return call.fail(*e);
+    if (!next.isStream()) {
+      if (auto e = checkAgainstQueue(next, mappings_.queues(), spec->timeoutSeconds)) {
+        return call.fail(*e);
+      }
     }
     return mappings_.update(
         uuid, [next](lambda::EventSourceMapping& m) { m = next; }, answer(202, "Updating"));
