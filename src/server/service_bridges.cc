@@ -1,5 +1,11 @@
 #include "server/service_bridges.h"
 
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+
+#include "aws/dynamodb/engine.h"
+#include "aws/dynamodb/streams.h"
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_service.h"
 
@@ -73,6 +79,75 @@ std::optional<std::chrono::seconds> SqsQueueSource::visibilityTimeout(const std:
   auto queue = sqs_.describeQueue(sqs::SqsService::queueName(queueArn));
   if (!queue.ok()) return std::nullopt;
   return std::chrono::seconds(queue.value().config.visibilityTimeout);
+}
+
+struct DynamoDbStreamSource::Watchers {
+  std::mutex mutex;
+  uint64_t nextId = 1;
+  struct Watcher {
+    std::string table;
+    std::function<void()> wake;
+  };
+  std::map<uint64_t, Watcher> byId;
+};
+
+DynamoDbStreamSource::DynamoDbStreamSource(aws::dynamodb::Engine& engine)
+    : engine_(engine), watchers_(std::make_shared<Watchers>()) {
+  // The engine calls this with the table's lock held: the watchers only post a signal.
+  engine_.setStreamListener([watchers = watchers_](const std::string& table) {
+    std::lock_guard lock(watchers->mutex);
+    for (const auto& [id, w] : watchers->byId) {
+      if (w.table == table) w.wake();
+    }
+  });
+}
+
+DynamoDbStreamSource::~DynamoDbStreamSource() {
+  engine_.setStreamListener(nullptr);
+}
+
+bool DynamoDbStreamSource::exists(const std::string& streamArn) {
+  return aws::dynamodb::resolveStream(engine_, streamArn).ok();
+}
+
+lambda::StreamReadResult DynamoDbStreamSource::read(const std::string& streamArn, int64_t from,
+                                                    size_t maxRecords) {
+  // Batches stay under Lambda's 6 MB invocation payload.
+  constexpr size_t kMaxBatchBytes = 5 * 1024 * 1024;
+  lambda::StreamReadResult result;
+  auto stream = aws::dynamodb::resolveStream(engine_, streamArn);
+  if (!stream) {
+    result.error = stream.error().message;
+    return result;
+  }
+  auto read = aws::dynamodb::readStream(*stream->table, from, maxRecords, kMaxBatchBytes);
+  result.streamId = stream->arn;
+  {
+    std::shared_lock lock(stream->table->mutex);
+    result.shardId = aws::dynamodb::shardIdOf(stream->table->definition);
+  }
+  result.first = read.window.first;
+  result.next = read.window.next;
+  result.open = read.window.open;
+  result.records.reserve(read.records.size());
+  for (auto& r : read.records) {
+    result.records.push_back({r.sequence, aws::dynamodb::sequenceNumberText(r.sequence),
+                              r.createdAtMs, std::move(r.json)});
+  }
+  return result;
+}
+
+uint64_t DynamoDbStreamSource::watch(const std::string& streamArn, std::function<void()> wake) {
+  auto parts = aws::dynamodb::parseStreamArn(streamArn);
+  std::lock_guard lock(watchers_->mutex);
+  uint64_t id = watchers_->nextId++;
+  watchers_->byId[id] = {parts ? parts->table : std::string(), std::move(wake)};
+  return id;
+}
+
+void DynamoDbStreamSource::unwatch(uint64_t id) {
+  std::lock_guard lock(watchers_->mutex);
+  watchers_->byId.erase(id);
 }
 
 void SnsTargets::sendToQueue(aws::sns::QueueDelivery delivery, aws::sns::DeliveryCallback done) {

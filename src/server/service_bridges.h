@@ -1,18 +1,24 @@
 // How nimbus's services reach one another. Each service names what it needs as an interface of
-// its own (Lambda's QueueSource and DestinationSender, SNS's SnsDeliveryTargets); these adapters
-// connect those interfaces to the services that serve them, so that no service includes
-// another.
+// its own (Lambda's QueueSource, StreamSource and DestinationSender, SNS's SnsDeliveryTargets);
+// these adapters connect those interfaces to the services that serve them, so that no service
+// includes another.
 #pragma once
+
+#include <memory>
 
 #include "aws/sns/delivery_targets.h"
 #include "lambda/async_invoker.h"
 #include "lambda/queue_source.h"
+#include "lambda/stream_source.h"
 
 namespace nimbus::aws::sqs {
 class SqsService;
 }
 namespace nimbus::aws::sns {
 class SnsService;
+}
+namespace nimbus::aws::dynamodb {
+class Engine;
 }
 
 namespace nimbus::server {
@@ -30,6 +36,27 @@ class SqsQueueSource : public lambda::QueueSource {
 
  private:
   aws::sqs::SqsService& sqs_;
+};
+
+// Stream event source mappings read nimbus's DynamoDB streams. Becomes the engine's stream
+// listener: a write that adds stream records signals the mappings watching that table's stream.
+class DynamoDbStreamSource : public lambda::StreamSource {
+ public:
+  explicit DynamoDbStreamSource(aws::dynamodb::Engine& engine);
+  ~DynamoDbStreamSource() override;
+  DynamoDbStreamSource(const DynamoDbStreamSource&) = delete;
+  DynamoDbStreamSource& operator=(const DynamoDbStreamSource&) = delete;
+
+  bool exists(const std::string& streamArn) override;
+  lambda::StreamReadResult read(const std::string& streamArn, int64_t from,
+                                size_t maxRecords) override;
+  uint64_t watch(const std::string& streamArn, std::function<void()> wake) override;
+  void unwatch(uint64_t id) override;
+
+ private:
+  struct Watchers;  // Shared with the engine's listener, which may outlive this object briefly.
+  aws::dynamodb::Engine& engine_;
+  std::shared_ptr<Watchers> watchers_;
 };
 
 // SNS delivers to SQS queues and, through the durable asynchronous queue, to functions.
