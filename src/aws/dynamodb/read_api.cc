@@ -106,7 +106,11 @@ class PageReader {
         break;
       case Op::kBeginsWith: {
         const AttributeValue& p = c.sortValue;
-        auto next = prefixSuccessor(p.is(Type::kS) ? p.s() : p.b());
+        // Key conditions allow begins_with on S and B only; anything else reads to the
+        // partition's end and is filtered by sortMatches.
+        std::optional<std::string> next;
+        if (p.is(Type::kS)) next = prefixSuccessor(p.s());
+        if (p.is(Type::kB)) next = prefixSuccessor(p.b());
         if (!next) {
           hi = partitionEnd();
         } else if (p.is(Type::kS)) {

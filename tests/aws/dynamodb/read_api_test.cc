@@ -726,6 +726,10 @@ TEST_F(ReadApiTest, RequestErrorsAsDynamoDbWordsThem) {
                     R"("ExpressionAttributeValues":{":p":{"S":"a"},":n":{"N":"5"}},)"
                     R"("ExclusiveStartKey":{"p":{"S":"a"},"c":{"N":"1"}}})"),
             "The provided starting key does not match the range key predicate");
+  EXPECT_EQ(message(R"({"TableName":"tbl","KeyConditionExpression":"p = :p AND c = :n",)"
+                    R"("ExpressionAttributeValues":{":p":{"S":"a"},":n":{"N":"5"}},)"
+                    R"("ExclusiveStartKey":{"p":{"S":"b"},"c":{"N":"5"}}})"),
+            "The query can return at most one row and cannot be restarted");
   EXPECT_EQ(scan(R"({"TableName":"tbl","ExclusiveStartKey":{"p":{"S":"a"}}})").message(),
             "The provided starting key is invalid: The provided key element does not match the "
             "schema");
@@ -733,6 +737,22 @@ TEST_F(ReadApiTest, RequestErrorsAsDynamoDbWordsThem) {
       scan(R"({"TableName":"tbl","ExclusiveStartKey":{"p":{"S":""},"c":{"N":"1"}}})").message(),
       "The provided starting key is invalid: One or more parameter values are not valid. "
       "The AttributeValue for a key attribute cannot contain an empty string value. Key: p");
+}
+
+TEST_F(ReadApiTest, KeyAttributesAreScalarsInProjectionsAndFilters) {
+  sortedTable("tbl", "N");
+  EXPECT_EQ(scan(R"({"TableName":"tbl","ProjectionExpression":"a, p.x"})").message(),
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+            "allowed: Key: p");
+  EXPECT_EQ(scan(R"({"TableName":"tbl","FilterExpression":"c[1] = :v",)"
+                 R"("ExpressionAttributeValues":{":v":{"N":"1"}}})")
+                .message(),
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+            "allowed: Key: c");
+  // Scan filters may name key attributes; Query filters may not.
+  EXPECT_TRUE(scan(R"({"TableName":"tbl","FilterExpression":"c = :v",)"
+                   R"("ExpressionAttributeValues":{":v":{"N":"1"}}})")
+                  .ok());
 }
 
 TEST_F(ReadApiTest, LegacyKeyConditionsAndAttributesToGet) {
