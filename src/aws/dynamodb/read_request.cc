@@ -555,7 +555,10 @@ Result<ReadRequest> readReadRequest(const Engine& engine, Request& request, Read
           "Segment: {} is not less than TotalSegments: {}",
           *s, *t));
     }
-    if (s) segment = *s, totalSegments = *t;
+    if (s) {
+      segment = *s;
+      totalSegments = *t;
+    }
   }
   if (auto s = request.readExpressionParameters(); !s) return s.takeError();
   ReadRequest read;
