@@ -133,7 +133,6 @@ struct StreamPollerState : std::enable_shared_from_this<StreamPollerState> {
   const std::string region;
   const StreamPollerOptions options;
   EventFilters filters;
-  uint64_t watchId = 0;
 
   // Guarded by mutex: read from other threads.
   mutable std::mutex mutex;
@@ -472,9 +471,12 @@ StreamPoller::~StreamPoller() {
 
 void StreamPoller::start() {
   std::weak_ptr<StreamPollerState> weak = state_;
-  state_->watchId = state_->source.watch(state_->mapping.eventSourceArn, [weak] {
+  state_->source.watch(state_->mapping.eventSourceArn, [weak] {
     // Called under the source's locks: only hand the signal to the strand.
-    if (auto self = weak.lock()) self->post([self] { self->wake(); });
+    auto self = weak.lock();
+    if (!self || self->isStopped()) return false;
+    self->post([self] { self->wake(); });
+    return true;
   });
   state_->post([state = state_] { state->step(); });
 }
@@ -485,7 +487,6 @@ void StreamPoller::stop() {
     if (state_->stopped) return;
     state_->stopped = true;
   }
-  if (state_->watchId) state_->source.unwatch(state_->watchId);
   state_->post([state = state_] {
     ++state->timerGeneration;
     state->timer.cancel();

@@ -51,8 +51,8 @@ using StreamInvoke = std::function<void(InvokeRequest request, InvokeCallback do
 
 class StreamPoller {
  public:
-  // Everything passed by reference must outlive the poller's stop(). `onFailure` may be empty
-  // (then discarded batches are only reported).
+  // Everything passed by reference must outlive the poller's stop() and the io_context's last
+  // handler. `onFailure` may be empty (then discarded batches are only reported).
   StreamPoller(boost::asio::io_context& io, StreamInvoke invoke, StreamSource& source,
                StreamCheckpoints& checkpoints, DestinationSender onFailure,
                EventSourceMapping mapping, std::string region,

@@ -42,10 +42,9 @@ class StreamSource {
   virtual StreamReadResult read(const std::string& streamArn, int64_t from, size_t maxRecords) = 0;
 
   // Calls `wake` whenever records are added to the stream (even one that does not exist yet),
-  // from any thread and possibly under the source's own locks: it must only signal. Returns an
-  // id for unwatch().
-  virtual uint64_t watch(const std::string& streamArn, std::function<void()> wake) = 0;
-  virtual void unwatch(uint64_t id) = 0;
+  // from any thread and possibly under the source's own locks: it must only signal. Once `wake`
+  // returns false the source forgets it, so a watcher needs no handle to outlive.
+  virtual void watch(const std::string& streamArn, std::function<bool()> wake) = 0;
 };
 
 }  // namespace nimbus::lambda

@@ -83,12 +83,7 @@ std::optional<std::chrono::seconds> SqsQueueSource::visibilityTimeout(const std:
 
 struct DynamoDbStreamSource::Watchers {
   std::mutex mutex;
-  uint64_t nextId = 1;
-  struct Watcher {
-    std::string table;
-    std::function<void()> wake;
-  };
-  std::map<uint64_t, Watcher> byId;
+  std::multimap<std::string, std::function<bool()>> byTable;
 };
 
 DynamoDbStreamSource::DynamoDbStreamSource(aws::dynamodb::Engine& engine)
@@ -96,8 +91,9 @@ DynamoDbStreamSource::DynamoDbStreamSource(aws::dynamodb::Engine& engine)
   // The engine calls this with the table's lock held: the watchers only post a signal.
   engine_.setStreamListener([watchers = watchers_](const std::string& table) {
     std::lock_guard lock(watchers->mutex);
-    for (const auto& [id, w] : watchers->byId) {
-      if (w.table == table) w.wake();
+    auto [begin, end] = watchers->byTable.equal_range(table);
+    for (auto it = begin; it != end;) {
+      it = it->second() ? std::next(it) : watchers->byTable.erase(it);
     }
   });
 }
@@ -137,17 +133,10 @@ lambda::StreamReadResult DynamoDbStreamSource::read(const std::string& streamArn
   return result;
 }
 
-uint64_t DynamoDbStreamSource::watch(const std::string& streamArn, std::function<void()> wake) {
+void DynamoDbStreamSource::watch(const std::string& streamArn, std::function<bool()> wake) {
   auto parts = aws::dynamodb::parseStreamArn(streamArn);
   std::lock_guard lock(watchers_->mutex);
-  uint64_t id = watchers_->nextId++;
-  watchers_->byId[id] = {parts ? parts->table : std::string(), std::move(wake)};
-  return id;
-}
-
-void DynamoDbStreamSource::unwatch(uint64_t id) {
-  std::lock_guard lock(watchers_->mutex);
-  watchers_->byId.erase(id);
+  watchers_->byTable.emplace(parts ? parts->table : std::string(), std::move(wake));
 }
 
 void SnsTargets::sendToQueue(aws::sns::QueueDelivery delivery, aws::sns::DeliveryCallback done) {

@@ -50,8 +50,7 @@ class DynamoDbStreamSource : public lambda::StreamSource {
   bool exists(const std::string& streamArn) override;
   lambda::StreamReadResult read(const std::string& streamArn, int64_t from,
                                 size_t maxRecords) override;
-  uint64_t watch(const std::string& streamArn, std::function<void()> wake) override;
-  void unwatch(uint64_t id) override;
+  void watch(const std::string& streamArn, std::function<bool()> wake) override;
 
  private:
   struct Watchers;  // Shared with the engine's listener, which may outlive this object briefly.

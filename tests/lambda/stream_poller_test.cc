@@ -43,7 +43,6 @@ class MemoryStream : public StreamSource {
   // Adds a record whose key is `key`, made `ageMs` ago, and signals the watchers.
   int64_t append(const std::string& key, const std::string& eventName = "INSERT",
                  int64_t ageMs = 0) {
-    std::vector<std::function<void()>> wakes;
     int64_t sequence;
     {
       std::lock_guard lock(mutex_);
@@ -63,9 +62,9 @@ class MemoryStream : public StreamSource {
                        {"SizeBytes", 10},
                        {"StreamViewType", "NEW_IMAGE"}}}};
       records_.push_back({sequence, sequenceNumber(sequence), now - ageMs, record.dump()});
-      for (const auto& [id, wake] : watchers_) wakes.push_back(wake);
+      // Under the lock, as DynamoDB's engine signals under the table's lock.
+      std::erase_if(watchers_, [](const auto& wake) { return !wake(); });
     }
-    for (auto& wake : wakes) wake();
     return sequence;
   }
 
@@ -90,14 +89,9 @@ class MemoryStream : public StreamSource {
     return result;
   }
 
-  uint64_t watch(const std::string&, std::function<void()> wake) override {
+  void watch(const std::string&, std::function<bool()> wake) override {
     std::lock_guard lock(mutex_);
-    watchers_[++lastWatch_] = std::move(wake);
-    return lastWatch_;
-  }
-  void unwatch(uint64_t id) override {
-    std::lock_guard lock(mutex_);
-    watchers_.erase(id);
+    watchers_.push_back(std::move(wake));
   }
 
   size_t watchers() {
@@ -109,8 +103,7 @@ class MemoryStream : public StreamSource {
   std::mutex mutex_;
   std::vector<StreamRecordData> records_;
   int64_t next_ = 1;
-  uint64_t lastWatch_ = 0;
-  std::map<uint64_t, std::function<void()>> watchers_;
+  std::vector<std::function<bool()>> watchers_;
   size_t reads_ = 0;
 };
 
@@ -332,7 +325,7 @@ TEST_F(StreamPollerTest, LatestStartsAfterWhatIsThereAndIsKeptAcrossARestart) {
   Function g([](auto&, auto&) { return success(); });
   start(g, m);
   EXPECT_EQ(g.waitFor(1), (Batches{{"after"}}));
-  EXPECT_EQ(stream_.watchers(), 1u);  // The stopped poller stopped watching.
+  EXPECT_EQ(stream_.watchers(), 1u);  // The stopped poller's signal was forgotten.
 }
 
 TEST_F(StreamPollerTest, ReportedItemFailuresAreRetriedFromTheFirstFailedRecord) {
