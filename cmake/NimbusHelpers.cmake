@@ -23,7 +23,7 @@ function(nimbus_add_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
     NIMBUS_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-    NIMBUS_CONFORMANCE_DIR="${PROJECT_SOURCE_DIR}/../shared/conformance/events")
+    NIMBUS_CONFORMANCE_DIR="${PROJECT_SOURCE_DIR}/tests/conformance/events")
   nimbus_warnings(${name})
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES TIMEOUT 300)

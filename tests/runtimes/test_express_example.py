@@ -14,15 +14,6 @@ APP = os.path.join(REPO, "examples", "express-app")
 EVENT_NAME = "apigw-v2-request-no-authorizer.json"
 
 
-def _find_sample_event():
-    for base in (os.path.join(REPO, "..", "shared"), "/work/shared"):
-        path = os.path.join(base, "conformance", "events", EVENT_NAME)
-        if os.path.exists(path):
-            with open(path) as f:
-                return json.load(f)
-    pytest.fail("sample event %s not found beside the repository (shared/conformance/events)" % EVENT_NAME)
-
-
 @pytest.fixture(scope="module")
 def express_app():
     if NODE is None:
@@ -40,7 +31,8 @@ def express_app():
 
 @pytest.fixture(scope="module")
 def sample_event():
-    return _find_sample_event()
+    with open(os.path.join(REPO, "tests", "conformance", "events", EVENT_NAME)) as f:
+        return json.load(f)
 
 
 def http_event(sample, method, path, body=None, query=""):
