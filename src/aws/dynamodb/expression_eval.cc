@@ -85,6 +85,8 @@ bool contains(const AttributeValue* haystack, const AttributeValue* needle) {
   }
 }
 
+// Nodes also come from PartiQL statements, built outside the parser, so a missing operand or
+// child reads as absent rather than being trusted to exist.
 bool evaluate(const ConditionNode& node, const Item& item) {
   using K = ConditionNode::Kind;
   switch (node.kind) {
@@ -95,41 +97,43 @@ bool evaluate(const ConditionNode& node, const Item& item) {
       return std::any_of(node.children.begin(), node.children.end(),
                          [&](const ConditionNode& c) { return evaluate(c, item); });
     case K::kNot:
-      return !evaluate(node.children.front(), item);
-    case K::kAttributeExists:
-      return resolvePath(item, node.operands[0].path) != nullptr;
-    case K::kAttributeNotExists:
-      return resolvePath(item, node.operands[0].path) == nullptr;
+      return !node.children.empty() && !evaluate(node.children.front(), item);
     default:
       break;
   }
   AttributeValue s0, s1, s2;
-  const AttributeValue* a = evaluateOperand(node.operands[0], item, s0);
+  auto operand = [&](size_t i, AttributeValue& scratch) -> const AttributeValue* {
+    return i < node.operands.size() ? evaluateOperand(node.operands[i], item, scratch) : nullptr;
+  };
+  const AttributeValue* a = operand(0, s0);
   switch (node.kind) {
+    case K::kAttributeExists:
+      return a != nullptr;
+    case K::kAttributeNotExists:
+      return !node.operands.empty() && a == nullptr;
     case K::kCompare: {
-      const AttributeValue* b = evaluateOperand(node.operands[1], item, s1);
+      const AttributeValue* b = operand(1, s1);
       if (node.op == CompareOp::kEq) return equal(a, b);
       // An absent operand is different from anything, even another absent one.
       if (node.op == CompareOp::kNe) return !equal(a, b);
       return ordered(a, b, node.op);
     }
     case K::kBetween:
-      return between(a, evaluateOperand(node.operands[1], item, s1),
-                     evaluateOperand(node.operands[2], item, s2));
+      return between(a, operand(1, s1), operand(2, s2));
     case K::kIn:
-      return a && std::any_of(node.operands.begin() + 1, node.operands.end(),
-                              [&](const Operand& candidate) {
-                                AttributeValue scratch;
-                                return equal(a, evaluateOperand(candidate, item, scratch));
-                              });
+      for (size_t i = 1; a && i < node.operands.size(); ++i) {
+        AttributeValue scratch;
+        if (equal(a, operand(i, scratch))) return true;
+      }
+      return false;
     case K::kAttributeType: {
-      const AttributeValue* type = evaluateOperand(node.operands[1], item, s1);
+      const AttributeValue* type = operand(1, s1);
       return a && type && type->is(Type::kS) && typeName(a->type()) == type->s();
     }
     case K::kBeginsWith:
-      return beginsWith(a, evaluateOperand(node.operands[1], item, s1));
+      return beginsWith(a, operand(1, s1));
     case K::kContains:
-      return contains(a, evaluateOperand(node.operands[1], item, s1));
+      return contains(a, operand(1, s1));
     default:
       return false;
   }
@@ -252,6 +256,7 @@ const AttributeValue* evaluateOperand(const Operand& operand, const Item& item,
     case Operand::Kind::kConstant:
       return &operand.constant;
     case Operand::Kind::kSize: {
+      if (operand.args.empty()) return nullptr;
       AttributeValue inner;
       const AttributeValue* value = evaluateOperand(operand.args.front(), item, inner);
       Decimal size;

@@ -28,6 +28,8 @@ ServiceError invalidPath() {
 
 // The value of a SET's right-hand side, read from the unchanged item.
 Result<AttributeValue> evaluate(const Operand& operand, const Item& item) {
+  // Operands also come from PartiQL statements, built outside the parser.
+  const bool binary = operand.args.size() == 2;
   switch (operand.kind) {
     case Operand::Kind::kPath: {
       const AttributeValue* value = resolvePath(item, operand.path);
@@ -37,11 +39,13 @@ Result<AttributeValue> evaluate(const Operand& operand, const Item& item) {
     case Operand::Kind::kConstant:
       return operand.constant;
     case Operand::Kind::kIfNotExists: {
+      if (!binary) return wrongType();
       const AttributeValue* value = resolvePath(item, operand.args[0].path);
       if (value) return *value;
       return evaluate(operand.args[1], item);
     }
     case Operand::Kind::kListAppend: {
+      if (!binary) return wrongType();
       auto first = evaluate(operand.args[0], item);
       if (!first) return first;
       auto second = evaluate(operand.args[1], item);
@@ -54,6 +58,7 @@ Result<AttributeValue> evaluate(const Operand& operand, const Item& item) {
     }
     case Operand::Kind::kPlus:
     case Operand::Kind::kMinus: {
+      if (!binary) return wrongType();
       auto left = evaluate(operand.args[0], item);
       if (!left) return left;
       auto right = evaluate(operand.args[1], item);
@@ -207,6 +212,7 @@ Result<Effect> plan(const UpdateAction& action, const Item& item) {
   using K = UpdateAction::Kind;
   Effect effect;
   effect.path = &action.path;
+  if (action.path.empty() || action.path.front().isIndex()) return invalidPath();
   bool top = false;
   const AttributeValue* parent = parentOf(item, action.path, top);
   if (action.kind == K::kRemove) {

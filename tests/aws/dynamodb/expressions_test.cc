@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "aws/dynamodb/expression_ast.h"
+
 namespace nimbus::aws::dynamodb {
 namespace {
 
@@ -1018,6 +1020,38 @@ TEST_F(Expressions, UpdateTargets) {
   }
   EXPECT_EQ(targets, (std::vector<std::string>{".a.b[2]", ".name", ".c", ".d", ".e"}));
   EXPECT_TRUE(Update{}.targets().empty());
+}
+
+// Nodes built outside the parser (PartiQL statements build them) are evaluated defensively.
+TEST(ExpressionNodes, MissingOperandsReadAsAbsent) {
+  const Item item = itemOf(R"({"a":{"N":"1"}})");
+  for (auto kind :
+       {ConditionNode::Kind::kCompare, ConditionNode::Kind::kBetween, ConditionNode::Kind::kIn,
+        ConditionNode::Kind::kAttributeExists, ConditionNode::Kind::kAttributeNotExists,
+        ConditionNode::Kind::kAttributeType, ConditionNode::Kind::kBeginsWith,
+        ConditionNode::Kind::kContains, ConditionNode::Kind::kNot}) {
+    ConditionNode node;
+    node.kind = kind;
+    Condition condition;
+    condition.root = std::make_shared<const ConditionNode>(node);
+    EXPECT_FALSE(condition.matches(item)) << static_cast<int>(kind);
+  }
+  auto update = std::make_shared<UpdateNode>();
+  UpdateAction action;
+  action.kind = UpdateAction::Kind::kSet;
+  action.value.kind = Operand::Kind::kListAppend;  // Without its two operands.
+  action.path = {PathElement{"a"}};
+  update->actions.push_back(action);
+  Update bad;
+  bad.root = update;
+  Item copy = item;
+  EXPECT_EQ(bad.apply(copy).error().message,
+            "An operand in the update expression has an incorrect data type");
+  update->actions.front().path.clear();
+  EXPECT_EQ(bad.apply(copy).error().message,
+            "The document path provided in the update expression is invalid for update");
+  EXPECT_TRUE(Update{}.apply(copy).ok());
+  EXPECT_EQ(copy, item);
 }
 
 // ---- Projections ----
