@@ -9,7 +9,8 @@
  * error shapes and error type names they report.
  *
  * Launched as `node bootstrap.js` with the function's code folder as cwd
- * (LAMBDA_TASK_ROOT). No dependencies beyond Node's standard library.
+ * (LAMBDA_TASK_ROOT). No dependencies beyond Node's standard library; the AWS
+ * SDK that handlers find is in NODE_PATH (node_modules beside this file).
  */
 
 'use strict';
@@ -776,8 +777,26 @@ function requireIfExists(file) {
   return fs.existsSync(file) ? require(file) : undefined;
 }
 
+// Lambda's Node.js runtimes (18 and later) search NODE_PATH for ES modules
+// too, where Node.js searches it for require() only: node_path_hooks.mjs adds
+// it. The hooks run on a thread of their own, so they are registered before
+// the first ES module is imported, never for a CommonJS handler.
+let esmNodePathGiven = false;
+function giveEsmNodePath() {
+  if (esmNodePathGiven) return;
+  esmNodePathGiven = true;
+  const { register } = require('module'); // Node.js 18.19 and 20.6 on
+  const folders = (process.env.NODE_PATH || '')
+    .split(path.delimiter)
+    .filter((folder) => path.isAbsolute(folder) && path.basename(folder) === 'node_modules');
+  if (folders.length === 0 || typeof register !== 'function') return;
+  register(url.pathToFileURL(path.join(__dirname, 'node_path_hooks.mjs')).href, { data: { folders } });
+}
+
 async function importIfExists(file) {
-  return fs.existsSync(file) ? import(url.pathToFileURL(file).href) : undefined;
+  if (!fs.existsSync(file)) return undefined;
+  giveEsmNodePath();
+  return import(url.pathToFileURL(file).href);
 }
 
 // Resolution order of the managed runtime: an extensionless file (or folder),

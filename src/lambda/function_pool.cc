@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/ids.h"
@@ -136,6 +137,13 @@ std::vector<std::string> FunctionPool::environmentVariables(bool provisioned) co
   env.push_back("_HANDLER=" + s.handler);
   if (launch_ && !launch_->executionEnv.empty()) {
     env.push_back("AWS_EXECUTION_ENV=" + launch_->executionEnv);
+  }
+  if (launch_) {
+    for (const auto& [name, value] : launch_->environment) {
+      bool own = std::any_of(s.environment.begin(), s.environment.end(),
+                             [&](const auto& variable) { return variable.first == name; });
+      if (!own) env.push_back(name + "=" + value);
+    }
   }
   // Credentials of the function's role: placeholders that nimbus's own endpoint accepts, so
   // that AWS SDKs in handlers sign requests without extra setup.

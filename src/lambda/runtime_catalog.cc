@@ -109,9 +109,13 @@ std::optional<RuntimeLaunch> RuntimeCatalog::launch(const std::string& runtime,
   if (!family) return std::nullopt;
   switch (*family) {
     case RuntimeFamily::NodeJs:
+      // Lambda's NODE_PATH: layers, the runtime's node_modules (its AWS SDK), the task root. A
+      // package in the function's own node_modules is found first, so a bundled SDK wins.
       return RuntimeLaunch{*family,
                            {executable(*family), (runtimesDir_ / "node" / "bootstrap.js").string()},
-                           "AWS_Lambda_" + runtime};
+                           "AWS_Lambda_" + runtime,
+                           {{"NODE_PATH", (runtimesDir_ / "node" / "node_modules").string() + ":" +
+                                              codeDirectory.string()}}};
     case RuntimeFamily::Python:
       return RuntimeLaunch{
           *family,

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nimbus::lambda {
@@ -17,11 +18,15 @@ struct RuntimeLaunch {
   RuntimeFamily family;
   std::vector<std::string> argv;  // Program and arguments.
   std::string executionEnv;  // AWS_EXECUTION_ENV ("AWS_Lambda_nodejs20.x"), empty for provided.
+  // Variables the runtime sets that a function may replace with its own, as on Lambda: NODE_PATH
+  // for Node.js, which puts the AWS SDK the runtime includes after the function's node_modules.
+  std::vector<std::pair<std::string, std::string>> environment;
 };
 
 class RuntimeCatalog {
  public:
-  // `runtimesDir` holds node/bootstrap.js and python/bootstrap.py.
+  // `runtimesDir` holds node/bootstrap.js and python/bootstrap.py, and node/node_modules the AWS
+  // SDK for JavaScript that scripts/setup installs.
   explicit RuntimeCatalog(std::filesystem::path runtimesDir);
 
   static std::optional<RuntimeFamily> familyOf(const std::string& runtime);

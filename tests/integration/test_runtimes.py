@@ -183,3 +183,82 @@ def test_aws_lambda_ric_works_unmodified_as_a_provided_runtime(tmp_path, serve):
     assert got["via"] == "aws-lambda-ric"
     assert got["event"]["rawPath"] == "/ric" and got["event"]["rawQueryString"] == "x=1"
     n.wait_for(r"\[f\] .*\tINFO\tevent received")
+
+
+def test_node_handlers_find_the_aws_sdk_the_runtime_includes(project, serve):
+    """Lambda's Node.js runtimes include the AWS SDK for JavaScript v3: a handler requires or
+    imports it without bundling it, and a copy in the function's own node_modules wins."""
+    from conftest import SOURCE_DIR
+    assert os.path.isdir(os.path.join(SOURCE_DIR, "runtimes", "node", "node_modules", "@aws-sdk",
+                                      "client-dynamodb")), "scripts/setup installs the SDK"
+    fake = "exports.DynamoDBClient = class { constructor() { this.config = { bundled: true }; } };\n"
+    d = project({
+        "serverless.yml": """
+            service: nodesdk
+            provider:
+              name: aws
+              runtime: nodejs20.x
+              region: eu-west-3
+            functions:
+              cjs:
+                handler: cjs.handler
+                events:
+                  - httpApi: 'GET /cjs'
+              esm:
+                handler: esm.handler
+                events:
+                  - httpApi: 'GET /esm'
+              bundledCjs:
+                handler: bundled/cjs.handler
+                events:
+                  - httpApi: 'GET /bundled/cjs'
+              bundledEsm:
+                handler: bundled/esm.handler
+                events:
+                  - httpApi: 'GET /bundled/esm'
+            """,
+        "cjs.js": """
+            const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+            const { DynamoDBDocumentClient } = require('@aws-sdk/lib-dynamodb');
+            exports.handler = async () => {
+              const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+              return { region: await client.config.region(),
+                       from: require.resolve('@aws-sdk/client-dynamodb') };
+            };
+            """,
+        "esm.mjs": """
+            import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+            import { SQSClient } from '@aws-sdk/client-sqs';
+            export const handler = async () => ({
+              region: await new DynamoDBClient({}).config.region(),
+              sqsRegion: await new SQSClient({}).config.region(),
+            });
+            """,
+        "bundled/cjs.js": """
+            const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+            exports.handler = async () => new DynamoDBClient({}).config;
+            """,
+        "bundled/esm.mjs": """
+            import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+            export const handler = async () => new DynamoDBClient({}).config;
+            """,
+        "bundled/node_modules/@aws-sdk/client-dynamodb/package.json":
+            '{"name": "@aws-sdk/client-dynamodb", "version": "0.0.1", "main": "index.js"}\n',
+        "bundled/node_modules/@aws-sdk/client-dynamodb/index.js": fake,
+    })
+    n = serve(d)
+    status, _, body, _ = n.request("GET", "/cjs")
+    assert status == 200, body + n.output()[-2000:].encode()
+    got = json.loads(body)
+    assert got["region"] == "eu-west-3"
+    assert "/runtimes/node/node_modules/@aws-sdk/client-dynamodb/" in got["from"]
+
+    status, _, body, _ = n.request("GET", "/esm")
+    assert status == 200, body + n.output()[-2000:].encode()
+    assert json.loads(body) == {"region": "eu-west-3", "sqsRegion": "eu-west-3"}
+
+    for path in ("/bundled/cjs", "/bundled/esm"):
+        status, _, body, _ = n.request("GET", path)
+        assert status == 200, body + n.output()[-2000:].encode()
+        assert json.loads(body) == {"bundled": True}, path
+

@@ -4,6 +4,8 @@ import json
 import os
 import re
 
+import pytest
+
 from conftest import read_frames
 
 ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
@@ -263,6 +265,59 @@ def test_module_body_throws(api, node):
     body = _init_failure(api, proc).json
     assert body["errorType"] == "TypeError"
     assert body["errorMessage"] == "init failed on purpose"
+
+
+# --- NODE_PATH (where the runtime's AWS SDK is) ------------------------------------------
+
+
+def _package(folder, marker):
+    """A package @fake/sdk in `folder` (a node_modules folder) whose entry points say which copy
+    and which of its `exports` conditions was loaded."""
+    root = folder / "@fake" / "sdk"
+    root.mkdir(parents=True)
+    (root / "package.json").write_text(json.dumps({
+        "name": "@fake/sdk", "version": "1.0.0",
+        "exports": {".": {"import": "./index.mjs", "require": "./index.cjs"}}}))
+    (root / "index.mjs").write_text("export const loaded = %s;\n" % json.dumps(marker + " import"))
+    (root / "index.cjs").write_text("exports.loaded = %s;\n" % json.dumps(marker + " require"))
+
+
+def _handlers(task):
+    task.mkdir(exist_ok=True)
+    (task / "esm.mjs").write_text(
+        "import { loaded } from '@fake/sdk';\n"
+        "export const handler = async () => ({ loaded });\n")
+    (task / "cjs.js").write_text(
+        "const { loaded } = require('@fake/sdk');\n"
+        "exports.handler = async () => ({ loaded });\n")
+    return str(task)
+
+
+@pytest.mark.parametrize("handler,condition", [("esm", "import"), ("cjs", "require")])
+def test_handler_finds_a_package_in_node_path(api, node, tmp_path, handler, condition):
+    # Node.js searches NODE_PATH for require() only; Lambda's Node.js 18+ runtimes search it for
+    # ES modules too, which is how an .mjs handler imports the runtime's AWS SDK.
+    _package(tmp_path / "runtime" / "node_modules", "runtime")
+    node(handler + ".handler", task_root=_handlers(tmp_path / "task"),
+         env={"NODE_PATH": str(tmp_path / "runtime" / "node_modules")})
+    assert api.invoke({}).json == {"loaded": "runtime " + condition}
+
+
+@pytest.mark.parametrize("handler,condition", [("esm", "import"), ("cjs", "require")])
+def test_function_node_modules_win_over_node_path(api, node, tmp_path, handler, condition):
+    _package(tmp_path / "runtime" / "node_modules", "runtime")
+    _package(tmp_path / "task" / "node_modules", "bundled")
+    node(handler + ".handler", task_root=_handlers(tmp_path / "task"),
+         env={"NODE_PATH": str(tmp_path / "runtime" / "node_modules")})
+    assert api.invoke({}).json == {"loaded": "bundled " + condition}
+
+
+def test_esm_import_missing_everywhere_is_import_error(api, node, tmp_path):
+    (tmp_path / "runtime" / "node_modules").mkdir(parents=True)
+    proc = node("esm.handler", task_root=_handlers(tmp_path / "task"),
+                env={"NODE_PATH": str(tmp_path / "runtime" / "node_modules")})
+    body = _init_failure(api, proc).json
+    assert "@fake/sdk" in body["errorMessage"]
 
 
 # --- context -------------------------------------------------------------------------
