@@ -7,7 +7,8 @@ context object, the logging format, the JSON marshalling of results, and the
 error shapes and error type names they report.
 
 Launched as `python3 bootstrap.py` with the function's code folder as cwd
-(LAMBDA_TASK_ROOT). Standard library only; Python 3.8 or newer.
+(LAMBDA_TASK_ROOT). Standard library only; Python 3.8 or newer. Handlers also
+find boto3, as on Lambda (RUNTIME_PACKAGES).
 """
 
 import decimal
@@ -26,6 +27,10 @@ from urllib.parse import quote
 # no __pycache__ appears beside them. nimbus serves the project folder itself: it keeps it as
 # clean, reading the bytecode caches that exist (the standard library's) and writing none.
 sys.dont_write_bytecode = True
+
+# Lambda's Python runtimes include boto3, in a folder that comes after the function's own on
+# sys.path. Here it is Debian's python3-boto3, which scripts/setup installs in this folder.
+RUNTIME_PACKAGES = "/usr/lib/python3/dist-packages"
 
 RUNTIME_PREFIX = "/2018-06-01/runtime"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
@@ -807,6 +812,11 @@ def main():
         sys.path[0] = task_root
     else:
         sys.path.insert(0, task_root)
+    # The runtime's boto3 comes last: after the function's folder, so that a bundled boto3 wins,
+    # and after the interpreter's own packages, so that any python3 (a virtualenv's, pyenv's)
+    # finds boto3 without changing the packages it has. Debian's python3 lists it already.
+    if os.path.isdir(RUNTIME_PACKAGES) and RUNTIME_PACKAGES not in sys.path:
+        sys.path.append(RUNTIME_PACKAGES)
 
     json_format = (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
     log_level = _log_level_from_env(os.environ.get("AWS_LAMBDA_LOG_LEVEL"))

@@ -262,3 +262,42 @@ def test_node_handlers_find_the_aws_sdk_the_runtime_includes(project, serve):
         assert status == 200, body + n.output()[-2000:].encode()
         assert json.loads(body) == {"bundled": True}, path
 
+
+def test_python_handlers_import_boto3_under_any_python3(project, serve, tmp_path_factory):
+    """Lambda's Python runtimes include boto3: Debian's python3-boto3 here, found even when the
+    python3 first on PATH is a virtualenv's (or pyenv's) without a boto3 of its own."""
+    import subprocess
+    import sys
+    runtime_packages = "/usr/lib/python3/dist-packages"
+    assert os.path.isdir(os.path.join(runtime_packages, "boto3")), "scripts/setup installs boto3"
+    venv = tmp_path_factory.mktemp("venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    d = project({
+        "serverless.yml": """
+            service: pysdk
+            provider:
+              name: aws
+              runtime: python3.11
+              region: eu-west-3
+            functions:
+              f:
+                handler: app.handler
+                events:
+                  - httpApi: 'GET /boto3'
+            """,
+        "app.py": """
+            import sys
+            import boto3
+            def handler(event, context):
+                client = boto3.client("dynamodb")
+                return {"region": client.meta.region_name, "boto3": boto3.__file__,
+                        "python": sys.executable}
+            """,
+    })
+    n = serve(d, env={"PATH": str(venv / "bin") + os.pathsep + os.environ.get("PATH", "")})
+    status, _, body, _ = n.request("GET", "/boto3")
+    assert status == 200, body + n.output()[-2000:].encode()
+    got = json.loads(body)
+    assert got["python"] == str(venv / "bin" / "python3")
+    assert got["region"] == "eu-west-3"
+    assert got["boto3"].startswith(runtime_packages + "/")

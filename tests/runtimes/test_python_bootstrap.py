@@ -4,7 +4,9 @@ import json
 import os
 import re
 
-from conftest import FIXTURES, read_frames
+import pytest
+
+from conftest import FIXTURES, PYTHON3, PYTHON_BOOTSTRAP, read_frames
 
 ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 NBSP = "\u00a0"
@@ -193,6 +195,49 @@ def test_module_body_raises(api, python):
     body = _init_failure(api, proc)
     assert body["errorType"] == "RuntimeError"
     assert body["errorMessage"] == "init failed on purpose"
+
+
+# --- boto3 (the runtime's AWS SDK) -------------------------------------------------------
+
+RUNTIME_PACKAGES = "/usr/lib/python3/dist-packages"  # Debian's python3-boto3
+
+
+def _boto3_handler(task):
+    task.mkdir()
+    (task / "app.py").write_text(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    client = boto3.client('dynamodb')\n"
+        "    return {'boto3': boto3.__file__, 'region': client.meta.region_name,\n"
+        "            'bundled': getattr(boto3, 'BUNDLED', False)}\n")
+    return str(task)
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(RUNTIME_PACKAGES, "boto3")),
+                    reason="python3-boto3 is not installed")
+def test_boto3_is_there_for_an_interpreter_without_its_own(api, launch, tmp_path):
+    # -S: no site-packages, as a virtualenv's or pyenv's python3 that has no boto3 of its own.
+    launch([PYTHON3, "-S", PYTHON_BOOTSTRAP], "app.handler", _boto3_handler(tmp_path / "task"))
+    out = api.invoke({}).json
+    assert out["boto3"].startswith(RUNTIME_PACKAGES + "/")
+    assert out["region"] == "us-east-1" and out["bundled"] is False
+
+
+def test_bundled_boto3_wins_over_the_runtime_one(api, python, tmp_path):
+    task_root = _boto3_handler(tmp_path / "task")
+    (tmp_path / "task" / "boto3").mkdir()
+    (tmp_path / "task" / "boto3" / "__init__.py").write_text(
+        "BUNDLED = True\n"
+        "class _Meta:\n"
+        "    region_name = 'bundled-region'\n"
+        "class _Client:\n"
+        "    meta = _Meta()\n"
+        "def client(name):\n"
+        "    return _Client()\n")
+    python("app.handler", task_root=task_root)
+    out = api.invoke({}).json
+    assert out["boto3"] == str(tmp_path / "task" / "boto3" / "__init__.py")
+    assert out["region"] == "bundled-region" and out["bundled"] is True
 
 
 # --- context ---------------------------------------------------------------------------
