@@ -1,8 +1,9 @@
 // DynamoDB's expression language: condition and filter expressions, key conditions, update
 // expressions and projections, parsed once per request and evaluated against items. Errors are
 // DynamoDB's ValidationExceptions, worded as DynamoDB words them ("Invalid ConditionExpression:
-// Syntax error; token: \"=\", near: \"a = = b\"", "An expression attribute name used in the
-// document path is not defined; attribute name: #n", ...).
+// Syntax error; token: \"=\", near: \"= = b\"" for "a = = b": the token, and the text from the
+// token before it to the token after it; "An expression attribute name used in the document
+// path is not defined; attribute name: #n", ...).
 #pragma once
 
 #include <map>
@@ -87,10 +88,11 @@ struct UpdateNode;  // Parsed form; defined in expression_ast.h.
 // A parsed UpdateExpression (SET, REMOVE, ADD, DELETE clauses).
 class Update {
  public:
-  // Applies the update to `item` in place (an absent item is the empty item). Errors are
-  // DynamoDB's: "An operand in the update expression has an incorrect data type", "The document
-  // path provided in the update expression is invalid for update", number overflow ...; on error
-  // `item` may be half-changed, so callers apply to a copy.
+  // Applies the update to `item` in place (an absent item is the empty item, or its key). Every
+  // operand is read from the item as it was before the update. Errors are DynamoDB's: "An
+  // operand in the update expression has an incorrect data type", "The document path provided in
+  // the update expression is invalid for update", number overflow ...; all are found before the
+  // item changes, so on error `item` is unchanged.
   Status apply(Item& item) const;
   // The paths the update writes or removes (for ReturnValues UPDATED_OLD/UPDATED_NEW and for
   // refusing updates of key attributes).
