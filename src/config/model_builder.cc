@@ -853,17 +853,21 @@ void ModelBuilder::buildEvents(FunctionConfig& function, const Entry& events) {
     const std::string& type = item.keys[0];
     const SourceLocation& where = item.keyLocations[0];
     std::string typePath = childPath(path, type);
-    if (type != "httpApi" && type != "http" && type != "sqs" && type != "sns") {
+    if (type != "httpApi" && type != "http" && type != "sqs" && type != "sns" && type != "stream") {
       warn(where, fmt::format("{} is not supported yet and is ignored", typePath));
       continue;
     }
     Node& value = item.children[0];
     if (!resolver_.resolveShallow(value, typePath)) continue;
-    if (type == "sqs" || type == "sns") {
+    if (type == "sqs" || type == "sns" || type == "stream") {
       // `sqs: !GetAtt Jobs.Arn` names the queue as a plain ARN would.
       if (isIntrinsic(value) && !evaluateInPlace(value, where, typePath)) continue;
       if (type == "sqs") {
         if (auto sqs = sqsEvent(value, where, typePath)) function.sqsEvents.push_back(*sqs);
+      } else if (type == "stream") {
+        if (auto stream = streamEvent(value, where, typePath)) {
+          function.streamEvents.push_back(std::move(*stream));
+        }
       } else if (auto sns = snsEvent(value, where, typePath)) {
         function.snsEvents.push_back(*sns);
       }

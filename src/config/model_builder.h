@@ -65,6 +65,10 @@ class ModelBuilder {
                                    const std::string& path);
   std::optional<SnsEvent> snsEvent(Node& value, const SourceLocation& where,
                                    const std::string& path);
+  // `stream` events (model_streams.cc).
+  std::optional<StreamEvent> streamEvent(Node& value, const SourceLocation& where,
+                                         const std::string& path);
+  std::optional<std::string> streamFailureDestination(const Entry& destinations);
   void checkRoutes();
 
   // API Gateway settings (model_gateway.cc): provider.apiGateway.resourcePolicy,

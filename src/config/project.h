@@ -216,6 +216,26 @@ struct SqsEvent {
   SourceLocation where;
 };
 
+// A `stream` event: the function consumes a DynamoDB stream through an event source mapping,
+// with the Serverless Framework v3's defaults (batches of 10 from TRIM_HORIZON) and Lambda's for
+// the rest. `type: kinesis` streams are not served (a warning, and no event).
+struct StreamEvent {
+  std::string arn;  // arn:aws:dynamodb:{region}:{account}:table/{table}/stream/{label}
+  int batchSize = 10;
+  std::string startingPosition = "TRIM_HORIZON";  // or LATEST
+  bool enabled = true;
+  int batchWindow = 0;                 // MaximumBatchingWindowInSeconds, 0-300.
+  int maximumRetryAttempts = -1;       // -1 (until the record expires) or 0-10000.
+  int maximumRecordAgeInSeconds = -1;  // -1 (no limit) or 60-604800.
+  bool bisectBatchOnFunctionError = false;
+  int parallelizationFactor = 1;            // 1-10.
+  bool reportBatchItemFailures = false;     // functionResponseType: ReportBatchItemFailures
+  std::vector<std::string> filterPatterns;  // Each pattern as JSON text.
+  std::string onFailure;  // destinations.onFailure: an SQS queue or SNS topic ARN.
+  SourceLocation where;
+  std::string path;  // functions.worker.events[0].stream, for messages.
+};
+
 // An `sns` event: the function subscribes to a topic (protocol lambda). A topic given by name
 // is created, as the Framework creates it; one given by ARN must exist.
 struct SnsEvent {
@@ -241,6 +261,7 @@ struct FunctionConfig {
   std::vector<HttpEvent> httpEvents;
   std::vector<SqsEvent> sqsEvents;
   std::vector<SnsEvent> snsEvents;
+  std::vector<StreamEvent> streamEvents;
   std::string description;
   // Asynchronous invocation settings (Lambda's EventInvokeConfig): retries (0-2) and event age
   // (60-21600 s) when set; destinations as written (a function key, a function name or an ARN).
