@@ -8,6 +8,7 @@
 
 #include "core/base64.h"
 #include "core/hash.h"
+#include "lambda/event_filter.h"
 
 namespace nimbus::server {
 
@@ -257,6 +258,34 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
       m.reportBatchItemFailures = e.reportBatchItemFailures;
       m.enabled = e.enabled;
       m.maximumConcurrency = e.maximumConcurrency;
+      m.origin = lambda::FunctionOrigin::Project;
+      m.lastModified = spec.lastModified;
+      d->eventSourceMappings.push_back(std::move(m));
+    }
+    for (const auto& e : f.streamEvents) {
+      lambda::EventSourceMapping m;
+      m.uuid = stableUuid(f.name + "\n" + e.arn);
+      m.eventSourceArn = e.arn;
+      m.functionName = f.name;
+      m.batchSize = e.batchSize;
+      m.maximumBatchingWindowSeconds = e.batchWindow;
+      m.reportBatchItemFailures = e.reportBatchItemFailures;
+      m.enabled = e.enabled;
+      lambda::StreamMappingSettings& s = m.stream.emplace();
+      s.startingPosition = e.startingPosition;
+      s.maximumRetryAttempts = e.maximumRetryAttempts;
+      s.maximumRecordAgeSeconds = e.maximumRecordAgeInSeconds;
+      s.bisectBatchOnFunctionError = e.bisectBatchOnFunctionError;
+      s.parallelizationFactor = e.parallelizationFactor;
+      s.onFailureDestination = e.onFailure;
+      // Lambda refuses a pattern it cannot read when the mapping is made; so does the load.
+      if (auto compiled = lambda::EventFilters::compile(e.filterPatterns);
+          std::holds_alternative<std::string>(compiled)) {
+        d->routeErrors.push_back(fmt::format("{}:{}: {}.filterPatterns: {}", e.where.file,
+                                             e.where.line, e.path,
+                                             std::get<std::string>(compiled)));
+      }
+      m.filterPatterns = e.filterPatterns;
       m.origin = lambda::FunctionOrigin::Project;
       m.lastModified = spec.lastModified;
       d->eventSourceMappings.push_back(std::move(m));

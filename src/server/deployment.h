@@ -45,7 +45,8 @@ struct RouteGuard {
 struct Deployment {
   config::ProjectConfig project;
   std::vector<lambda::FunctionSpec> functions;
-  std::vector<lambda::EventSourceMapping> eventSourceMappings;  // From `sqs` events.
+  // From `sqs` and `stream` events.
+  std::vector<lambda::EventSourceMapping> eventSourceMappings;
   gateway::RouteTable routes;
   std::vector<GatewayTarget> targets;  // Indexed by Route::target.
   std::vector<RouteGuard> guards;      // Indexed by Route::guard.
