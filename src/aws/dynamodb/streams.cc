@@ -9,14 +9,11 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "core/dynamodb_names.h"
+
 namespace nimbus::aws::dynamodb {
 
 namespace {
-
-// The label `Fn::GetAtt Table.StreamArn` gives a serverless.yml table's stream, which the
-// configuration writes before the table (and its real label) exists: it names the table's
-// current stream.
-constexpr std::string_view kProjectStreamLabel = "nimbus-latest";
 
 // Reads exactly `digits` decimal digits at `text[at]`.
 std::optional<int> digitsAt(std::string_view text, size_t at, size_t digits) {
