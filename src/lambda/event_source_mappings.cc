@@ -178,6 +178,15 @@ void EventSourceMappings::complete(MappingCallback done, MappingResult result) {
 
 void EventSourceMappings::create(EventSourceMapping mapping, MappingCallback done) {
   mapping.origin = FunctionOrigin::Api;
+  if (mapping.isStream() && mapping.stream->startingPosition == "LATEST") {
+    // LATEST is where the stream is when the mapping is made, not when its poller first reads
+    // it: records written right after CreateEventSourceMapping answers are the function's.
+    StreamSource* streams = this->streams();
+    auto window = streams ? streams->read(mapping.eventSourceArn, 0, 0) : StreamReadResult{};
+    if (streams && window.error.empty()) {
+      checkpoints_.save(mapping.uuid, {window.streamId, window.next}, [](std::string) {});
+    }
+  }
   std::string value = encodeEventSourceMapping(mapping);
   store_.putRecord(
       {kMappingKind, mapping.uuid, std::move(value)},
