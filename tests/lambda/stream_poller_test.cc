@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
@@ -213,6 +214,9 @@ class StreamPollerTest : public ::testing::Test {
     work_.reset();
     io_.stop();
     thread_.join();
+    // Only now, with no handler left to run, may what the pollers call go.
+    functions_.clear();
+    destinations_.clear();
     checkpoints_.reset();
     retired_.clear();
     store_->stop();
@@ -235,6 +239,16 @@ class StreamPollerTest : public ::testing::Test {
     m.batchSize = batchSize;
     m.stream.emplace();
     return m;
+  }
+
+  // A function and destinations that live as long as the test's pollers may call them.
+  Function& function(Function::Respond respond) {
+    functions_.push_back(std::make_unique<Function>(std::move(respond)));
+    return *functions_.back();
+  }
+  Destinations& destinations() {
+    destinations_.push_back(std::make_unique<Destinations>());
+    return *destinations_.back();
   }
 
   StreamPoller& start(Function& f, EventSourceMapping m, DestinationSender onFailure = {}) {
@@ -272,12 +286,14 @@ class StreamPollerTest : public ::testing::Test {
   std::vector<std::unique_ptr<StreamCheckpoints>> retired_;  // Read by stopped pollers.
   MemoryStream stream_;
   std::vector<std::unique_ptr<StreamPoller>> pollers_;
+  std::vector<std::unique_ptr<Function>> functions_;
+  std::vector<std::unique_ptr<Destinations>> destinations_;
 };
 
 using Batches = std::vector<std::vector<std::string>>;
 
 TEST_F(StreamPollerTest, DeliversRecordsInOrderFromTheTrimHorizonAndWakesOnNewOnes) {
-  Function f([](auto&, auto&) { return success(); });
+  Function& f = function([](auto&, auto&) { return success(); });
   StreamPoller& poller = start(f, mapping(2));
   waitForPosition(1);
   EXPECT_EQ(poller.lastProcessingResult(), "No records processed");
@@ -307,7 +323,7 @@ TEST_F(StreamPollerTest, DeliversRecordsInOrderFromTheTrimHorizonAndWakesOnNewOn
 
 TEST_F(StreamPollerTest, LatestStartsAfterWhatIsThereAndIsKeptAcrossARestart) {
   stream_.append("old");
-  Function f([](auto&, auto&) { return success(); });
+  Function& f = function([](auto&, auto&) { return success(); });
   auto m = mapping();
   m.stream->startingPosition = "LATEST";
   start(f, m);
@@ -322,7 +338,7 @@ TEST_F(StreamPollerTest, LatestStartsAfterWhatIsThereAndIsKeptAcrossARestart) {
   checkpoints_ = std::make_unique<StreamCheckpoints>(*store_);
   checkpoints_->load();
   stream_.append("after");
-  Function g([](auto&, auto&) { return success(); });
+  Function& g = function([](auto&, auto&) { return success(); });
   start(g, m);
   EXPECT_EQ(g.waitFor(1), (Batches{{"after"}}));
   EXPECT_EQ(stream_.watchers(), 1u);  // The stopped poller's signal was forgotten.
@@ -330,18 +346,19 @@ TEST_F(StreamPollerTest, LatestStartsAfterWhatIsThereAndIsKeptAcrossARestart) {
 
 TEST_F(StreamPollerTest, ReportedItemFailuresAreRetriedFromTheFirstFailedRecord) {
   for (const char* key : {"a", "b", "c", "d"}) stream_.append(key);
-  int calls = 0;
-  Function f([&](const std::vector<std::string>& keys, const std::vector<std::string>& sequences) {
-    // The first time, "c" (and "d") fail; then all succeed.
-    if (++calls == 1) {
-      return success(
-          json{{"batchItemFailures",
-                {{{"itemIdentifier", sequences[3]}}, {{"itemIdentifier", sequences[2]}}}}}
-              .dump());
-    }
-    (void)keys;
-    return success(R"({"batchItemFailures":[]})");
-  });
+  auto calls = std::make_shared<std::atomic<int>>(0);  // Outlives the test body.
+  Function& f = function(
+      [calls](const std::vector<std::string>& keys, const std::vector<std::string>& sequences) {
+        // The first time, "c" (and "d") fail; then all succeed.
+        if (++*calls == 1) {
+          return success(
+              json{{"batchItemFailures",
+                    {{{"itemIdentifier", sequences[3]}}, {{"itemIdentifier", sequences[2]}}}}}
+                  .dump());
+        }
+        (void)keys;
+        return success(R"({"batchItemFailures":[]})");
+      });
   auto m = mapping();
   m.reportBatchItemFailures = true;
   start(f, m);
@@ -352,9 +369,9 @@ TEST_F(StreamPollerTest, ReportedItemFailuresAreRetriedFromTheFirstFailedRecord)
 TEST_F(StreamPollerTest, AnUnreadableFailureReportFailsTheWholeBatch) {
   stream_.append("a");
   stream_.append("b");
-  int calls = 0;
-  Function f([&](auto&, auto&) {
-    return ++calls == 1 ? success(R"({"batchItemFailures":[{"itemIdentifier":""}]})") : success();
+  auto calls = std::make_shared<std::atomic<int>>(0);  // Outlives the test body.
+  Function& f = function([calls](auto&, auto&) {
+    return ++*calls == 1 ? success(R"({"batchItemFailures":[{"itemIdentifier":""}]})") : success();
   });
   auto m = mapping();
   m.reportBatchItemFailures = true;
@@ -365,10 +382,10 @@ TEST_F(StreamPollerTest, AnUnreadableFailureReportFailsTheWholeBatch) {
 TEST_F(StreamPollerTest, ExhaustedRetriesSendTheBatchToOnFailureAndMoveOn) {
   stream_.append("bad");
   stream_.append("bad2");
-  Function f([](const std::vector<std::string>& keys, auto&) {
+  Function& f = function([](const std::vector<std::string>& keys, auto&) {
     return keys.front().starts_with("bad") ? failure() : success();
   });
-  Destinations destinations;
+  Destinations& destinations = this->destinations();
   auto m = mapping();
   m.stream->maximumRetryAttempts = 2;
   m.stream->onFailureDestination = "arn:aws:sqs:us-east-1:000000000000:failures";
@@ -403,10 +420,10 @@ TEST_F(StreamPollerTest, ExhaustedRetriesSendTheBatchToOnFailureAndMoveOn) {
 
 TEST_F(StreamPollerTest, BisectionNarrowsAFailingBatchToItsPoisonRecord) {
   for (const char* key : {"a", "b", "poison", "d"}) stream_.append(key);
-  Function f([](const std::vector<std::string>& keys, auto&) {
+  Function& f = function([](const std::vector<std::string>& keys, auto&) {
     return std::find(keys.begin(), keys.end(), "poison") != keys.end() ? failure() : success();
   });
-  Destinations destinations;
+  Destinations& destinations = this->destinations();
   auto m = mapping();
   m.stream->bisectBatchOnFunctionError = true;
   m.stream->maximumRetryAttempts = 0;
@@ -426,7 +443,7 @@ TEST_F(StreamPollerTest, FiltersLetOnlyMatchingRecordsThroughAndSkipTheRest) {
   stream_.append("b", "MODIFY");
   stream_.append("c", "INSERT");
   stream_.append("d", "REMOVE");
-  Function f([](auto&, auto&) { return success(); });
+  Function& f = function([](auto&, auto&) { return success(); });
   auto m = mapping();
   m.filterPatterns = {R"({"eventName": ["INSERT"]})",
                       R"({"dynamodb": {"Keys": {"id": {"S": [{"prefix": "d"}]}}}})"};
@@ -442,8 +459,8 @@ TEST_F(StreamPollerTest, FiltersLetOnlyMatchingRecordsThroughAndSkipTheRest) {
 TEST_F(StreamPollerTest, RecordsOlderThanTheMaximumAgeAreDiscardedUnseen) {
   stream_.append("stale", "INSERT", 120'000);
   stream_.append("fresh");
-  Function f([](auto&, auto&) { return success(); });
-  Destinations destinations;
+  Function& f = function([](auto&, auto&) { return success(); });
+  Destinations& destinations = this->destinations();
   auto m = mapping();
   m.stream->maximumRecordAgeSeconds = 60;
   m.stream->onFailureDestination = "arn:aws:sqs:us-east-1:000000000000:failures";
@@ -458,9 +475,9 @@ TEST_F(StreamPollerTest, RecordsOlderThanTheMaximumAgeAreDiscardedUnseen) {
 
 TEST_F(StreamPollerTest, ThrottlingIsRetriedWithoutCountingAttempts) {
   stream_.append("a");
-  int calls = 0;
-  Function f([&](auto&, auto&) {
-    if (++calls <= 3) {
+  auto calls = std::make_shared<std::atomic<int>>(0);  // Outlives the test body.
+  Function& f = function([calls](auto&, auto&) {
+    if (++*calls <= 3) {
       InvokeResult r;
       r.status = InvokeStatus::Throttled;
       return r;
