@@ -380,6 +380,19 @@ Resolver::SourceResult Resolver::evaluateSource(const VariableSource& source, co
 
 Resolver::SourceResult Resolver::selfSource(const std::string& address, const Context& ctx) {
   SourceResult result = lookup(splitDots(address), ctx);
+  // provider.stage and provider.region have defaults (dev, us-east-1) that the Framework fills in
+  // before projects read them, so `${self:provider.stage}` works in a file that never sets it.
+  if (result.outcome == Outcome::Missing &&
+      (address == "provider.stage" || address == "provider.region")) {
+    auto value = address == "provider.stage" ? stage() : region();
+    if (!value) {
+      result.outcome = Outcome::Failed;
+      return result;
+    }
+    result.outcome = Outcome::Found;
+    result.value = Node::makeString(*value, ctx.where);
+    return result;
+  }
   if (result.outcome == Outcome::Missing) {
     result.reason =
         fmt::format("'{}' is not defined in {}", address, displayName(options_.configFile));

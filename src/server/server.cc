@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -10,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "aws/dynamodb/dynamodb_service.h"
 #include "aws/lambda/lambda_api.h"
 #include "aws/request_identity.h"
 #include "aws/sns/sns_service.h"
@@ -119,6 +121,7 @@ void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t 
     for (const auto& item : items) list += (list.empty() ? "" : ", ") + item.name;
     return list;
   };
+  if (!p.tables.empty()) fmt::print("  tables: {}\n", names(p.tables));
   if (!p.queues.empty()) fmt::print("  queues: {}\n", names(p.queues));
   if (!p.topics.empty()) fmt::print("  topics: {}\n", names(p.topics));
   std::fflush(stdout);
@@ -205,9 +208,16 @@ int serve(const ServeOptions& options) {
   aws::sns::SnsService sns(*store, snsTargets, snsSettings);
   for (const auto& w : sns.load()) fmt::print(stderr, "warning: {}\n", w);
   async.setDestinationSender(destinationSender(sqs, sns));
-  // serverless.yml's queues, topics and subscriptions; the event source mappings start once
-  // the queues they read exist.
-  ProjectResources resources(io, sqs, sns, *store);
+  // DynamoDB tables, their items and streams, kept across restarts.
+  aws::dynamodb::DynamoDbService dynamodb(*store, {deployment->project.region, "000000000000"});
+  for (const auto& w : dynamodb.load()) fmt::print(stderr, "warning: {}\n", w);
+  // Stream event source mappings read DynamoDB's streams; records of batches they give up on go
+  // to SQS queues and SNS topics.
+  DynamoDbStreamSource streamSource(dynamodb.engine());
+  mappings.setStreamSource(&streamSource, destinationSender(sqs, sns));
+  // serverless.yml's tables, queues, topics and subscriptions; the event source mappings start
+  // once the tables and queues they read exist.
+  ProjectResources resources(io, dynamodb, sqs, sns, *store);
   // serverless.yml's provisionedConcurrency: nimbus serve runs the file's functions as
   // $LATEST, so that is where their provisioned environments are kept.
   std::set<std::string> provisionedFunctions;
@@ -231,12 +241,13 @@ int serve(const ServeOptions& options) {
         std::fflush(stderr);
         mappings.setProjectMappings(d->eventSourceMappings);
         const auto& p = d->project;
-        if (!p.queues.empty() || !p.topics.empty() || !p.subscriptions.empty()) {
+        if (!p.tables.empty() || !p.queues.empty() || !p.topics.empty() ||
+            !p.subscriptions.empty()) {
           auto count = [](size_t n, const char* what) {
             return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
           };
-          fmt::print("resources ready: {}, {}, {}\n", count(p.queues.size(), "queue"),
-                     count(p.topics.size(), "topic"),
+          fmt::print("resources ready: {}, {}, {}, {}\n", count(p.tables.size(), "table"),
+                     count(p.queues.size(), "queue"), count(p.topics.size(), "topic"),
                      count(p.subscriptions.size(), "subscription"));
           std::fflush(stdout);
         }
@@ -268,10 +279,23 @@ int serve(const ServeOptions& options) {
   http::ServerLimits awsLimits;
   awsLimits.maxBodyBytes = aws::kMaxFunctionUploadBytes;
   awsLimits.tooLarge = aws::LambdaApi::uploadTooLarge();
-  std::string gatewayUrl;  // Set once the gateway listens, before the AWS endpoint does.
+  std::string gatewayUrl;          // Set once the gateway listens, before the AWS endpoint does.
+  std::atomic<bool> ready{false};  // The project is deployed and async work has started.
   http::HttpServer awsServer(
       io,
       [&](HttpRequest&& request, http::Responder responder) {
+        // Operator probes: health while the process serves, ready once the project is deployed.
+        if (request.method == "GET" && request.target == "/_nimbus/health") {
+          return responder.send(
+              HttpResponse{200, {{"Content-Type", "application/json"}}, R"({"status":"ok"})"});
+        }
+        if (request.method == "GET" && request.target == "/_nimbus/ready") {
+          bool isReady = ready.load(std::memory_order_acquire);
+          return responder.send(
+              HttpResponse{isReady ? 200 : 503,
+                           {{"Content-Type", "application/json"}},
+                           isReady ? R"({"status":"ready"})" : R"({"status":"starting"})"});
+        }
         if (request.method == "GET" && request.target == kNimbusInfoPath) {
           auto current = frontend.deployment();
           auto keys = usagePlans.gate();
@@ -285,6 +309,8 @@ int serve(const ServeOptions& options) {
           sns.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "sqs") {
           sqsApi.handle(std::move(request), identity, std::move(responder));
+        } else if (identity.service == "dynamodb") {
+          dynamodb.handle(std::move(request), identity, std::move(responder));
         } else {
           answerUnavailable(identity, std::move(responder));
         }
@@ -321,6 +347,8 @@ int serve(const ServeOptions& options) {
   async.start();
   sns.setEndpointUrl(awsEndpointUrl(options, awsPort));
   sns.start();
+  dynamodb.start();
+  ready.store(true, std::memory_order_release);
   fmt::print("nimbus serving on http://{}:{} (AWS endpoint http://{}:{})\n", options.host, port,
              options.host, awsPort);
   fmt::print("memory limits: {}\n", lambda.memoryEnforcement());
@@ -363,6 +391,7 @@ int serve(const ServeOptions& options) {
     mappings.stop();
     sqs.stop();
     sns.stop();
+    dynamodb.stop();
     async.stop();
     lambda.stop();
     work.reset();

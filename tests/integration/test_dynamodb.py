@@ -97,8 +97,7 @@ def test_crud_with_every_type_and_exact_numbers(server):
 
     # Conditional writes.
     err = error_of(lambda: client.put_item(TableName="things", Item={"pk": {"S": "a"}, "sk": {"N": "1"}},
-                                           ConditionExpression="attribute_not_exists(pk)",
-                                           ReturnValuesOnConditionCheckFailure="ALL_OLD"))
+                                           ConditionExpression="attribute_not_exists(pk)"))
     assert err["Code"] == "ConditionalCheckFailedException"
     assert err["Message"] == "The conditional request failed"
     r = client.delete_item(TableName="things", Key={"pk": {"S": "a"}, "sk": {"N": "1"}},
@@ -160,7 +159,8 @@ def test_resource_api_query_pagination_and_indexes(server):
                             ExpressionAttributeValues={":c": "c2"}, ScanIndexForward=False, Limit=3)
     assert [int(i["order"]) for i in backwards["Items"]] == [119, 116, 113]
 
-    filtered = table.query(KeyConditionExpression="customer = :c", FilterExpression="total > :t",
+    filtered = table.query(KeyConditionExpression="customer = :c", FilterExpression="#t > :t",
+                           ExpressionAttributeNames={"#t": "total"},
                            ExpressionAttributeValues={":c": "c0", ":t": 150})
     assert filtered["ScannedCount"] == 40 and filtered["Count"] == len([i for i in range(0, 120, 3) if i * 1.5 > 150])
 

@@ -105,7 +105,7 @@ def test_producer_route_worker_queue_and_topic_from_resources(project, serve, tm
     d = write_project(project)
     data = tmp_path_factory.mktemp("data")
     n = serve(d, "--data-dir", str(data))
-    n.wait_for(r"resources ready: 2 queues, 1 topic, 1 subscription")
+    n.wait_for(r"resources ready: 0 tables, 2 queues, 1 topic, 1 subscription")
     port = aws_port(n)
     queue_url = "http://127.0.0.1:%d/000000000000/shop-dev-Orders" % port
 
@@ -147,7 +147,7 @@ def test_producer_route_worker_queue_and_topic_from_resources(project, serve, tm
     mark = n.mark()
     (d / "serverless.yml").write_text(SERVERLESS_YML.replace(
         "    events:\n      - sns:\n          arn: !Ref Events\n          filterPolicy: { size: [big] }\n", ""))
-    n.wait_for(r"resources ready: 2 queues, 1 topic, 0 subscriptions", start=mark)
+    n.wait_for(r"resources ready: 0 tables, 2 queues, 1 topic, 0 subscriptions", start=mark)
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
     assert sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])[
         "Attributes"]["ApproximateNumberOfMessages"] in ("1", "2")
@@ -164,7 +164,7 @@ def test_a_restart_finds_the_resources_it_made(project, serve, tmp_path_factory)
     assert first.stop() == 0
 
     second = serve(d, "--data-dir", str(data))
-    second.wait_for(r"resources ready: 2 queues, 1 topic, 1 subscription")
+    second.wait_for(r"resources ready: 0 tables, 2 queues, 1 topic, 1 subscription")
     assert "error:" not in second.output()
     sqs = aws_client("sqs", aws_port(second))
     url = sqs.get_queue_url(QueueName="shop-orders-dlq")["QueueUrl"]

@@ -348,6 +348,14 @@ Status Engine::checkItemKeys(const TableDefinition& table, const Item& item) con
             "string value. IndexName: {}, IndexKey: {}",
             index.name, *name));
       }
+      bool isPartition = name == &index.keys.partitionKey;
+      if (keyBytes(it->second) > (isPartition ? kMaxPartitionKeyBytes : kMaxSortKeyBytes)) {
+        return validation(fmt::format(
+            "One or more parameter values were invalid: Size of {} has exceeded the maximum size "
+            "limit of {} bytes for index {}",
+            isPartition ? "hashkey" : "rangekey",
+            isPartition ? kMaxPartitionKeyBytes : kMaxSortKeyBytes, index.name));
+      }
     }
   }
   return ok();
@@ -438,6 +446,8 @@ void Engine::commit(std::vector<ItemChange> changes, CommitDone done) {
   int64_t now = nowMs();
   std::vector<std::string> streamed;
   for (auto& change : changes) {
+    // Deleting an absent item changes nothing and, as in DynamoDB, streams nothing.
+    if (!change.before && !change.after) continue;
     Table& table = *change.table;
     const auto& def = table.definition;
     // Indexes: out with the old entry, in with the new.
@@ -507,16 +517,16 @@ void Engine::expireItems(int64_t now, size_t maxDeletes) {
     std::unique_lock lock(table->mutex);
     const auto& def = table->definition;
     if (!def.ttlEnabled || def.ttlAttribute.empty()) continue;
+    // DynamoDB reads the attribute as epoch seconds and ignores values more than five years in
+    // the past.
+    auto expiry = Decimal::parse(std::to_string(now / 1000));
+    auto floor = Decimal::parse(std::to_string(now / 1000 - 5LL * 365 * 24 * 3600));
+    if (!expiry || !floor) continue;
     std::vector<ItemChange> changes;
     for (const auto& [key, item] : table->items) {
       if (changes.size() >= maxDeletes) break;
       auto it = item->find(def.ttlAttribute);
       if (it == item->end() || !it->second.is(Type::kN)) continue;
-      // DynamoDB reads the attribute as epoch seconds and ignores values more than five years
-      // in the past.
-      auto expiry = Decimal::parse(std::to_string(now / 1000));
-      auto floor = Decimal::parse(std::to_string(now / 1000 - 5LL * 365 * 24 * 3600));
-      if (!expiry || !floor) continue;
       if (it->second.n() < *expiry && !(it->second.n() < *floor)) {
         changes.push_back({table, key, item, nullptr, true});
       }

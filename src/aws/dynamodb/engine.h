@@ -134,7 +134,8 @@ class Engine {
   // The primary key attributes of an item (for LastEvaluatedKey, Keys in streams ...).
   static Item keyAttributes(const TableDefinition& table, const Item& item);
 
-  // Streams: called (outside any table lock) after records were appended to a table's stream.
+  // Streams: called after records were appended to a table's stream, with that table's lock
+  // held, so a listener only signals (wakes a poller) and never blocks or takes a table lock.
   using StreamListener = std::function<void(const std::string& tableName)>;
   void setStreamListener(StreamListener listener);
   // Drops stream records older than 24 hours; deletes expired items (time to live). Called

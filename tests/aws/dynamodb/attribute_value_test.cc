@@ -55,11 +55,11 @@ TEST(AttributeValue, SetsAreEqualInAnyOrderAndNumbersNumerically) {
 }
 
 TEST(AttributeValue, OrdersKeysAsDynamoDb) {
-  EXPECT_LT(compareScalars(*parse(R"({"N":"-2"})"), *parse(R"({"N":"1"})")), 0);
-  EXPECT_LT(compareScalars(*parse(R"({"N":"9"})"), *parse(R"({"N":"10"})")), 0);
+  EXPECT_TRUE(compareScalars(*parse(R"({"N":"-2"})"), *parse(R"({"N":"1"})")) < 0);
+  EXPECT_TRUE(compareScalars(*parse(R"({"N":"9"})"), *parse(R"({"N":"10"})")) < 0);
   // Strings and binaries compare by unsigned bytes: 0xC3 ("é"'s first byte) after "z".
-  EXPECT_LT(compareScalars(*parse(R"({"S":"z"})"), *parse(R"({"S":"é"})")), 0);
-  EXPECT_LT(compareScalars(*parse(R"({"B":"fw=="})"), *parse(R"({"B":"gA=="})")), 0);
+  EXPECT_TRUE(compareScalars(*parse(R"({"S":"z"})"), *parse(R"({"S":"é"})")) < 0);
+  EXPECT_TRUE(compareScalars(*parse(R"({"B":"fw=="})"), *parse(R"({"B":"gA=="})")) < 0);
 }
 
 TEST(AttributeValue, SizesAsDynamoDbCountsThem) {
