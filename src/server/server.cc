@@ -112,6 +112,10 @@ void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t 
       fmt::print("    sqs    {}  (batch {}{})\n", e.arn, e.batchSize,
                  e.enabled ? "" : ", disabled");
     }
+    for (const auto& e : f.streamEvents) {
+      fmt::print("    stream {}  (batch {}, {}{})\n", e.arn, e.batchSize, e.startingPosition,
+                 e.enabled ? "" : ", disabled");
+    }
     for (const auto& e : f.snsEvents) {
       fmt::print("    sns    {}{}\n", e.topicArn, e.filterPolicy.empty() ? "" : "  (filtered)");
     }
