@@ -11,14 +11,12 @@ Usage: bench/invoke_bench.py [--build build] [--duration 8]
 """
 import argparse
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
+
+from bench_support import free_port, wait_for_port, wrk
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -28,24 +26,6 @@ wrk.body = '{"hello": "world"}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Amz-Invocation-Type"] = "%s"
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wrk(url, connections, duration, script=None):
-    argv = ["wrk", "-t%d" % min(2, connections), "-c%d" % connections, "-d%ds" % duration, "--latency"]
-    if script:
-        argv += ["-s", script]
-    out = subprocess.run(argv + [url], capture_output=True, text=True, check=True).stdout
-    m = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)", out, re.M)
-    p50 = float(m.group(1)) * {"us": 1, "ms": 1000, "s": 1e6}[m.group(2)]
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return p50, rps, int(bad.group(1)) if bad else 0
 
 
 def main():
@@ -69,14 +49,7 @@ def main():
                                    "--aws-port", str(aws_port), "--no-watch"], cwd=project,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", aws_port), timeout=1).close()
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "nimbus did not start"
-                    time.sleep(0.01)
+            wait_for_port(aws_port)
             invoke_url = "http://127.0.0.1:%d/2015-03-31/functions/native-hello-dev-hello/invocations" % aws_port
             gateway_url = "http://127.0.0.1:%d/" % port
             wrk(gateway_url, 4, 2)
