@@ -7,77 +7,19 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include <chrono>
-#include <filesystem>
-#include <future>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "aws/dynamodb/api.h"
-#include "core/ids.h"
 #include "core/json_writer.h"
-#include "store/sqlite/sqlite_store.h"
-#include "store/store.h"
+#include "service_fixture.h"
 
 namespace nimbus::aws::dynamodb {
 namespace {
 
-namespace fs = std::filesystem;
-
-// Keeps what a Reply sends, which a write sends later, from the store's commit.
-class CaptureSink : public http::Responder::Sink {
- public:
-  void respond(HttpResponse&& response) override { promise_.set_value(std::move(response)); }
-  void abandon() override { promise_.set_value(HttpResponse{0, {}, "abandoned"}); }
-  std::future<HttpResponse> future() { return promise_.get_future(); }
-
- private:
-  std::promise<HttpResponse> promise_;
-};
-
-// One answer, parsed.
-struct Answer {
-  int status = 0;
-  std::string body;
-  std::unique_ptr<simdjson::dom::parser> parser = std::make_unique<simdjson::dom::parser>();
-  simdjson::dom::element json;
-
-  bool ok() const { return status == 200; }
-  std::string message() const {
-    std::string_view m;
-    return json["message"].get(m) == simdjson::SUCCESS ? std::string(m) : "(no message) " + body;
-  }
-  std::string errorType() const {
-    std::string_view t;
-    if (json["__type"].get(t) != simdjson::SUCCESS) return "";
-    return std::string(t.substr(t.find('#') + 1));
-  }
-  std::string string(std::string_view member) const {
-    std::string_view s;
-    return json[member].get(s) == simdjson::SUCCESS ? std::string(s) : "";
-  }
-  bool has(std::string_view member) const {
-    simdjson::dom::element e;
-    return json[member].get(e) == simdjson::SUCCESS;
-  }
-  // Items as canonical DynamoDB JSON, in the order answered.
-  std::vector<std::string> items() const {
-    std::vector<std::string> out;
-    simdjson::dom::array a;
-    if (json["Items"].get(a) != simdjson::SUCCESS) {
-      ADD_FAILURE() << "no Items: " << body;
-      return out;
-    }
-    for (auto e : a) {
-      auto item = readItem(e);
-      EXPECT_TRUE(item.ok()) << body;
-      if (item.ok()) out.push_back(itemToJson(*item));
-    }
-    return out;
-  }
-};
+using Answer = service_test::OperationAnswer;
 
 // Canonical form of an item written as DynamoDB JSON.
 std::string canon(std::string_view json) {
@@ -101,15 +43,12 @@ std::string quote(std::string_view text) {
 
 constexpr const char* kMalformed = "Statement wasn't well formed, can't be processed: ";
 
-class PartiqlTest : public ::testing::Test {
+class PartiqlTest : public service_test::EngineTest {
  protected:
+  PartiqlTest() : EngineTest("nimbus-dynamodb-partiql-test-") {}
+
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nimbus-dynamodb-partiql-test-" + randomHex(12));
-    fs::create_directories(dir_);
-    std::string error;
-    store_ = store::openSqliteStore(dir_ / "nimbus.db", error);
-    ASSERT_NE(store_, nullptr) << error;
-    engine_ = std::make_unique<Engine>(*store_, "us-east-1", "123456789012");
+    ASSERT_NO_FATAL_FAILURE(EngineTest::SetUp());
     // "Users": partition key only. "Orders": customer (S) and seq (N), with a global index on
     // status projecting only its keys.
     createTable(R"({"TableName":"Users","BillingMode":"PAY_PER_REQUEST",
@@ -125,47 +64,6 @@ class PartiqlTest : public ::testing::Test {
         "KeySchema":[{"AttributeName":"status","KeyType":"HASH"}],
         "Projection":{"ProjectionType":"KEYS_ONLY"}}]})");
   }
-  void TearDown() override {
-    engine_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
-  void createTable(const std::string& json) {
-    simdjson::dom::parser parser;
-    auto definition = readCreateTable(parser.parse(json).value());
-    ASSERT_TRUE(definition.ok()) << definition.error().message;
-    std::promise<std::string> done;
-    auto table = engine_->createTable(std::move(*definition),
-                                      [&](std::string e) { done.set_value(std::move(e)); });
-    ASSERT_TRUE(table.ok()) << table.error().message;
-    EXPECT_EQ(done.get_future().get(), "");
-  }
-
-  Answer call(Operation operation, const std::string& requestJson) {
-    auto sink = std::make_shared<CaptureSink>();
-    auto future = sink->future();
-    auto reply = std::make_shared<Reply>(http::Responder(sink), "test-request");
-    {
-      simdjson::dom::parser parser;
-      simdjson::dom::element body;
-      EXPECT_EQ(parser.parse(requestJson).get(body), simdjson::SUCCESS) << requestJson;
-      Request request(body);
-      operation(*engine_, request, reply);
-    }
-    reply.reset();
-    Answer answer;
-    if (future.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
-      ADD_FAILURE() << "no answer to " << requestJson;
-      return answer;
-    }
-    HttpResponse response = future.get();
-    answer.status = response.status;
-    answer.body = response.body;
-    EXPECT_EQ(answer.parser->parse(answer.body).get(answer.json), simdjson::SUCCESS) << answer.body;
-    return answer;
-  }
-
   // ExecuteStatement; `parameters` is a JSON array or empty, `extra` more members.
   Answer run(const std::string& statement, const std::string& parameters = "",
              const std::string& extra = "") {
@@ -181,7 +79,7 @@ class PartiqlTest : public ::testing::Test {
                                  const std::string& extra = "") {
     Answer a = run(statement, parameters, extra);
     EXPECT_TRUE(a.ok()) << statement << " -> " << a.body;
-    return a.ok() ? a.items() : std::vector<std::string>{};
+    return a.ok() ? a.canonicalItems() : std::vector<std::string>{};
   }
 
   // The error of a statement that must fail: "Type: message".
@@ -224,7 +122,7 @@ class PartiqlTest : public ::testing::Test {
       Answer a = run(statement, parameters, extra);
       EXPECT_TRUE(a.ok()) << a.body;
       if (!a.ok()) break;
-      auto got = a.items();
+      auto got = a.canonicalItems();
       EXPECT_LE(got.size(), static_cast<size_t>(limit));
       out.insert(out.end(), got.begin(), got.end());
       ++*pages;
@@ -233,10 +131,6 @@ class PartiqlTest : public ::testing::Test {
     }
     return out;
   }
-
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<Engine> engine_;
 };
 
 // ---- INSERT and SELECT by key ----
@@ -348,7 +242,7 @@ TEST_F(PartiqlTest, WhereOperatorsAndFunctions) {
     Answer a = run("SELECT id FROM Users WHERE " + where, parameters);
     EXPECT_TRUE(a.ok()) << where << " -> " << a.body;
     if (!a.ok()) return out;
-    for (const auto& item : a.items()) out.insert(item);
+    for (const auto& item : a.canonicalItems()) out.insert(item);
     return out;
   };
   auto set = [](std::initializer_list<const char*> names) {
@@ -467,7 +361,7 @@ TEST_F(PartiqlTest, LimitCountsItemsReadAndNextTokenPagesThroughEverythingOnce) 
   Answer first =
       run("SELECT * FROM Orders WHERE total = 50 AND customer = 'ann'", "", "\"Limit\":2");
   ASSERT_TRUE(first.ok()) << first.body;
-  EXPECT_TRUE(first.items().empty());
+  EXPECT_TRUE(first.canonicalItems().empty());
   EXPECT_FALSE(first.string("NextToken").empty());
   EXPECT_TRUE(first.has("LastEvaluatedKey"));
 
@@ -626,7 +520,8 @@ TEST_F(PartiqlTest, DeleteByKeyWithConditionsAndReturning) {
   seedOrders();
   Answer gone = run("DELETE FROM Orders WHERE customer = 'ann' AND seq = 1 RETURNING ALL OLD *");
   ASSERT_TRUE(gone.ok()) << gone.body;
-  EXPECT_EQ(gone.items(), canon({R"({"customer":{"S":"ann"},"seq":{"N":"1"},"total":{"N":"10"},
+  EXPECT_EQ(gone.canonicalItems(),
+            canon({R"({"customer":{"S":"ann"},"seq":{"N":"1"},"total":{"N":"10"},
                                    "status":{"S":"open"}})"}));
   EXPECT_EQ(items("SELECT * FROM Orders WHERE customer = 'ann' AND seq = 1"),
             std::vector<std::string>{});
@@ -661,9 +556,7 @@ TEST_F(PartiqlTest, WritesAreDurable) {
   ASSERT_TRUE(run("UPDATE Users SET n = 2 WHERE id = 'kept'").ok());
   ASSERT_TRUE(run("INSERT INTO Users VALUE {'id': 'dropped'}").ok());
   ASSERT_TRUE(run("DELETE FROM Users WHERE id = 'dropped'").ok());
-  engine_ = std::make_unique<Engine>(*store_, "us-east-1", "123456789012");
-  auto errors = engine_->load();
-  EXPECT_TRUE(errors.empty());
+  EXPECT_TRUE(reloadEngine().empty());
   EXPECT_EQ(items("SELECT * FROM Users"), canon({R"({"id":{"S":"kept"},"n":{"N":"2"}})"}));
 }
 

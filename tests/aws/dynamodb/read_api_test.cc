@@ -7,7 +7,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <future>
 #include <map>
 #include <random>
@@ -17,64 +16,13 @@
 
 #include "aws/dynamodb/api.h"
 #include "core/base64.h"
-#include "core/ids.h"
 #include "core/json_writer.h"
-#include "store/sqlite/sqlite_store.h"
-#include "store/store.h"
+#include "service_fixture.h"
 
 namespace nimbus::aws::dynamodb {
 namespace {
 
-namespace fs = std::filesystem;
-
-// Keeps what a Reply sends.
-class CaptureSink : public http::Responder::Sink {
- public:
-  void respond(HttpResponse&& response) override { response_ = std::move(response); }
-  void abandon() override {}
-  const HttpResponse& response() const { return response_; }
-
- private:
-  HttpResponse response_{0, {}, {}};
-};
-
-// One answer, parsed.
-struct Answer {
-  int status = 0;
-  std::string body;
-  std::unique_ptr<simdjson::dom::parser> parser = std::make_unique<simdjson::dom::parser>();
-  simdjson::dom::element json;
-
-  bool ok() const { return status == 200; }
-  std::string message() const {
-    std::string_view m;
-    return json["message"].get(m) == simdjson::SUCCESS ? std::string(m) : "(no message) " + body;
-  }
-  std::string errorType() const {
-    std::string_view t;
-    if (json["__type"].get(t) != simdjson::SUCCESS) return "";
-    return std::string(t.substr(t.find('#') + 1));
-  }
-  int64_t number(std::string_view member) const {
-    int64_t n = -1;
-    return json[member].get(n) == simdjson::SUCCESS ? n : -1;
-  }
-  bool has(std::string_view member) const {
-    simdjson::dom::element e;
-    return json[member].get(e) == simdjson::SUCCESS;
-  }
-  simdjson::dom::array items() const {
-    simdjson::dom::array a;
-    EXPECT_EQ(json["Items"].get(a), simdjson::SUCCESS) << body;
-    return a;
-  }
-  // The raw JSON of LastEvaluatedKey, or "" when there is none.
-  std::string lastKey() const {
-    simdjson::dom::element e;
-    if (json["LastEvaluatedKey"].get(e) != simdjson::SUCCESS) return "";
-    return simdjson::minify(e);
-  }
-};
+using Answer = service_test::OperationAnswer;
 
 // The scalar text of attribute `name` of an item ({"N":"12"} -> "12"), "" when absent.
 std::string scalar(simdjson::dom::element item, std::string_view name) {
@@ -102,33 +50,9 @@ std::string canonicalNumber(std::string_view text) {
   return d ? d->toString() : "bad number " + std::string(text);
 }
 
-class ReadApiTest : public ::testing::Test {
+class ReadApiTest : public service_test::EngineTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nimbus-dynamodb-read-test-" + randomHex(12));
-    fs::create_directories(dir_);
-    std::string error;
-    store_ = store::openSqliteStore(dir_ / "nimbus.db", error);
-    ASSERT_NE(store_, nullptr) << error;
-    engine_ = std::make_unique<Engine>(*store_, "us-east-1", "123456789012");
-  }
-  void TearDown() override {
-    engine_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
-  std::shared_ptr<Table> createTable(const std::string& createTableJson) {
-    simdjson::dom::parser parser;
-    auto definition = readCreateTable(parser.parse(createTableJson).value());
-    EXPECT_TRUE(definition.ok()) << definition.error().message;
-    std::promise<std::string> done;
-    auto table = engine_->createTable(std::move(*definition),
-                                      [&](std::string e) { done.set_value(std::move(e)); });
-    EXPECT_TRUE(table.ok()) << table.error().message;
-    EXPECT_EQ(done.get_future().get(), "");
-    return *table;
-  }
+  ReadApiTest() : EngineTest("nimbus-dynamodb-read-test-") {}
 
   // Writes the items (DynamoDB JSON each) in one commit, as a write operation would.
   void put(const std::shared_ptr<Table>& table, const std::vector<std::string>& itemsJson) {
@@ -139,30 +63,16 @@ class ReadApiTest : public ::testing::Test {
       for (const auto& json : itemsJson) {
         auto item = itemFromJson(json);
         ASSERT_TRUE(item.ok()) << json;
-        ASSERT_TRUE(engine_->checkItemKeys(table->definition, *item).ok()) << json;
+        ASSERT_TRUE(engine().checkItemKeys(table->definition, *item).ok()) << json;
         auto ptr = std::make_shared<const Item>(std::move(*item));
         EntryKey key = table->keyOf(*ptr);
         changes.push_back({table, key, table->find(key), ptr});
       }
-      engine_->commit(std::move(changes), [&](std::string e) { done.set_value(std::move(e)); });
+      engine().commit(std::move(changes), [&](std::string e) { done.set_value(std::move(e)); });
     }
     EXPECT_EQ(done.get_future().get(), "");
   }
 
-  Answer call(Operation operation, const std::string& requestJson) {
-    auto sink = std::make_shared<CaptureSink>();
-    auto reply = std::make_shared<Reply>(http::Responder(sink), "test-request");
-    simdjson::dom::parser parser;
-    simdjson::dom::element body;
-    EXPECT_EQ(parser.parse(requestJson).get(body), simdjson::SUCCESS) << requestJson;
-    Request request(body);
-    operation(*engine_, request, reply);
-    Answer answer;
-    answer.status = sink->response().status;
-    answer.body = sink->response().body;
-    EXPECT_EQ(answer.parser->parse(answer.body).get(answer.json), simdjson::SUCCESS) << answer.body;
-    return answer;
-  }
   Answer query(const std::string& json) { return call(dynamodb::query, json); }
   Answer scan(const std::string& json) { return call(dynamodb::scan, json); }
 
@@ -213,10 +123,6 @@ class ReadApiTest : public ::testing::Test {
     }
     put(table, items);
   }
-
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<Engine> engine_;
 };
 
 std::vector<std::string> range(int from, int to, int step = 1) {
@@ -624,7 +530,7 @@ TEST_F(ReadApiTest, ParallelScanSegmentsCoverTheTableExactlyOnce) {
     "AttributeDefinitions":[{"AttributeName":"p","AttributeType":"N"}]})");
   std::vector<std::string> items;
   for (int i = 0; i < 500; ++i) items.push_back(fmt::format(R"({{"p":{{"N":"{}"}}}})", i));
-  put(engine_->table("hash"), items);
+  put(engine().table("hash"), items);
   for (int total : {1, 2, 7, 17, 1000}) {
     std::multiset<std::string> seen;
     for (int segment = 0; segment < total; ++segment) {
@@ -795,7 +701,7 @@ TEST_F(ReadApiTest, TablesWithoutSortKeyQueryOneItem) {
   createTable(R"({"TableName":"hash","BillingMode":"PAY_PER_REQUEST",
     "KeySchema":[{"AttributeName":"p","KeyType":"HASH"}],
     "AttributeDefinitions":[{"AttributeName":"p","AttributeType":"S"}]})");
-  put(engine_->table("hash"), {R"({"p":{"S":"a"},"v":{"N":"1"}})", R"({"p":{"S":"b"}})"});
+  put(engine().table("hash"), {R"({"p":{"S":"a"},"v":{"N":"1"}})", R"({"p":{"S":"b"}})"});
   Answer a = query(R"({"TableName":"hash","Limit":1,"KeyConditionExpression":"p = :p",)"
                    R"("ExpressionAttributeValues":{":p":{"S":"a"}}})");
   ASSERT_TRUE(a.ok()) << a.body;

@@ -5,85 +5,29 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
-#include <future>
 #include <nlohmann/json.hpp>
+#include <string>
 
-#include "aws/dynamodb/dynamodb_service.h"
 #include "aws/dynamodb/engine.h"
 #include "core/base64.h"
-#include "core/ids.h"
-#include "store/sqlite/sqlite_store.h"
+#include "service_fixture.h"
 
 namespace nimbus::aws::dynamodb {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
+using service_test::kArnPrefix;
+using Answer = service_test::ServiceAnswer;
 
-class Capture : public http::Responder::Sink {
- public:
-  void respond(HttpResponse&& response) override { set(std::move(response)); }
-  void abandon() override { set(HttpResponse{0, {}, "abandoned"}); }
-  std::future<HttpResponse> future() { return promise_.get_future(); }
-
- private:
-  void set(HttpResponse response) {
-    std::lock_guard lock(mutex_);
-    if (!done_) promise_.set_value(std::move(response));
-    done_ = true;
-  }
-  std::mutex mutex_;
-  bool done_ = false;
-  std::promise<HttpResponse> promise_;
-};
-
-struct Answer {
-  int status = 0;
-  json body;
-  std::string code() const {
-    if (status == 200) return "";
-    std::string type = body.value("__type", "");
-    return type.substr(type.find('#') + 1);
-  }
-  std::string message() const { return body.value("message", ""); }
-};
-
-class StreamsTest : public ::testing::Test {
+class StreamsTest : public service_test::ServiceTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nimbus-streams-" + newUuid());
-    fs::create_directories(dir_);
-    std::string error;
-    store_ = store::openSqliteStore(dir_ / "nimbus.db", error);
-    ASSERT_NE(store_, nullptr) << error;
-    service_ = std::make_unique<DynamoDbService>(*store_, DynamoDbSettings{});
-    service_->load();
-  }
-  void TearDown() override {
-    service_->stop();
-    store_->stop();
-    fs::remove_all(dir_);
-  }
+  StreamsTest() : ServiceTest("nimbus-streams-") {}
 
-  Answer call(std::string_view target, const json& request) {
-    HttpRequest http;
-    http.method = "POST";
-    http.target = "/";
-    http.headers.push_back({"X-Amz-Target", std::string(target)});
-    http.headers.push_back({"Content-Type", "application/x-amz-json-1.0"});
-    http.body = request.dump();
-    auto capture = std::make_shared<Capture>();
-    auto future = capture->future();
-    service_->handle(std::move(http), RequestIdentity{}, http::Responder(capture));
-    HttpResponse response = future.get();
-    return {response.status, json::parse(response.body, nullptr, false)};
-  }
   Answer dynamo(std::string_view operation, const json& request) {
-    return call("DynamoDB_20120810." + std::string(operation), request);
+    return r().call(operation, request);
   }
   Answer streams(std::string_view operation, const json& request) {
-    return call("DynamoDBStreams_20120810." + std::string(operation), request);
+    return r().callStreams(operation, request);
   }
   json ok(Answer a) {
     EXPECT_EQ(a.status, 200) << a.body.dump();
@@ -124,13 +68,7 @@ class StreamsTest : public ::testing::Test {
     if (!sequence.empty()) request["SequenceNumber"] = sequence;
     return ok(streams("GetShardIterator", request))["ShardIterator"];
   }
-
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<DynamoDbService> service_;
 };
-
-constexpr const char* kArnPrefix = "arn:aws:dynamodb:us-east-1:000000000000:table/";
 
 TEST_F(StreamsTest, ListStreamsNamesEveryTableWithAStream) {
   std::string a = createTable("alpha", "KEYS_ONLY");
@@ -393,7 +331,7 @@ TEST_F(StreamsTest, RecordsPastTheRetentionAreTrimmed) {
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  service_->engine().trimStreams(now + 25LL * 3600 * 1000);
+  r().service().engine().trimStreams(now + 25LL * 3600 * 1000);
   EXPECT_EQ(streams("GetRecords", {{"ShardIterator", horizon}}).code(),
             "TrimmedDataAccessException");
   EXPECT_EQ(streams("GetShardIterator", {{"StreamArn", arn},

@@ -4,104 +4,17 @@
 // survive a reopen.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <future>
 #include <nlohmann/json.hpp>
+#include <string>
 
-#include "aws/dynamodb/dynamodb_service.h"
-#include "core/ids.h"
-#include "store/sqlite/sqlite_store.h"
+#include "service_fixture.h"
 
 namespace nimbus::aws::dynamodb {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
-
-// Captures the one answer a request gets.
-class Capture : public http::Responder::Sink {
- public:
-  void respond(HttpResponse&& response) override { set(std::move(response)); }
-  void abandon() override { set(HttpResponse{0, {}, "abandoned"}); }
-  std::future<HttpResponse> future() { return promise_.get_future(); }
-
- private:
-  void set(HttpResponse response) {
-    std::lock_guard lock(mutex_);
-    if (!done_) promise_.set_value(std::move(response));
-    done_ = true;
-  }
-  std::mutex mutex_;
-  bool done_ = false;
-  std::promise<HttpResponse> promise_;
-};
-
-struct Answer {
-  int status = 0;
-  json body;
-  // The error code after '#' in __type, or "" for a success.
-  std::string code() const {
-    if (status == 200) return "";
-    std::string type = body.value("__type", "");
-    return type.substr(type.find('#') + 1);
-  }
-  std::string message() const { return body.value("message", ""); }
-};
-
-// A service over a store in `dir`.
-class Running {
- public:
-  explicit Running(const fs::path& dir) {
-    std::string error;
-    store_ = store::openSqliteStore(dir / "nimbus.db", error);
-    EXPECT_NE(store_, nullptr) << error;
-    service_ = std::make_unique<DynamoDbService>(*store_, DynamoDbSettings{});
-    warnings_ = service_->load();
-  }
-  ~Running() {
-    service_->stop();
-    store_->stop();
-  }
-
-  Answer call(std::string_view operation, const json& request) {
-    HttpRequest http;
-    http.method = "POST";
-    http.target = "/";
-    http.headers.push_back({"X-Amz-Target", "DynamoDB_20120810." + std::string(operation)});
-    http.headers.push_back({"Content-Type", "application/x-amz-json-1.0"});
-    http.body = request.dump();
-    auto capture = std::make_shared<Capture>();
-    auto future = capture->future();
-    service_->handle(std::move(http), RequestIdentity{}, http::Responder(capture));
-    HttpResponse response = future.get();
-    Answer answer;
-    answer.status = response.status;
-    answer.body = json::parse(response.body, nullptr, false);
-    return answer;
-  }
-  // Calls and expects success.
-  json ok(std::string_view operation, const json& request) {
-    Answer a = call(operation, request);
-    EXPECT_EQ(a.status, 200) << operation << ": " << a.body.dump();
-    return a.body;
-  }
-
-  std::string ensure(const json& createTable,
-                     std::optional<DynamoDbService::TimeToLive> ttl = std::nullopt) {
-    std::promise<std::string> done;
-    service_->ensureTable(createTable.dump(), ttl, [&](std::string e) { done.set_value(e); });
-    return done.get_future().get();
-  }
-
-  const std::vector<std::string>& warnings() const { return warnings_; }
-
- private:
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<DynamoDbService> service_;
-  std::vector<std::string> warnings_;
-};
-
-constexpr const char* kArnPrefix = "arn:aws:dynamodb:us-east-1:000000000000:table/";
+using service_test::kArnPrefix;
+using Answer = service_test::ServiceAnswer;
 
 json hashTable(const std::string& name) {
   return {{"TableName", name},
@@ -124,28 +37,13 @@ json with(json a, const json& b) {
   return a;
 }
 
-class TableApiTest : public ::testing::Test {
+class TableApiTest : public service_test::ServiceTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nimbus-dynamodb-table-test-" + randomHex(12));
-    fs::create_directories(dir_);
-    running_ = std::make_unique<Running>(dir_);
-  }
-  void TearDown() override {
-    running_.reset();
-    fs::remove_all(dir_);
-  }
-  Running& r() { return *running_; }
-  void reopen() {
-    running_.reset();
-    running_ = std::make_unique<Running>(dir_);
-  }
+  TableApiTest() : ServiceTest("nimbus-dynamodb-table-test-") {}
+
   json describe(const std::string& table) {
     return r().ok("DescribeTable", {{"TableName", table}})["Table"];
   }
-
-  fs::path dir_;
-  std::unique_ptr<Running> running_;
 };
 
 TEST_F(TableApiTest, CreateAnswersCreatingAndDescribeAnswersActive) {
