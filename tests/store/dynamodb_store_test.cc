@@ -11,42 +11,21 @@
 #include <utility>
 #include <vector>
 
-#include "core/ids.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store_fixture.h"
 
 namespace nimbus::store {
 namespace {
 
 namespace fs = std::filesystem;
+using store_test::await;
+using store_test::countFromFreshConnection;
 using namespace std::string_literals;
 
-class DynamoStoreTest : public ::testing::Test {
+class DynamoStoreTest : public store_test::StoreFileTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nimbus-dynamodb-store-test-" + randomHex(12));
-    fs::create_directories(dir_);
-    file_ = dir_ / "nimbus.db";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::unique_ptr<Store> open() {
-    std::string error;
-    auto store = openSqliteStore(file_, error);
-    EXPECT_NE(store, nullptr) << error;
-    return store;
-  }
-
-  fs::path dir_;
-  fs::path file_;
+  DynamoStoreTest() : StoreFileTest("nimbus-dynamodb-store-test-") {}
 };
-
-template <typename Submit>
-std::string await(Submit submit) {
-  std::promise<std::string> done;
-  auto result = done.get_future();
-  submit([&done](std::string error) { done.set_value(std::move(error)); });
-  return result.get();
-}
 
 std::string write(Store& store, DynamoWrite w) {
   return await([&](CommitCallback cb) { store.writeDynamo(std::move(w), std::move(cb)); });
@@ -243,23 +222,6 @@ TEST_F(DynamoStoreTest, WritesApplyInSubmissionOrderAndEachInItsDocumentedOrder)
   EXPECT_EQ(sequences(stream(*store, "t")), std::vector<int64_t>{2});
 }
 
-// Counts the table's items through a connection of its own, as another process would.
-int countFromFreshConnection(const fs::path& file, const std::string& tableId) {
-  sqlite3* db = nullptr;
-  int count = -1;
-  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM dynamodb_items WHERE table_id = ?1", -1, &stmt,
-                           nullptr) == SQLITE_OK) {
-      sqlite3_bind_text(stmt, 1, tableId.c_str(), -1, SQLITE_TRANSIENT);
-      if (sqlite3_step(stmt) == SQLITE_ROW) count = sqlite3_column_int(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return count;
-}
-
 TEST_F(DynamoStoreTest, CallbackRunsOnlyAfterCommit) {
   auto store = open();
   constexpr int kWrites = 20;
@@ -268,7 +230,8 @@ TEST_F(DynamoStoreTest, CallbackRunsOnlyAfterCommit) {
     std::string tableId = "t" + std::to_string(i);
     store->writeDynamo(puts({{tableId, "k", "v"}}), [&, tableId, i](std::string error) {
       EXPECT_EQ(error, "");
-      seen[i].set_value(countFromFreshConnection(file_, tableId));
+      seen[i].set_value(countFromFreshConnection(
+          file_, "SELECT count(*) FROM dynamodb_items WHERE table_id = ?1", tableId));
     });
   }
   for (auto& s : seen) EXPECT_EQ(s.get_future().get(), 1);

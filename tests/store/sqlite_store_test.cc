@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,31 +14,18 @@
 #include <thread>
 #include <vector>
 
-#include "core/ids.h"
+#include "store_fixture.h"
 
 namespace nimbus::store {
 namespace {
 
 namespace fs = std::filesystem;
+using store_test::await;
+using store_test::countFromFreshConnection;
 
-class SqliteStoreTest : public ::testing::Test {
+class SqliteStoreTest : public store_test::StoreFileTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nimbus-store-test-" + randomHex(12));
-    fs::create_directories(dir_);
-    file_ = dir_ / "data" / "nimbus.db";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::unique_ptr<Store> open() {
-    std::string error;
-    auto store = openSqliteStore(file_, error);
-    EXPECT_NE(store, nullptr) << error;
-    return store;
-  }
-
-  fs::path dir_;
-  fs::path file_;
+  SqliteStoreTest() : StoreFileTest("nimbus-store-test-", fs::path("data") / "nimbus.db") {}
 };
 
 AsyncEvent event(std::string id, int64_t receivedAtMs = 1000, int64_t notBeforeMs = 0) {
@@ -49,15 +35,6 @@ AsyncEvent event(std::string id, int64_t receivedAtMs = 1000, int64_t notBeforeM
                     .payload = "{\"n\":1}",
                     .receivedAtMs = receivedAtMs,
                     .notBeforeMs = notBeforeMs};
-}
-
-// Waits for a write's callback and returns its error.
-template <typename Submit>
-std::string await(Submit submit) {
-  std::promise<std::string> done;
-  auto result = done.get_future();
-  submit([&done](std::string error) { done.set_value(std::move(error)); });
-  return result.get();
 }
 
 std::string enqueue(Store& store, AsyncEvent e) {
@@ -243,23 +220,6 @@ TEST_F(SqliteStoreTest, ConcurrentEnqueuesAreAllAcknowledgedAndDurable) {
   EXPECT_EQ(store->leaseDueAsyncEvents(5000, 2000).size(), size_t{kThreads * kPerThread});
 }
 
-// Counts the rows with `id` through a connection of its own, as another process would.
-int countFromFreshConnection(const fs::path& file, const std::string& id) {
-  sqlite3* db = nullptr;
-  int count = -1;
-  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM async_events WHERE id = ?1", -1, &stmt,
-                           nullptr) == SQLITE_OK) {
-      sqlite3_bind_text(stmt, 1, id.c_str(), -1, SQLITE_TRANSIENT);
-      if (sqlite3_step(stmt) == SQLITE_ROW) count = sqlite3_column_int(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return count;
-}
-
 TEST_F(SqliteStoreTest, CallbackRunsOnlyAfterCommit) {
   auto store = open();
   constexpr int kEvents = 50;
@@ -268,7 +228,8 @@ TEST_F(SqliteStoreTest, CallbackRunsOnlyAfterCommit) {
     std::string id = "e" + std::to_string(i);
     store->enqueueAsyncEvent(event(id), [&, id, i](std::string error) {
       EXPECT_EQ(error, "");
-      seen[i].set_value(countFromFreshConnection(file_, id));
+      seen[i].set_value(
+          countFromFreshConnection(file_, "SELECT count(*) FROM async_events WHERE id = ?1", id));
     });
   }
   for (auto& s : seen) EXPECT_EQ(s.get_future().get(), 1);

@@ -12,41 +12,19 @@
 #include <string>
 #include <vector>
 
-#include "core/ids.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store_fixture.h"
 
 namespace nimbus::store {
 namespace {
 
 namespace fs = std::filesystem;
+using store_test::await;
 
-class SqsStoreTest : public ::testing::Test {
+class SqsStoreTest : public store_test::StoreFileTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nimbus-sqs-store-test-" + randomHex(12));
-    fs::create_directories(dir_);
-    file_ = dir_ / "nimbus.db";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::unique_ptr<Store> open() {
-    std::string error;
-    auto store = openSqliteStore(file_, error);
-    EXPECT_NE(store, nullptr) << error;
-    return store;
-  }
-
-  fs::path dir_;
-  fs::path file_;
+  SqsStoreTest() : StoreFileTest("nimbus-sqs-store-test-") {}
 };
-
-template <typename Submit>
-std::string await(Submit submit) {
-  std::promise<std::string> done;
-  auto result = done.get_future();
-  submit([&done](std::string error) { done.set_value(std::move(error)); });
-  return result.get();
-}
 
 std::string write(Store& store, SqsWrite w) {
   return await([&](CommitCallback cb) { store.writeSqsMessages(std::move(w), std::move(cb)); });
