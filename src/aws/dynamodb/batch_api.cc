@@ -55,6 +55,21 @@ class TableLocks {
   bool exclusive_ = true;
 };
 
+// TransactItems of TransactWriteItems and TransactGetItems: an array of 1 to 100 entries.
+Result<simdjson::dom::array> readTransactItems(const Request& request) {
+  auto items = request.member("TransactItems");
+  simdjson::dom::array array;
+  if (!items || items->get(array) != simdjson::SUCCESS) return missingMember("transactItems");
+  if (array.size() == 0 || array.size() > kMaxTransactItems) {
+    return validationError(fmt::format(
+        "1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy "
+        "constraint: Member must have length {} {}",
+        array.size() == 0 ? "greater than or equal to" : "less than or equal to",
+        array.size() == 0 ? 1 : kMaxTransactItems));
+  }
+  return array;
+}
+
 // A primary key as text, to find duplicates within one call.
 std::string keyIdentity(const Table& table, const Item& itemOrKey) {
   Item keys = Engine::keyAttributes(table.definition, itemOrKey);
@@ -251,18 +266,9 @@ void batchGetItem(Engine& engine, Request& request, const ReplyPtr& reply) {
 }
 
 void transactWriteItems(Engine& engine, Request& request, const ReplyPtr& reply) {
-  auto items = request.member("TransactItems");
-  simdjson::dom::array array;
-  if (!items || items->get(array) != simdjson::SUCCESS) {
-    return reply->error(missingMember("transactItems"));
-  }
-  if (array.size() == 0 || array.size() > kMaxTransactItems) {
-    return reply->error(validationError(fmt::format(
-        "1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy "
-        "constraint: Member must have length {} {}",
-        array.size() == 0 ? "greater than or equal to" : "less than or equal to",
-        array.size() == 0 ? 1 : kMaxTransactItems)));
-  }
+  auto transactItems = readTransactItems(request);
+  if (!transactItems.ok()) return reply->error(transactItems.error());
+  simdjson::dom::array array = *transactItems;
   std::vector<WriteRequest> writes;
   std::set<std::string> seen;
   for (simdjson::dom::element entry : array) {
@@ -365,18 +371,9 @@ void transactWriteItems(Engine& engine, Request& request, const ReplyPtr& reply)
 }
 
 void transactGetItems(Engine& engine, Request& request, const ReplyPtr& reply) {
-  auto items = request.member("TransactItems");
-  simdjson::dom::array array;
-  if (!items || items->get(array) != simdjson::SUCCESS) {
-    return reply->error(missingMember("transactItems"));
-  }
-  if (array.size() == 0 || array.size() > kMaxTransactItems) {
-    return reply->error(validationError(fmt::format(
-        "1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy "
-        "constraint: Member must have length {} {}",
-        array.size() == 0 ? "greater than or equal to" : "less than or equal to",
-        array.size() == 0 ? 1 : kMaxTransactItems)));
-  }
+  auto transactItems = readTransactItems(request);
+  if (!transactItems.ok()) return reply->error(transactItems.error());
+  simdjson::dom::array array = *transactItems;
   struct Get {
     std::shared_ptr<Table> table;
     Item key;
