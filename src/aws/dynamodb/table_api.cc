@@ -772,10 +772,7 @@ void updateTable(Engine& engine, Request& request, const ReplyPtr& reply) {
                     update->tableClass;
   std::string body =
       describeTableJson(engine, **table, "TableDescription", background ? "UPDATING" : "ACTIVE");
-  engine.saveDefinition(**table, [reply, body = std::move(body)](std::string error) mutable {
-    if (!error.empty()) return reply->error(commitFailed(error));
-    reply->json(std::move(body));
-  });
+  saveDefinitionThenAnswer(engine, **table, reply, std::move(body));
 }
 
 void deleteTable(Engine& engine, Request& request, const ReplyPtr& reply) {

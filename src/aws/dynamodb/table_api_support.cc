@@ -168,6 +168,14 @@ Result<std::shared_ptr<Table>> findTable(const Engine& engine, const Request& re
   return table;
 }
 
+void saveDefinitionThenAnswer(Engine& engine, const Table& table, const ReplyPtr& reply,
+                              std::string body) {
+  engine.saveDefinition(table, [reply, body = std::move(body)](std::string error) mutable {
+    if (!error.empty()) return reply->error(commitFailed(error));
+    reply->json(std::move(body));
+  });
+}
+
 Status readTags(const simdjson::dom::array& list, std::map<std::string, std::string>& out) {
   Violations violations;
   std::vector<std::pair<std::string, std::optional<std::string>>> tags;

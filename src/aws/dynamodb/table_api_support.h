@@ -65,6 +65,12 @@ Result<std::optional<simdjson::dom::element>> structMember(const simdjson::dom::
 // caller locks the table and checks `deleted` before trusting it.
 Result<std::shared_ptr<Table>> findTable(const Engine& engine, const Request& request);
 
+// Stores the table's changed definition (the caller holds its lock and changed it), then answers
+// `body`, or InternalServerError when the commit fails: a setting is acknowledged only once it is
+// durable.
+void saveDefinitionThenAnswer(Engine& engine, const Table& table, const ReplyPtr& reply,
+                              std::string body);
+
 // Reads a Tags list (TagResource, CreateTable, serverless.yml's tables) into `out`, with
 // DynamoDB's checks.
 Status readTags(const simdjson::dom::array& list, std::map<std::string, std::string>& out);

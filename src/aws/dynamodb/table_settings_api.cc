@@ -128,10 +128,7 @@ void updateTimeToLive(Engine& engine, Request& request, const ReplyPtr& reply) {
   w.beginObject().key("TimeToLiveSpecification").beginObject();
   w.field("AttributeName", *attribute).field("Enabled", *enabled);
   w.endObject().endObject();
-  engine.saveDefinition(**table, [reply, body = std::move(body)](std::string error) mutable {
-    if (!error.empty()) return reply->error(commitFailed(error));
-    reply->json(std::move(body));
-  });
+  saveDefinitionThenAnswer(engine, **table, reply, std::move(body));
 }
 
 void describeTimeToLive(Engine& engine, Request& request, const ReplyPtr& reply) {
@@ -169,10 +166,7 @@ void tagResource(Engine& engine, Request& request, const ReplyPtr& reply) {
   for (const auto& [key, value] : tags) count += !t.tags.contains(key);
   if (count > kMaxTags) return reply->error(tooManyTags());
   for (auto& [key, value] : tags) t.tags[key] = std::move(value);
-  engine.saveDefinition(**table, [reply](std::string error) {
-    if (!error.empty()) return reply->error(commitFailed(error));
-    reply->json("{}");
-  });
+  saveDefinitionThenAnswer(engine, **table, reply, "{}");
 }
 
 void untagResource(Engine& engine, Request& request, const ReplyPtr& reply) {
@@ -196,10 +190,7 @@ void untagResource(Engine& engine, Request& request, const ReplyPtr& reply) {
   if ((*table)->deleted) return reply->error(Engine::tableNotFound((*table)->definition.name));
   // Removing a tag the table does not have is not an error.
   for (const auto& key : keys) (*table)->definition.tags.erase(key);
-  engine.saveDefinition(**table, [reply](std::string error) {
-    if (!error.empty()) return reply->error(commitFailed(error));
-    reply->json("{}");
-  });
+  saveDefinitionThenAnswer(engine, **table, reply, "{}");
 }
 
 void listTagsOfResource(Engine& engine, Request& request, const ReplyPtr& reply) {
