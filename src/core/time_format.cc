@@ -1,7 +1,8 @@
 #include "core/time_format.h"
 
-#include <ctime>
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace nimbus {
 
@@ -21,6 +22,10 @@ constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 int64_t epochMillis(WallTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+int64_t nowMs() {
+  return epochMillis(std::chrono::system_clock::now());
 }
 
 std::string apiGatewayTime(WallTime t) {

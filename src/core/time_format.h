@@ -1,4 +1,4 @@
-// Wall-clock timestamps in the text forms AWS events and logs use.
+// Wall-clock timestamps: now, and the text forms AWS events and logs use.
 #pragma once
 
 #include <chrono>
@@ -10,6 +10,9 @@ namespace nimbus {
 using WallTime = std::chrono::system_clock::time_point;
 
 int64_t epochMillis(WallTime t);
+
+// Milliseconds since the epoch by the wall clock, now: what AWS timestamps count.
+int64_t nowMs();
 
 // "21/Apr/2020:15:08:21 +0000": API Gateway's requestContext.time / requestTime.
 std::string apiGatewayTime(WallTime t);

@@ -24,10 +24,6 @@ namespace {
 // Polling interval for events whose backoff has passed; new events are run at once.
 constexpr auto kPumpInterval = std::chrono::milliseconds(100);
 
-int64_t nowMs() {
-  return epochMillis(std::chrono::system_clock::now());
-}
-
 }  // namespace
 
 struct AsyncContext : std::enable_shared_from_this<AsyncContext> {

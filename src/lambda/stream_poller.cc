@@ -28,12 +28,6 @@ namespace {
 // through, before it lets other work run.
 constexpr size_t kMaxScanPerPass = 10000;
 
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // "2019-11-14T00:13:19Z": the arrival times of a discarded batch's description, to the second.
 std::string isoSeconds(int64_t epochMs) {
   std::string text = isoTimeMillis(WallTime(std::chrono::milliseconds(epochMs)));

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <vector>
 
+#include "core/time_format.h"
+
 namespace nimbus::server {
 
 namespace {
@@ -14,12 +16,6 @@ namespace {
 constexpr const char* kGeneratedKeys = "apigateway.apikey";  // Generated key values.
 constexpr const char* kPlans = "apigateway.usageplan";       // When a plan was first served.
 constexpr const char* kUsage = "apigateway.usage";           // "{PERIOD} {index} {used}".
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::optional<std::string> storedValue(const std::vector<store::Record>& records,
                                        const std::string& key) {

@@ -11,6 +11,7 @@
 #include "aws/dynamodb/api.h"
 #include "aws/dynamodb/engine.h"
 #include "core/ids.h"
+#include "core/time_format.h"
 
 namespace nimbus::aws::dynamodb {
 
@@ -65,12 +66,6 @@ constexpr std::string_view kStreamsPrefix = "DynamoDBStreams_20120810.";
 // are trimmed at 24 hours.
 constexpr auto kSweepInterval = std::chrono::seconds(1);
 constexpr size_t kMaxExpiriesPerSweep = 1000;
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 

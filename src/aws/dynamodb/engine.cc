@@ -6,6 +6,7 @@
 
 #include "core/ids.h"
 #include "core/json_writer.h"
+#include "core/time_format.h"
 #include "store/store.h"
 
 namespace nimbus::aws::dynamodb {
@@ -16,12 +17,6 @@ constexpr const char* kTableRecordKind = "dynamodb.table";
 constexpr int64_t kStreamRetentionMs = 24LL * 60 * 60 * 1000;
 constexpr size_t kMaxPartitionKeyBytes = 2048;
 constexpr size_t kMaxSortKeyBytes = 1024;
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 ServiceError validation(std::string message) {
   return ServiceError{"ValidationException", std::move(message), 400};

@@ -25,12 +25,6 @@ constexpr size_t kMaxReadBytes = 1024 * 1024;
 constexpr int64_t kMaxStreamsPerList = 100;
 constexpr int64_t kMaxShardsPerDescribe = 100;
 
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string isoTime(int64_t epochMs) {
   return isoTimeMillis(WallTime(std::chrono::milliseconds(epochMs)));
 }

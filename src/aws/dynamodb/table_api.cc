@@ -15,6 +15,7 @@
 #include "aws/dynamodb/api.h"
 #include "aws/dynamodb/table_api_support.h"
 #include "core/json_writer.h"
+#include "core/time_format.h"
 
 namespace nimbus::aws::dynamodb {
 
@@ -25,12 +26,6 @@ using simdjson::dom::element;
 constexpr size_t kMaxGlobalIndexes = 20;
 constexpr int64_t kMaxCapacityUnits = 1000000000000;
 constexpr int64_t kMaxListTablesLimit = 100;
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Writes `{"<member>": <TableDescription>}`; the caller holds the table's lock.
 std::string describeTableJson(const Engine& engine, const Table& table, std::string_view member,

@@ -21,10 +21,6 @@ constexpr size_t kMaxBatchEntries = 10;
 constexpr size_t kMaxBatchEntryId = 80;
 constexpr int64_t kDeduplicationWindowMs = 5 * 60 * 1000;
 
-int64_t nowMs() {
-  return epochMillis(std::chrono::system_clock::now());
-}
-
 bool validSubject(std::string_view subject) {
   if (subject.empty() || subject.size() > 100) return false;
   for (char c : subject) {

@@ -17,6 +17,7 @@
 #include "core/base64.h"
 #include "core/hash.h"
 #include "core/ids.h"
+#include "core/time_format.h"
 #include "store/store.h"
 
 namespace nimbus::aws::sqs {
@@ -24,12 +25,6 @@ namespace nimbus::aws::sqs {
 namespace asio = boost::asio;
 
 namespace {
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A receipt handle: the queue's id, the message's seq and the receive's secret, base64-encoded.
 // The queue id makes a handle of another queue (or of a deleted queue of the same name) invalid.
