@@ -32,6 +32,58 @@ sys.dont_write_bytecode = True
 # sys.path. Here it is Debian's python3-boto3, which scripts/setup installs in this folder.
 RUNTIME_PACKAGES = "/usr/lib/python3/dist-packages"
 
+
+
+class _EndpointDefault:
+    """Points boto3 clients at AWS_ENDPOINT_URL on botocore releases that predate it.
+
+    botocore reads AWS_ENDPOINT_URL from 1.31 on; Debian 12's is 1.29, whose clients would reach
+    the real AWS (and hang without network) instead of nimbus. This import hook waits for the
+    function to import botocore.session, then makes create_client default its endpoint_url to
+    the variable, as newer botocore does. Nothing is imported unless the function imports it.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "botocore.session":
+            return None
+        import importlib.machinery
+
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return None
+        loader = spec.loader
+        original_exec = loader.exec_module
+
+        def exec_module(module):
+            original_exec(module)
+            _EndpointDefault._patch(module)
+
+        loader.exec_module = exec_module
+        return spec
+
+    @staticmethod
+    def _patch(session_module):
+        try:
+            import botocore
+
+            version = tuple(int(p) for p in botocore.__version__.split(".")[:2])
+        except (ImportError, ValueError):
+            return
+        if version >= (1, 31):
+            return
+        create_client = session_module.Session.create_client
+
+        def create_client_with_endpoint(self, service_name, *args, **kwargs):
+            # endpoint_url is the fifth parameter after service_name.
+            if len(args) < 5 and kwargs.get("endpoint_url") is None:
+                endpoint = os.environ.get("AWS_ENDPOINT_URL")
+                if endpoint:
+                    kwargs["endpoint_url"] = endpoint
+            return create_client(self, service_name, *args, **kwargs)
+
+        session_module.Session.create_client = create_client_with_endpoint
+
+
 RUNTIME_PREFIX = "/2018-06-01/runtime"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
@@ -817,6 +869,8 @@ def main():
     # finds boto3 without changing the packages it has. Debian's python3 lists it already.
     if os.path.isdir(RUNTIME_PACKAGES) and RUNTIME_PACKAGES not in sys.path:
         sys.path.append(RUNTIME_PACKAGES)
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        sys.meta_path.insert(0, _EndpointDefault())
 
     json_format = (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
     log_level = _log_level_from_env(os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
