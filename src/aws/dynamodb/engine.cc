@@ -508,23 +508,33 @@ void Engine::trimStreams(int64_t now) {
 }
 
 void Engine::expireItems(int64_t now, size_t maxDeletes) {
+  // DynamoDB reads the attribute as epoch seconds and ignores values more than five years in the
+  // past.
+  auto expiry = Decimal::parse(std::to_string(now / 1000));
+  auto floor = Decimal::parse(std::to_string(now / 1000 - 5LL * 365 * 24 * 3600));
+  if (!expiry || !floor) return;
   for (auto& table : tables()) {
-    std::unique_lock lock(table->mutex);
-    const auto& def = table->definition;
-    if (!def.ttlEnabled || def.ttlAttribute.empty()) continue;
-    // DynamoDB reads the attribute as epoch seconds and ignores values more than five years in
-    // the past.
-    auto expiry = Decimal::parse(std::to_string(now / 1000));
-    auto floor = Decimal::parse(std::to_string(now / 1000 - 5LL * 365 * 24 * 3600));
-    if (!expiry || !floor) continue;
-    std::vector<ItemChange> changes;
-    for (const auto& [key, item] : table->items) {
-      if (changes.size() >= maxDeletes) break;
-      auto it = item->find(def.ttlAttribute);
-      if (it == item->end() || !it->second.is(Type::kN)) continue;
-      if (it->second.n() < *expiry && !(it->second.n() < *floor)) {
-        changes.push_back({table, key, item, nullptr, true});
+    // The sweep runs every second: it looks for expired items under the shared lock, so reads
+    // go on beside it, and takes the table exclusively only when there is something to delete.
+    std::vector<std::pair<EntryKey, ItemPtr>> expired;
+    {
+      std::shared_lock lock(table->mutex);
+      const auto& def = table->definition;
+      if (!def.ttlEnabled || def.ttlAttribute.empty()) continue;
+      for (const auto& [key, item] : table->items) {
+        if (expired.size() >= maxDeletes) break;
+        auto it = item->find(def.ttlAttribute);
+        if (it == item->end() || !it->second.is(Type::kN)) continue;
+        if (it->second.n() < *expiry && !(it->second.n() < *floor)) expired.emplace_back(key, item);
       }
+    }
+    if (expired.empty()) continue;
+    std::unique_lock lock(table->mutex);
+    if (table->deleted) continue;
+    std::vector<ItemChange> changes;
+    for (auto& [key, item] : expired) {
+      // An item written since the look is judged again at the next sweep.
+      if (table->find(key) == item) changes.push_back({table, std::move(key), item, nullptr, true});
     }
     if (!changes.empty()) commit(std::move(changes), [](std::string) {});
   }

@@ -579,6 +579,16 @@ class Parser {
     return primary();
   }
 
+  // `left op right` for + - || * / %.
+  static Node arithmetic(char op, Node left, Node right) {
+    Node node;
+    node.kind = Node::Kind::kArith;
+    node.arith = op;
+    node.kids.push_back(std::move(left));
+    node.kids.push_back(std::move(right));
+    return node;
+  }
+
   Result<Node> additive() {
     auto left = multiplicative();
     if (!left) return left;
@@ -588,12 +598,7 @@ class Parser {
       if (atEnd()) return malformed("Missing right-hand side expression of infix operator");
       auto right = multiplicative();
       if (!right) return right;
-      Node node;
-      node.kind = Node::Kind::kArith;
-      node.arith = op;
-      node.kids.push_back(std::move(*left));
-      node.kids.push_back(std::move(*right));
-      left = std::move(node);
+      left = arithmetic(op, std::move(*left), std::move(*right));
     }
     return left;
   }
@@ -607,12 +612,7 @@ class Parser {
       if (atEnd()) return malformed("Missing right-hand side expression of infix operator");
       auto right = unary();
       if (!right) return right;
-      Node node;
-      node.kind = Node::Kind::kArith;
-      node.arith = op;
-      node.kids.push_back(std::move(*left));
-      node.kids.push_back(std::move(*right));
-      left = std::move(node);
+      left = arithmetic(op, std::move(*left), std::move(*right));
     }
     return left;
   }
