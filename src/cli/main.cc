@@ -9,6 +9,7 @@
 #include "client/invoke_command.h"
 #include "client/remove_command.h"
 #include "client/rollback_command.h"
+#include "lambda/runtime_catalog.h"
 #include "server/server.h"
 
 #ifndef NIMBUS_VERSION
@@ -173,6 +174,7 @@ int main(int argc, char** argv) {
   if (infoCmd->parsed()) return nimbus::client::runInfo(info);
   if (deployCmd->parsed()) {
     deploy.configFile = deployConfig;
+    deploy.runtimesDir = nimbus::lambda::locateRuntimesDir();
     if (!deployStage.empty()) deploy.stage = deployStage;
     if (!deployRegion.empty()) deploy.region = deployRegion;
     return nimbus::client::runDeploy(deploy);

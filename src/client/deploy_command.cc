@@ -5,8 +5,10 @@
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
+#include "build/project_build.h"
 #include "client/command_project.h"
 #include "client/lambda_api.h"
 #include "client/package.h"
@@ -435,7 +437,22 @@ int runDeploy(const DeployOptions& options) {
 
   std::vector<std::string> keys;
   for (const auto* f : functions) keys.push_back(f->key);
-  auto packaged = packageFunctions(*project, keys);
+  // As the Framework runs the build plugin's packaging hook before it zips.
+  std::optional<build::BuildOutput> built;
+  if (build::hasBuildSteps(*project)) {
+    build::ProjectBuilder builder(options.runtimesDir, "deploy-build");
+    built = builder.build(*project, 0);
+    if (!built->log.empty()) std::fputs(built->log.c_str(), built->ok ? stdout : stderr);
+    if (!built->ok) {
+      fmt::print(stderr, "error: the build of {} failed; nothing was deployed\n",
+                 options.configFile.string());
+      return 1;
+    }
+    if (!built->summary.empty()) fmt::print("{}\n", built->summary);
+  }
+  auto packaged = packageFunctions(
+      *project, keys,
+      built && built->nodeBuilt ? built->nodeCodeDirectory : std::filesystem::path());
   for (const auto& warning : packaged.warnings) fmt::print(stderr, "warning: {}\n", warning);
   for (const auto& e : packaged.errors) fmt::print(stderr, "error: {}\n", e.format());
   for (const auto& failure : packaged.failures) fmt::print(stderr, "error: {}\n", failure);

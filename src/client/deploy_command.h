@@ -17,6 +17,8 @@ struct DeployOptions {
   std::optional<std::string> region;
   std::string function;  // Only this function (its name under `functions:`); all when empty.
   std::string endpoint = "http://127.0.0.1:4566";
+  // Where nimbus's runtimes folder is (its build/build.js runs the project's build plugin).
+  std::filesystem::path runtimesDir;
 };
 
 int runDeploy(const DeployOptions& options);

@@ -98,8 +98,9 @@ std::optional<std::string> readFile(const fs::path& path) {
 
 class Packager {
  public:
-  Packager(const config::ProjectConfig& project, PackageResult& result)
-      : project_(project), result_(result) {}
+  Packager(const config::ProjectConfig& project, PackageResult& result,
+           std::filesystem::path buildOutput)
+      : project_(project), result_(result), buildOutput_(std::move(buildOutput)) {}
 
   std::shared_ptr<const Artifact> servicePackage() {
     if (service_ || serviceFailed_) return service_;
@@ -170,7 +171,11 @@ class Packager {
             ? package.where
             : (f ? f->where : config::SourceLocation{project_.configFile.filename(), 0, 0});
     std::string problem;
-    auto selected = selectFiles(files_, packagePatterns(project_, f, devExcludes_), &problem);
+    auto patterns = packagePatterns(project_, f, devExcludes_);
+    // A bundle holds the dependencies it needs, and the plugins package only the built code and
+    // the files the patterns add, not the project's node_modules.
+    if (!buildOutput_.empty()) patterns.push_back("!node_modules/**");
+    auto selected = selectFiles(files_, patterns, &problem);
     if (!problem.empty()) {
       result_.errors.push_back({where, key, problem});
       return nullptr;
@@ -180,6 +185,13 @@ class Packager {
                                 "no file matches the include / exclude patterns, so there is "
                                 "nothing to package"});
       return nullptr;
+    }
+    if (!buildOutput_.empty()) {
+      std::map<std::string, ServiceFile> byPath;
+      for (auto& file : selected) byPath[file.path] = std::move(file);
+      for (auto& file : listServiceFiles(buildOutput_)) byPath[file.path] = std::move(file);
+      selected.clear();
+      for (auto& [path, file] : byPath) selected.push_back(std::move(file));
     }
     std::vector<ZipEntry> entries;
     entries.reserve(selected.size());
@@ -200,6 +212,7 @@ class Packager {
 
   const config::ProjectConfig& project_;
   PackageResult& result_;
+  std::filesystem::path buildOutput_;
   bool listed_ = false;
   std::vector<ServiceFile> files_;
   std::vector<std::string> devExcludes_;
@@ -280,9 +293,10 @@ std::string codeSha256(const std::string& zip) {
 }
 
 PackageResult packageFunctions(const config::ProjectConfig& project,
-                               const std::vector<std::string>& functionKeys) {
+                               const std::vector<std::string>& functionKeys,
+                               const std::filesystem::path& buildOutput) {
   PackageResult result;
-  Packager packager(project, result);
+  Packager packager(project, result, buildOutput);
   for (const auto& f : project.functions) {
     if (!functionKeys.empty() &&
         std::find(functionKeys.begin(), functionKeys.end(), f.key) == functionKeys.end()) {

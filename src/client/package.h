@@ -63,9 +63,13 @@ struct PackageResult {
   std::vector<std::string> failures;
 };
 
-// Packages `functions` (all of the project's when empty) of `project`.
+// Packages `functions` (all of the project's when empty) of `project`. `buildOutput`, when the
+// project's build plugin built it, is laid over each package: its files are added, and replace
+// the service's files of the same path, as a build plugin's package holds what it built; the
+// project's node_modules is then left out (a bundle carries what it uses).
 PackageResult packageFunctions(const config::ProjectConfig& project,
-                               const std::vector<std::string>& functionKeys = {});
+                               const std::vector<std::string>& functionKeys = {},
+                               const std::filesystem::path& buildOutput = {});
 
 // Lambda's CodeSha256 of a zip: its SHA-256, base64.
 std::string codeSha256(const std::string& zip);

@@ -203,7 +203,7 @@ void ModelBuilder::build(ProjectConfig& project) {
   project.region = resolver_.region().value_or("us-east-1");
   project.versionFunctions = provider.versionFunctions.value_or(true);
   buildPackage(get(root_, "package", ""), project.package, true);
-  buildPlugins();
+  buildPlugins(project);
   buildFunctions(project, provider);
   checkRoutes();
   buildGatewaySettings(project);
@@ -523,7 +523,7 @@ void ModelBuilder::buildProvider(Settings& provider) {
   }
 }
 
-void ModelBuilder::buildPlugins() {
+void ModelBuilder::buildPlugins(ProjectConfig& project) {
   Entry entry = get(root_, "plugins", "");
   if (!entry.node || entry.node->kind == Node::Kind::Null) return;
   Node* list = entry.node;
@@ -543,10 +543,12 @@ void ModelBuilder::buildPlugins() {
   for (size_t i = 0; i < list->children.size(); ++i) {
     Node& item = list->children[i];
     if (!resolver_.resolveShallow(item, itemPath(listPath, i))) continue;
+    auto name = scalarToString(item);
+    if (!name) continue;
     // nimbus reads this plugin's settings itself (custom.apiGatewayThrottling).
-    if (auto name = scalarToString(item); name && *name != "serverless-api-gateway-throttling") {
-      names.push_back(*name);
-    }
+    if (*name == "serverless-api-gateway-throttling") continue;
+    if (buildPlugin(project, *name, item.where, itemPath(listPath, i))) continue;
+    names.push_back(*name);
   }
   if (!names.empty()) {
     warn(entry.where,

@@ -51,7 +51,11 @@ class ModelBuilder {
 
   std::string buildService();
   void buildProvider(Settings& provider);
-  void buildPlugins();
+  void buildPlugins(ProjectConfig& project);
+  // Build and packaging plugins nimbus runs itself (model_build.cc): reads the plugin's settings
+  // into `project` and answers true, or false for a plugin nimbus does not run.
+  bool buildPlugin(ProjectConfig& project, const std::string& name, const SourceLocation& where,
+                   const std::string& path);
   void checkTopLevelKeys();
   void buildFunctions(ProjectConfig& project, const Settings& provider);
   void buildFunction(ProjectConfig& project, const Settings& provider, const std::string& key,

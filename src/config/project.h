@@ -329,6 +329,33 @@ struct TableResource {
   std::string path;  // "resources.Resources.Users", for messages.
 };
 
+// How the project's code is built before it runs, as its build plugin builds it for
+// `serverless deploy` (config/model_build.cc). nimbus runs the plugin's own tool from the
+// project's node_modules (src/build) and serves the functions from what it builds.
+struct BuildConfig {
+  enum class Tool {
+    None,
+    Esbuild,     // serverless-esbuild, with custom.esbuild.
+    Webpack,     // serverless-webpack: the project's webpack.config.js (custom.webpack).
+    Typescript,  // serverless-plugin-typescript: the project's tsconfig.json.
+  };
+  Tool tool = Tool::None;
+  std::string plugin;        // The plugin's name as listed ("serverless-esbuild").
+  std::string settingsJson;  // The plugin's `custom` section as JSON text ("{}" when absent).
+  SourceLocation where;      // Of the plugin's entry in `plugins`.
+};
+
+// Python packaging plugins: serverless-wsgi (a Flask or Django app behind the `wsgi_handler`
+// adapter) and serverless-python-requirements (requirements.txt installed into the package).
+struct PythonPackagingConfig {
+  std::string wsgiApp;  // custom.wsgi.app ("app.app"); empty without serverless-wsgi.
+  SourceLocation wsgiWhere;
+  bool requirements = false;  // serverless-python-requirements is listed.
+  // custom.pythonRequirements.fileName, relative to the service folder.
+  std::string requirementsFile = "requirements.txt";
+  SourceLocation requirementsWhere;
+};
+
 struct ProjectConfig {
   std::filesystem::path configFile;  // Absolute.
   std::filesystem::path serviceDir;  // Folder of serverless.yml (absolute).
@@ -342,7 +369,9 @@ struct ProjectConfig {
   std::vector<QueueResource> queues;
   std::vector<TopicResource> topics;
   std::vector<SubscriptionResource> subscriptions;
-  PackageConfig package;  // The service's `package:`.
+  PackageConfig package;         // The service's `package:`.
+  BuildConfig build;             // The build plugin's, if any.
+  PythonPackagingConfig python;  // serverless-wsgi and serverless-python-requirements.
   // API Gateway protections: stage throttling for both APIs, the HTTP API's CORS, the REST
   // API's resource policy.
   std::optional<ThrottleConfig> throttle;

@@ -221,6 +221,13 @@ std::shared_ptr<ExecutionEnvironment> FunctionPool::startEnvironment(Invocation&
 bool FunctionPool::spawn(const std::shared_ptr<ExecutionEnvironment>& env, std::string& errorType,
                          std::string& error) {
   errorType = "Runtime.Unknown";
+  if (!spec_->buildError.empty()) {
+    // The handler could not be built, so Lambda's runtime would not find it: its error type,
+    // with the reason.
+    errorType = "Runtime.ImportModuleError";
+    error = spec_->buildError;
+    return false;
+  }
   if (!launch_) {
     error = "Runtime " + spec_->runtime + " is not supported";
     return false;

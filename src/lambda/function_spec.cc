@@ -6,7 +6,7 @@ bool FunctionSpec::sameDeployment(const FunctionSpec& o) const {
   return name == o.name && version == o.version && handler == o.handler && runtime == o.runtime &&
          memorySizeMb == o.memorySizeMb && timeoutSeconds == o.timeoutSeconds &&
          environment == o.environment && codeDirectory == o.codeDirectory && region == o.region &&
-         codeRevision == o.codeRevision && codeSha256 == o.codeSha256;
+         codeRevision == o.codeRevision && codeSha256 == o.codeSha256 && buildError == o.buildError;
 }
 
 bool isVersionNumber(std::string_view qualifier) {

@@ -40,6 +40,9 @@ struct FunctionSpec {
   int timeoutSeconds = 6;
   std::vector<std::pair<std::string, std::string>> environment;  // User-configured variables.
   std::filesystem::path codeDirectory;                           // LAMBDA_TASK_ROOT
+  // Set when the project's build could not build this function's code: invocations fail at once
+  // with this text (the build tool's own message) instead of a bare Runtime.ImportModuleError.
+  std::string buildError;
   std::string region = "us-east-1";
   std::string accountId = "000000000000";
   std::string description;

@@ -189,10 +189,37 @@ void compileResourcePolicy(Deployment& d,
   }
 }
 
+// Where a function's code comes from after the project's build, and what it needs to find the
+// packages the build installed.
+void applyBuild(const config::ProjectConfig& project, const build::BuildOutput& built,
+                lambda::FunctionSpec& spec) {
+  if (spec.runtime.rfind("nodejs", 0) == 0 &&
+      project.build.tool != config::BuildConfig::Tool::None) {
+    spec.codeDirectory = built.nodeCodeDirectory;
+    if (!built.nodeBuilt) {
+      spec.buildError =
+          fmt::format("{} could not build this function:\n{}", project.build.plugin, built.log);
+    }
+  }
+  if (spec.runtime.rfind("python", 0) == 0 && !built.pythonPaths.empty()) {
+    std::string paths;
+    for (const auto& p : built.pythonPaths) paths += (paths.empty() ? "" : ":") + p.string();
+    // The function's own PYTHONPATH, if it sets one, comes first.
+    auto own = std::find_if(spec.environment.begin(), spec.environment.end(),
+                            [](const auto& e) { return e.first == "PYTHONPATH"; });
+    if (own != spec.environment.end()) {
+      own->second += ":" + paths;
+    } else {
+      spec.environment.emplace_back("PYTHONPATH", paths);
+    }
+    for (const auto& e : built.pythonEnvironment) spec.environment.push_back(e);
+  }
+}
+
 }  // namespace
 
-std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
-                                                  uint64_t revision) {
+std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project, uint64_t revision,
+                                                  const build::BuildOutput* built) {
   auto d = std::make_shared<Deployment>();
   std::vector<std::string> corsPaths;  // REST paths with `cors`, in file order.
   std::map<std::string, std::vector<gateway::RestCorsSetting>> corsByPath;
@@ -222,6 +249,7 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
     spec.timeoutSeconds = f.timeoutSeconds;
     spec.environment = f.environment;
     spec.codeDirectory = project.serviceDir;
+    if (built) applyBuild(project, *built, spec);
     spec.region = project.region;
     spec.codeRevision = revision;
     spec.description = f.description;

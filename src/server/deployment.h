@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "build/project_build.h"
 #include "config/project.h"
 #include "gateway/cors.h"
 #include "gateway/rate_limiter.h"
@@ -64,6 +65,10 @@ struct Deployment {
 
 // Builds a deployment. `revision` distinguishes code generations of the same configuration, so
 // that a code change retires warm environments.
-std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project, uint64_t revision);
+// `built`, when the project has build steps, says where their output is: Node.js functions run
+// from the build's folder (or answer with its error when it failed), Python functions import
+// the installed requirements and the WSGI adapter.
+std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project, uint64_t revision,
+                                                  const build::BuildOutput* built = nullptr);
 
 }  // namespace nimbus::server

@@ -17,6 +17,7 @@
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_api.h"
 #include "aws/sqs/sqs_service.h"
+#include "build/project_build.h"
 #include "config/project.h"
 #include "http/server.h"
 #include "lambda/async_invoker.h"
@@ -45,8 +46,12 @@ namespace {
 
 // Loads and validates the project. Prints every error (file:line: key: message) and returns
 // nullptr when the configuration cannot be served.
+// The project's build plugins run here: a build that fails at start still serves (its functions
+// answer with the build's error until an edit fixes it); at a reload the previous deployment
+// keeps serving.
 std::shared_ptr<const Deployment> load(const ServeOptions& options, uint64_t revision,
-                                       const std::string& awsEndpointUrl) {
+                                       const std::string& awsEndpointUrl,
+                                       build::ProjectBuilder& builder, bool initial) {
   std::error_code ec;
   if (!options.configRequired && !fs::exists(options.configFile, ec)) {
     // No project here: serve the AWS endpoint alone, named after this folder.
@@ -67,7 +72,25 @@ std::shared_ptr<const Deployment> load(const ServeOptions& options, uint64_t rev
     for (const auto& e : *errors) fmt::print(stderr, "error: {}\n", e.format());
     return nullptr;
   }
-  auto deployment = buildDeployment(std::get<config::ProjectConfig>(std::move(result)), revision);
+  auto& project = std::get<config::ProjectConfig>(result);
+  std::optional<build::BuildOutput> built;
+  if (build::hasBuildSteps(project)) {
+    built = builder.build(project, revision);
+    if (!built->log.empty()) {
+      std::fputs(built->log.c_str(), built->ok ? stdout : stderr);
+      if (built->log.back() != '\n') std::fputc('\n', built->ok ? stdout : stderr);
+    }
+    if (!built->summary.empty()) fmt::print("{}\n", built->summary);
+    if (!built->ok) {
+      fmt::print(stderr, "error: the build of {} failed{}\n",
+                 project.configFile.filename().string(),
+                 initial ? "; its functions answer with this error until an edit fixes it" : "");
+      if (!initial) return nullptr;
+    }
+    std::fflush(stdout);
+    std::fflush(stderr);
+  }
+  auto deployment = buildDeployment(std::move(project), revision, built ? &*built : nullptr);
   if (!deployment->routeErrors.empty()) {
     for (const auto& e : deployment->routeErrors) fmt::print(stderr, "error: {}\n", e);
     return nullptr;
@@ -153,7 +176,8 @@ std::string awsEndpointUrl(const ServeOptions& options, uint16_t port) {
 int serve(const ServeOptions& options) {
   uint64_t revision = 0;
   std::string endpointUrl = awsEndpointUrl(options, options.awsPort);
-  auto deployment = load(options, revision, endpointUrl);
+  build::ProjectBuilder builder(lambda::locateRuntimesDir());
+  auto deployment = load(options, revision, endpointUrl, builder, true);
   if (!deployment) return 2;
 
   fs::path dataDir =
@@ -329,7 +353,7 @@ int serve(const ServeOptions& options) {
   if (port && awsPort && awsPort != options.awsPort && !deployment->project.service.empty()) {
     // Queue URLs in the configuration (Ref of a queue) name the port the endpoint got.
     endpointUrl = awsEndpointUrl(options, awsPort);
-    served = load(options, revision, endpointUrl);
+    served = load(options, revision, endpointUrl, builder, true);
   }
   std::optional<std::string> keysError;
   if (port && awsPort && served) keysError = usagePlans.apply(served->project);
@@ -363,7 +387,7 @@ int serve(const ServeOptions& options) {
   std::mutex reloadMutex;
   SourceWatcher watcher(deployment->project.serviceDir, std::chrono::milliseconds(150), [&] {
     std::lock_guard lock(reloadMutex);
-    auto next = load(options, ++revision, endpointUrl);
+    auto next = load(options, ++revision, endpointUrl, builder, false);
     if (!next) {
       fmt::print(stderr, "reload failed; the previous deployment keeps serving\n");
       std::fflush(stderr);

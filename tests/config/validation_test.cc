@@ -342,7 +342,7 @@ TEST_F(Validation, PluginsGetOneWarningNamingAllOfThem) {
 service: shop
 plugins:
   - serverless-offline
-  - serverless-esbuild
+  - serverless-prune-plugin
 provider:
   name: aws
   runtime: nodejs20.x
@@ -353,7 +353,7 @@ functions:
   ASSERT_EQ(project.warnings.size(), 1u);
   EXPECT_EQ(project.warnings[0],
             "serverless.yml:2: plugins are not loaded by nimbus and are ignored: "
-            "serverless-offline, serverless-esbuild");
+            "serverless-offline, serverless-prune-plugin");
 
   project = ok(R"yaml(
 service: shop

@@ -28,7 +28,7 @@ ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 class Nimbus:
     """One `nimbus serve` process. Output is collected line by line on a reader thread."""
 
-    def __init__(self, project_dir, *args, env=None):
+    def __init__(self, project_dir, *args, env=None, start_timeout=30):
         self.project_dir = project_dir
         self.lines = []
         self.cond = threading.Condition()
@@ -38,7 +38,7 @@ class Nimbus:
             env={**os.environ, **(env or {})}, text=True, bufsize=1)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        line = self.wait_for(r"nimbus serving on http://[\d.]+:(\d+)")
+        line = self.wait_for(r"nimbus serving on http://[\d.]+:(\d+)", timeout=start_timeout)
         self.port = int(re.search(r":(\d+) \(AWS", line).group(1))
 
     def _read(self):
