@@ -10,7 +10,8 @@
  *
  * Launched as `node bootstrap.js` with the function's code folder as cwd
  * (LAMBDA_TASK_ROOT). No dependencies beyond Node's standard library; the AWS
- * SDK that handlers find is in NODE_PATH (node_modules beside this file).
+ * SDK that handlers find is in NODE_PATH (node_modules beside this file), and
+ * aws_endpoint.js keeps every SDK's calls on nimbus.
  */
 
 'use strict';
@@ -1186,6 +1187,8 @@ function streaming() {
 
 async function main() {
   patchConsole();
+  // Before the handler loads: its AWS SDK calls reach nimbus, never the real AWS.
+  require('./aws_endpoint').install();
 
   process.on('uncaughtException', (err) => {
     logErrorWithTitle('Uncaught Exception', err);

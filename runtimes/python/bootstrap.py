@@ -12,6 +12,7 @@ find boto3, as on Lambda (RUNTIME_PACKAGES).
 """
 
 import decimal
+import errno
 import json
 import logging
 import math
@@ -34,17 +35,80 @@ RUNTIME_PACKAGES = "/usr/lib/python3/dist-packages"
 
 
 
-class _EndpointDefault:
-    """Points boto3 clients at AWS_ENDPOINT_URL on botocore releases that predate it.
+# AWS's public endpoints: `{service}.{region}.amazonaws.com` (and the China partition's
+# `.amazonaws.com.cn`) and the dual-stack `{service}.{region}.api.aws`.
+_REAL_AWS_HOST = re.compile(r"(^|\.)(amazonaws\.com(\.cn)?|api\.aws)\.?$", re.IGNORECASE)
 
-    botocore reads AWS_ENDPOINT_URL from 1.31 on; Debian 12's is 1.29, whose clients would reach
-    the real AWS (and hang without network) instead of nimbus. This import hook waits for the
-    function to import botocore.session, then makes create_client default its endpoint_url to
-    the variable, as newer botocore does. Nothing is imported unless the function imports it.
+
+def is_real_aws_host(host):
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    return isinstance(host, str) and _REAL_AWS_HOST.search(host) is not None
+
+
+def real_aws_allowed():
+    return (os.environ.get("NIMBUS_ALLOW_REAL_AWS") or "").lower() in ("1", "true")
+
+
+def real_aws_message(host):
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    return (
+        "nimbus does not reach real AWS: the connection to %s was refused. " % host
+        + ("nimbus's AWS services are at %s (AWS_ENDPOINT_URL). " % endpoint if endpoint else "")
+        + "Set NIMBUS_ALLOW_REAL_AWS=1 in the function's environment to allow calls to AWS."
+    )
+
+
+class RealAwsRefused(ConnectionRefusedError):
+    """A connection to a real AWS host, refused before any DNS lookup."""
+
+    def __init__(self, host):
+        super().__init__(errno.ECONNREFUSED, real_aws_message(host))
+        self.host = host
+
+
+def _refuse_real_aws():
+    """Refuses connections to real AWS hosts for every client in the process.
+
+    http.client, urllib3 (botocore's, requests'), asyncio and socket.create_connection all
+    resolve a host through socket.getaddrinfo before they connect, so refusing the name there
+    stops the call before it leaves the machine, with an error that names the host.
+    """
+    getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo_unless_real_aws(host, *args, **kwargs):
+        if is_real_aws_host(host):
+            raise RealAwsRefused(host)
+        return getaddrinfo(host, *args, **kwargs)
+
+    socket.getaddrinfo = getaddrinfo_unless_real_aws
+
+
+class _BotocoreHooks:
+    """Adjusts botocore as the function imports it, so that boto3 calls stay on nimbus.
+
+    - botocore reads AWS_ENDPOINT_URL from 1.31 on; Debian 12's is 1.29, whose clients would
+      reach the real AWS (and hang without network) instead of nimbus. On those releases
+      create_client defaults its endpoint_url to the variable, as newer botocore does.
+    - botocore wraps a refused connection into EndpointConnectionError, whose message names
+      only the URL, and retries it with back-off. A request to a real AWS host therefore fails
+      in botocore itself, before it is sent, with RealAwsRefused's message (a BotoCoreError
+      that no retry policy counts as transient).
+
+    The finder waits for the function to import the modules concerned: nothing is imported
+    unless the function imports it.
     """
 
+    def __init__(self, endpoint_default, refuse_real_aws):
+        self.patches = {}
+        if endpoint_default:
+            self.patches["botocore.session"] = self._default_endpoint
+        if refuse_real_aws:
+            self.patches["botocore.endpoint"] = self._refuse_real_aws
+
     def find_spec(self, name, path=None, target=None):
-        if name != "botocore.session":
+        patch = self.patches.get(name)
+        if patch is None:
             return None
         import importlib.machinery
 
@@ -56,13 +120,13 @@ class _EndpointDefault:
 
         def exec_module(module):
             original_exec(module)
-            _EndpointDefault._patch(module)
+            patch(module)
 
         loader.exec_module = exec_module
         return spec
 
     @staticmethod
-    def _patch(session_module):
+    def _default_endpoint(session_module):
         try:
             import botocore
 
@@ -74,7 +138,7 @@ class _EndpointDefault:
         create_client = session_module.Session.create_client
 
         def create_client_with_endpoint(self, service_name, *args, **kwargs):
-            # endpoint_url is the fifth parameter after service_name.
+            # endpoint_url is the fifth parameter after service_name, in every release.
             if len(args) < 5 and kwargs.get("endpoint_url") is None:
                 endpoint = os.environ.get("AWS_ENDPOINT_URL")
                 if endpoint:
@@ -82,6 +146,27 @@ class _EndpointDefault:
             return create_client(self, service_name, *args, **kwargs)
 
         session_module.Session.create_client = create_client_with_endpoint
+
+    @staticmethod
+    def _refuse_real_aws(endpoint_module):
+        from urllib.parse import urlsplit
+
+        from botocore.exceptions import BotoCoreError
+
+        class RealAwsEndpointError(BotoCoreError):
+            fmt = "{message}"
+
+        send = getattr(endpoint_module.Endpoint, "_send", None)
+        if send is None:
+            return
+
+        def send_unless_real_aws(self, request):
+            host = urlsplit(request.url).hostname
+            if is_real_aws_host(host):
+                raise RealAwsEndpointError(message=real_aws_message(host), host=host)
+            return send(self, request)
+
+        endpoint_module.Endpoint._send = send_unless_real_aws
 
 
 RUNTIME_PREFIX = "/2018-06-01/runtime"
@@ -869,8 +954,12 @@ def main():
     # finds boto3 without changing the packages it has. Debian's python3 lists it already.
     if os.path.isdir(RUNTIME_PACKAGES) and RUNTIME_PACKAGES not in sys.path:
         sys.path.append(RUNTIME_PACKAGES)
-    if os.environ.get("AWS_ENDPOINT_URL"):
-        sys.meta_path.insert(0, _EndpointDefault())
+    # Before the handler loads: its AWS SDK calls reach nimbus, never the real AWS.
+    refuse = not real_aws_allowed()
+    if refuse:
+        _refuse_real_aws()
+    if refuse or os.environ.get("AWS_ENDPOINT_URL"):
+        sys.meta_path.insert(0, _BotocoreHooks(bool(os.environ.get("AWS_ENDPOINT_URL")), refuse))
 
     json_format = (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
     log_level = _log_level_from_env(os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
