@@ -91,6 +91,7 @@ void ProjectBuilder::buildNode(const config::ProjectConfig& project, uint64_t re
   }
   if (functions.empty()) return;
 
+  if (!installProjectPackages(project, out)) return;
   fs::path buildRoot = project.serviceDir / ".nimbus" / outputFolder_;
   fs::path output = buildRoot / std::to_string(revision);
   std::error_code ec;
@@ -140,6 +141,38 @@ void ProjectBuilder::buildNode(const config::ProjectConfig& project, uint64_t re
     }
   }
   lastGoodOutput_ = output;
+}
+
+bool ProjectBuilder::installProjectPackages(const config::ProjectConfig& project,
+                                            BuildOutput& out) {
+  const fs::path& dir = project.serviceDir;
+  std::error_code ec;
+  if (fs::exists(dir / "node_modules", ec) || !fs::exists(dir / "package.json", ec)) return true;
+  // The build tool is one of the project's devDependencies: install them as the project's
+  // package manager would, from its lock file, rather than fail on a fresh clone.
+  std::vector<std::string> argv;
+  if (fs::exists(dir / "pnpm-lock.yaml", ec)) {
+    argv = {"pnpm", "install", "--frozen-lockfile"};
+  } else if (fs::exists(dir / "yarn.lock", ec)) {
+    argv = {"yarn", "install", "--frozen-lockfile"};
+  } else if (fs::exists(dir / "package-lock.json", ec) ||
+             fs::exists(dir / "npm-shrinkwrap.json", ec)) {
+    argv = {"npm", "ci", "--no-audit", "--no-fund"};
+  } else {
+    argv = {"npm", "install", "--no-audit", "--no-fund"};
+  }
+  std::string command;
+  for (const auto& a : argv) command += (command.empty() ? "" : " ") + a;
+  fmt::print("{}: node_modules is missing; installing the project's packages with {}\n",
+             project.build.plugin, command);
+  std::fflush(stdout);
+  ToolRun run = runTool(argv, dir, {}, kBuildLimit);
+  if (run.ok()) return true;
+  out.ok = false;
+  out.log += run.output;
+  out.log += fmt::format("{} failed{}; install the project's packages yourself and save a file\n",
+                         command, run.started && run.exitCode != 127 ? "" : " to start");
+  return false;
 }
 
 void ProjectBuilder::installRequirements(const config::ProjectConfig& project, BuildOutput& out) {

@@ -46,6 +46,9 @@ class ProjectBuilder {
  private:
   void buildNode(const config::ProjectConfig& project, uint64_t revision, BuildOutput& out);
   void installRequirements(const config::ProjectConfig& project, BuildOutput& out);
+  // Runs the project's package manager when it has a package.json and no node_modules; false
+  // (the failure in `out`) when that does not work.
+  bool installProjectPackages(const config::ProjectConfig& project, BuildOutput& out);
 
   std::filesystem::path runtimesDir_;
   std::string outputFolder_;

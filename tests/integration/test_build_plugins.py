@@ -344,3 +344,16 @@ def test_deploy_packages_what_the_plugin_built(project):
         assert body == {"message": "hello nimbus", "flavour": "bundled"}
     finally:
         n.stop()
+
+
+def test_a_fresh_clone_gets_its_packages_installed_first(project):
+    files = dict(ESBUILD_PROJECT)
+    files["package.json"] = '{"name": "typed", "private": true, "devDependencies": {"esbuild": "0.25.12"}}\n'
+    folder = project(files)
+    n = Nimbus(str(folder), start_timeout=BUILD_TIMEOUT)
+    try:
+        assert "node_modules is missing; installing the project's packages with npm install" in n.output()
+        assert get_json(n, "/hello")["message"] == "hello nimbus"
+        assert (folder / "node_modules" / "esbuild" / "package.json").exists()
+    finally:
+        n.stop()
