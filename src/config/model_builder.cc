@@ -205,6 +205,7 @@ void ModelBuilder::build(ProjectConfig& project) {
   buildPackage(get(root_, "package", ""), project.package, true);
   buildPlugins(project);
   buildFunctions(project, provider);
+  buildConstructs(project, provider);
   checkRoutes();
   buildGatewaySettings(project);
   buildResources(project);
@@ -230,7 +231,9 @@ void ModelBuilder::checkTopLevelKeys() {
                                               "console",
                                               "dashboard",
                                               "deprecationNotificationMode",
-                                              "disabledDeprecations"};
+                                              "disabledDeprecations",
+                                              "constructs",
+                                              "lift"};
   for (size_t i = 0; i < root_.keys.size(); ++i) {
     if (known.count(root_.keys[i]) == 0) {
       warn(root_.keyLocations[i],
@@ -545,8 +548,8 @@ void ModelBuilder::buildPlugins(ProjectConfig& project) {
     if (!resolver_.resolveShallow(item, itemPath(listPath, i))) continue;
     auto name = scalarToString(item);
     if (!name) continue;
-    // nimbus reads this plugin's settings itself (custom.apiGatewayThrottling).
-    if (*name == "serverless-api-gateway-throttling") continue;
+    // nimbus reads these plugins' settings itself (custom.apiGatewayThrottling, constructs).
+    if (*name == "serverless-api-gateway-throttling" || *name == "serverless-lift") continue;
     if (buildPlugin(project, *name, item.where, itemPath(listPath, i))) continue;
     names.push_back(*name);
   }

@@ -137,6 +137,19 @@ class ModelBuilder {
   // error recorded against `where` and `path`) when they cannot be.
   bool evaluateInPlace(Node& node, const SourceLocation& where, const std::string& path);
 
+  // serverless-lift's `constructs:` (model_constructs.cc), read once `functions` are: a queue
+  // construct's queue, dead-letter queue and worker (with its sqs event), a single-table
+  // database's table; the other types validated and warned about.
+  void buildConstructs(ProjectConfig& project, const Settings& provider);
+  void buildQueueConstruct(ProjectConfig& project, const Settings& provider, Node& node,
+                           ConstructConfig& construct, const std::string& path);
+  void buildTableConstruct(ProjectConfig& project, Node& node, ConstructConfig& construct,
+                           const std::string& path);
+  // A function a construct defines inline (a queue's worker, a webhook's authorizer), built as
+  // functions.KEY would be; its index in project.functions, or nullopt (reported).
+  std::optional<size_t> constructFunction(ProjectConfig& project, const Settings& provider,
+                                          const std::string& key, const Entry& entry);
+
   std::optional<std::string> stringSetting(const Entry& entry);
   std::optional<int> integerSetting(const Entry& entry, int min, int max, const char* unit);
   std::optional<bool> booleanSetting(const Entry& entry);

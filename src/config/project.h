@@ -356,6 +356,21 @@ struct PythonPackagingConfig {
   SourceLocation requirementsWhere;
 };
 
+// A serverless-lift construct (`constructs.ID`, config/model_constructs.cc): what nimbus made
+// of it. A `queue` is served (its queues and worker are in `queues` and `functions`); the other
+// types are read and validated, and their AWS resources are not served yet (`notServed` says
+// which).
+struct ConstructConfig {
+  std::string id;    // "jobs"
+  std::string type;  // "queue", "storage", "webhook", ...
+  bool served = false;
+  std::string notServed;  // What is missing when not served, for warnings and `nimbus doctor`.
+  // `${construct:ID.NAME}` values, in Lift's order (queueUrl, queueArn, ...).
+  std::vector<std::pair<std::string, std::string>> variables;
+  std::vector<std::string> functions;  // Keys of the functions it adds ("jobsWorker").
+  SourceLocation where;
+};
+
 struct ProjectConfig {
   std::filesystem::path configFile;  // Absolute.
   std::filesystem::path serviceDir;  // Folder of serverless.yml (absolute).
@@ -380,6 +395,7 @@ struct ProjectConfig {
   std::vector<HttpApiAuthorizerConfig> httpApiAuthorizers;  // In file order.
   std::vector<UsagePlanConfig> usagePlans;                  // In file order.
   std::vector<ApiKeyConfig> apiKeys;                        // In file order.
+  std::vector<ConstructConfig> constructs;                  // serverless-lift's, in file order.
   bool useDotenv = false;  // The Framework then also leaves `.env*` files out of packages.
   // provider.versionFunctions (default true, as the Framework's): `nimbus deploy` publishes a
   // version of each function whose code or configuration changed.

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/constructs.h"
 #include "config/text.h"
 #include "core/ids.h"
 
@@ -313,6 +314,7 @@ Resolver::SourceResult Resolver::evaluateSource(const VariableSource& source, co
   }
   if (type == "self") return selfSource(address.value_or(""), ctx);
   if (type == "file") return fileSource(params, address, ctx);
+  if (type == "construct") return constructSource(address.value_or(""), ctx);
   if (type == "param") {
     if (!address || address->empty()) {
       error(ctx, "${param:} needs the name of a parameter");
@@ -373,7 +375,7 @@ Resolver::SourceResult Resolver::evaluateSource(const VariableSource& source, co
     return result;
   }
   error(ctx, fmt::format("unknown variable source '{}' (nimbus knows env, opt, self, file, sls, "
-                         "aws, param, strToBool)",
+                         "aws, param, strToBool, construct)",
                          type));
   return failed;
 }
@@ -432,6 +434,78 @@ Resolver::SourceResult Resolver::lookup(const std::vector<std::string>& keys, co
   if (current->kind == Node::Kind::Null) return result;
   result.outcome = Outcome::Found;
   result.value = *current;
+  return result;
+}
+
+// Lift's variables depend only on where the construct lives and on the few settings that change
+// its names, so only its type and those settings are read: a worker's environment may then name
+// the worker's own queue without a cycle through the rest of the construct.
+Resolver::SourceResult Resolver::constructSource(const std::string& address, const Context& ctx) {
+  SourceResult result;
+  size_t dot = address.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == address.size()) {
+    error(ctx, fmt::format("${{construct:{}}} needs a construct and a property, as in "
+                           "${{construct:jobs.queueUrl}}",
+                           address));
+    return result;
+  }
+  std::string id = address.substr(0, dot);
+  std::string property = address.substr(dot + 1);
+  auto setting = [&](const char* key) { return lookup({"constructs", id, key}, ctx); };
+  SourceResult type = setting("type");
+  if (type.outcome == Outcome::Failed) return type;
+  auto typeName = type.outcome == Outcome::Found ? scalarToString(type.value) : std::nullopt;
+  result.outcome = Outcome::Missing;
+  if (!typeName) {
+    result.reason = fmt::format("no construct named '{}' (with a type) under constructs", id);
+    return result;
+  }
+  if (!isLiftConstructType(*typeName)) {
+    result.reason = fmt::format("construct '{}' has the unknown type '{}'", id, *typeName);
+    return result;
+  }
+  ConstructVariableInputs inputs;
+  if (SourceResult fifo = setting("fifo"); fifo.outcome == Outcome::Found) {
+    inputs.fifo = (fifo.value.kind == Node::Kind::Bool && fifo.value.boolean) ||
+                  (fifo.value.kind == Node::Kind::String && fifo.value.text == "true");
+  }
+  inputs.publicPath = setting("publicPath").outcome == Outcome::Found;
+  if (SourceResult domain = setting("domain"); domain.outcome == Outcome::Found) {
+    const Node& value = domain.value.kind == Node::Kind::Seq && !domain.value.children.empty()
+                            ? domain.value.children.front()
+                            : domain.value;
+    inputs.domain = scalarToString(value).value_or("");
+  }
+  std::string service;
+  if (SourceResult name = lookup({"service"}, ctx); name.outcome == Outcome::Found) {
+    if (name.value.kind == Node::Kind::Map) {
+      int at = name.value.indexOf("name");
+      if (at >= 0) service = scalarToString(name.value.children[at]).value_or("");
+    } else {
+      service = scalarToString(name.value).value_or("");
+    }
+  }
+  auto currentStage = stage();
+  auto currentRegion = region();
+  if (!currentStage || !currentRegion) {
+    result.outcome = Outcome::Failed;
+    return result;
+  }
+  LiftStack stack{service, *currentStage, *currentRegion, options_.awsEndpointUrl};
+  auto variables = liftConstructVariables(*typeName, id, inputs, stack);
+  std::string names;
+  for (const auto& [name, value] : variables) {
+    if (name == property) {
+      result.outcome = Outcome::Found;
+      result.value = Node::makeString(value, ctx.where);
+      return result;
+    }
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  result.reason = names.empty()
+                      ? fmt::format("the {} construct '{}' has no properties", *typeName, id)
+                      : fmt::format("the {} construct '{}' has no property '{}' (it has {})",
+                                    *typeName, id, property, names);
   return result;
 }
 

@@ -76,6 +76,8 @@ class Resolver {
   SourceResult fileSource(const std::vector<Node>& params,
                           const std::optional<std::string>& address, const Context& ctx);
   SourceResult paramSource(const std::string& name, const Context& ctx);
+  // ${construct:ID.PROPERTY}, serverless-lift's variables (config/constructs.h).
+  SourceResult constructSource(const std::string& address, const Context& ctx);
   std::optional<Node> readFile(const std::filesystem::path& file, const Context& ctx,
                                bool& missing);
   std::optional<std::string> lookupEnv(const std::string& name);
