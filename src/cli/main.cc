@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "client/deploy_command.h"
+#include "client/doctor_command.h"
 #include "client/info_command.h"
 #include "client/invoke_command.h"
 #include "client/remove_command.h"
@@ -151,6 +152,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   rollbackCmd->add_option("--stage", rollbackStage, "Stage used to name the functions");
 
+  nimbus::client::DoctorOptions doctor;
+  std::string doctorConfig = "serverless.yml", doctorStage, doctorRegion;
+  auto* doctorCmd = app.add_subcommand(
+      "doctor",
+      "Check the project in this folder without serving it: what will run, what will not "
+      "(missing handlers or interpreters), and what nimbus ignores and why. Exits 0 when "
+      "everything will run, 1 when something will not, 2 on configuration errors");
+  doctorCmd->add_option("--config", doctorConfig, "Path to serverless.yml")->capture_default_str();
+  doctorCmd->add_option("--stage", doctorStage, "Stage (default: provider.stage, else dev)");
+  doctorCmd->add_option("--region", doctorRegion,
+                        "Region (default: provider.region, else us-east-1)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -172,6 +185,12 @@ int main(int argc, char** argv) {
     return nimbus::server::serve(serve);
   }
   if (infoCmd->parsed()) return nimbus::client::runInfo(info);
+  if (doctorCmd->parsed()) {
+    doctor.configFile = doctorConfig;
+    if (!doctorStage.empty()) doctor.stage = doctorStage;
+    if (!doctorRegion.empty()) doctor.region = doctorRegion;
+    return nimbus::client::runDoctor(doctor);
+  }
   if (deployCmd->parsed()) {
     deploy.configFile = deployConfig;
     deploy.runtimesDir = nimbus::lambda::locateRuntimesDir();

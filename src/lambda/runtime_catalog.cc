@@ -147,6 +147,12 @@ std::string RuntimeCatalog::versionWarning(const std::string& runtime) const {
   return {};
 }
 
+std::string RuntimeCatalog::installedVersion(const std::string& runtime) const {
+  auto family = familyOf(runtime);
+  if (!family || *family == RuntimeFamily::Provided) return {};
+  return version(*family);
+}
+
 fs::path locateRuntimesDir() {
   if (const char* env = std::getenv("NIMBUS_RUNTIMES_DIR"); env && *env) return env;
   std::error_code ec;

@@ -40,6 +40,10 @@ class RuntimeCatalog {
   // once per family to learn its version: call it off the serving path.
   std::string versionWarning(const std::string& runtime) const;
 
+  // The version of the interpreter installed here for `runtime` ("20.20.2"), empty when there is
+  // none, or for the OS-only runtimes, which need none. Starts it once, as versionWarning does.
+  std::string installedVersion(const std::string& runtime) const;
+
   const std::filesystem::path& runtimesDir() const { return runtimesDir_; }
 
  private:

@@ -1,0 +1,294 @@
+#include "client/doctor_command.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <variant>
+#include <vector>
+
+#include "lambda/runtime_catalog.h"
+
+namespace nimbus::client {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// One titled part of the report. Sections with no lines are left out.
+struct Section {
+  std::string title;
+  std::vector<std::string> lines;
+};
+
+// Whether the handler's code is where the runtime will look for it, and what it looked for.
+struct HandlerCheck {
+  bool found = false;
+  std::string detail;  // The file found, or the files looked for.
+};
+
+// How a file is named to people: relative to the service folder when it is inside it.
+std::string shownPath(const fs::path& file, const fs::path& dir) {
+  std::error_code ec;
+  fs::path rel = fs::relative(file, dir, ec);
+  return ec || rel.empty() ? file.string() : rel.string();
+}
+
+bool isFile(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec);
+}
+
+// Node.js, as nimbus's bootstrap loads "dir/module.export": dir/module itself (a file, or a
+// folder with index.js or package.json), then .js, .mjs and .cjs.
+HandlerCheck nodeHandler(const fs::path& serviceDir, const std::string& handler) {
+  size_t slash = handler.rfind('/');
+  std::string base = slash == std::string::npos ? handler : handler.substr(slash + 1);
+  std::string root = slash == std::string::npos ? "" : handler.substr(0, slash + 1);
+  std::string module = base.substr(0, base.find('.'));
+  fs::path stem = serviceDir / (root + module);
+  std::error_code ec;
+  if (isFile(stem)) return {true, shownPath(stem, serviceDir)};
+  if (fs::is_directory(stem, ec)) {
+    for (const char* entry : {"index.js", "package.json"}) {
+      if (isFile(stem / entry)) return {true, shownPath(stem / entry, serviceDir)};
+    }
+  }
+  for (const char* extension : {".js", ".mjs", ".cjs"}) {
+    fs::path file = stem;
+    file += extension;
+    if (isFile(file)) return {true, shownPath(file, serviceDir)};
+  }
+  return {false, fmt::format("no {}.js, .mjs or .cjs", shownPath(stem, serviceDir))};
+}
+
+// Python, as the bootstrap imports "path/module.function": the module is everything before the
+// last dot, with dots and slashes as folders; a file or a package.
+HandlerCheck pythonHandler(const fs::path& serviceDir, const std::string& handler) {
+  std::string module = handler.substr(0, handler.rfind('.'));
+  std::replace(module.begin(), module.end(), '.', '/');
+  fs::path file = serviceDir / (module + ".py");
+  if (isFile(file)) return {true, shownPath(file, serviceDir)};
+  fs::path package = serviceDir / module / "__init__.py";
+  if (isFile(package)) return {true, shownPath(package, serviceDir)};
+  return {false, fmt::format("no {}", shownPath(file, serviceDir))};
+}
+
+// The OS-only runtimes run the package's own `bootstrap` executable.
+HandlerCheck providedBootstrap(const fs::path& serviceDir) {
+  fs::path bootstrap = serviceDir / "bootstrap";
+  if (isFile(bootstrap) && ::access(bootstrap.c_str(), X_OK) == 0) return {true, "bootstrap"};
+  return {false, isFile(bootstrap) ? "bootstrap is not executable" : "no bootstrap executable"};
+}
+
+std::string interpreterName(lambda::RuntimeFamily family) {
+  return family == lambda::RuntimeFamily::NodeJs ? "node" : "python3";
+}
+
+std::string interpreterLabel(lambda::RuntimeFamily family) {
+  return family == lambda::RuntimeFamily::NodeJs ? "Node.js" : "Python";
+}
+
+// Functions: what runs them and where their code is. Adds to `problems` what will not run.
+Section functionsSection(const config::ProjectConfig& project,
+                         const lambda::RuntimeCatalog& runtimes,
+                         std::vector<std::string>& problems) {
+  Section section{fmt::format("functions ({})", project.functions.size()), {}};
+  for (const auto& function : project.functions) {
+    auto family = lambda::RuntimeCatalog::familyOf(function.runtime);
+    std::vector<std::string> notes;
+    bool runs = true;
+    std::string runtime = function.runtime;
+    if (family && *family != lambda::RuntimeFamily::Provided) {
+      std::string version = runtimes.installedVersion(function.runtime);
+      if (version.empty()) {
+        runs = false;
+        runtime += fmt::format(" (no `{}` found in PATH)", interpreterName(*family));
+        problems.push_back(
+            fmt::format("function {} will not run: its runtime {} needs `{}`, "
+                        "which is not installed (not found in PATH)",
+                        function.key, function.runtime, interpreterName(*family)));
+      } else {
+        runtime += fmt::format(" on {} {}", interpreterLabel(*family), version);
+        if (!runtimes.versionWarning(function.runtime).empty()) {
+          notes.push_back(
+              fmt::format("note: {} names another version than the {} installed; "
+                          "it runs on {}",
+                          function.runtime, interpreterLabel(*family), version));
+        }
+      }
+    }
+    HandlerCheck code;
+    if (!family) {
+      code = {false, "unknown runtime"};
+    } else if (*family == lambda::RuntimeFamily::NodeJs) {
+      code = nodeHandler(project.serviceDir, function.handler);
+    } else if (*family == lambda::RuntimeFamily::Python) {
+      code = pythonHandler(project.serviceDir, function.handler);
+    } else {
+      code = providedBootstrap(project.serviceDir);
+    }
+    if (!code.found) {
+      runs = false;
+      problems.push_back(fmt::format("function {} will not run: handler {} not found ({})",
+                                     function.key, function.handler, code.detail));
+    }
+    section.lines.push_back(
+        fmt::format("{} {}  ({})", runs ? "ok     " : "MISSING", function.key, function.name));
+    section.lines.push_back(fmt::format("          runtime {}", runtime));
+    section.lines.push_back(fmt::format("          handler {} -> {}", function.handler,
+                                        code.found ? code.detail : "NOT FOUND: " + code.detail));
+    for (const auto& note : notes) section.lines.push_back("          " + note);
+  }
+  return section;
+}
+
+// Routes and event source mappings, as `nimbus serve` creates them.
+Section eventsSection(const config::ProjectConfig& project) {
+  Section section{"events", {}};
+  for (const auto& function : project.functions) {
+    for (const auto& http : function.httpEvents) {
+      if (http.kind == config::HttpEvent::Kind::HttpApi) {
+        section.lines.push_back(fmt::format(
+            "httpApi  {} -> {}",
+            http.isDefaultRoute ? std::string("* (default route)") : http.method + " " + http.path,
+            function.key));
+      } else {
+        // REST routes are served under the stage, as API Gateway's invoke URLs have it.
+        section.lines.push_back(fmt::format("http     {} /{}{} -> {}", http.method, project.stage,
+                                            http.path == "/" ? "" : http.path, function.key));
+      }
+    }
+    for (const auto& sqs : function.sqsEvents) {
+      std::string settings = fmt::format("batch size {}", sqs.batchSize);
+      if (sqs.maximumBatchingWindow > 0) {
+        settings += fmt::format(", batching window {} s", sqs.maximumBatchingWindow);
+      }
+      if (sqs.reportBatchItemFailures) settings += ", partial batch failures";
+      if (sqs.maximumConcurrency) {
+        settings += fmt::format(", at most {} at once", *sqs.maximumConcurrency);
+      }
+      if (!sqs.enabled) settings += ", disabled";
+      section.lines.push_back(
+          fmt::format("sqs      {} -> {} ({})", sqs.arn, function.key, settings));
+    }
+    for (const auto& sns : function.snsEvents) {
+      section.lines.push_back(fmt::format(
+          "sns      {} -> {}", sns.topicArn.empty() ? sns.topicName : sns.topicArn, function.key));
+    }
+    for (const auto& stream : function.streamEvents) {
+      section.lines.push_back(fmt::format("stream   {} -> {} (batch size {}, from {})", stream.arn,
+                                          function.key, stream.batchSize, stream.startingPosition));
+    }
+  }
+  return section;
+}
+
+// Tables, queues, topics and subscriptions created at start.
+Section resourcesSection(const config::ProjectConfig& project) {
+  Section section{"resources", {}};
+  for (const auto& table : project.tables) {
+    section.lines.push_back(fmt::format("table         {}  ({})", table.name, table.path));
+  }
+  for (const auto& queue : project.queues) {
+    std::string extra;
+    if (auto redrive = queue.attributes.find("RedrivePolicy"); redrive != queue.attributes.end()) {
+      extra = ", dead letters: " + redrive->second;
+    }
+    section.lines.push_back(fmt::format("queue         {}  ({}{})", queue.name, queue.path, extra));
+  }
+  for (const auto& topic : project.topics) {
+    section.lines.push_back(fmt::format("topic         {}  ({})", topic.name, topic.path));
+  }
+  for (const auto& subscription : project.subscriptions) {
+    section.lines.push_back(fmt::format("subscription  {} -> {} {}  ({})", subscription.topicArn,
+                                        subscription.protocol, subscription.endpoint,
+                                        subscription.path));
+  }
+  return section;
+}
+
+// serverless-lift constructs: what each became, or what of it is not served yet, and the values
+// of its ${construct:} variables.
+Section constructsSection(const config::ProjectConfig& project) {
+  Section section{"constructs (serverless-lift)", {}};
+  for (const auto& construct : project.constructs) {
+    std::string state = construct.served ? "served" : "NOT SERVED YET: " + construct.notServed;
+    section.lines.push_back(fmt::format("{} ({}): {}", construct.id, construct.type, state));
+    if (!construct.functions.empty()) {
+      std::string names;
+      for (const auto& key : construct.functions) names += (names.empty() ? "" : ", ") + key;
+      section.lines.push_back(fmt::format("    functions: {}", names));
+    }
+    for (const auto& [name, value] : construct.variables) {
+      section.lines.push_back(
+          fmt::format("    ${{construct:{}.{}}} = {}", construct.id, name, value));
+    }
+  }
+  return section;
+}
+
+// Everything nimbus ignores or changes, each with file:line and its reason: plugins it does not
+// load, event types and settings it does not serve yet, constructs it serves only in part.
+Section warningsSection(const config::ProjectConfig& project) {
+  Section section{
+      fmt::format("warnings ({}): what nimbus ignores, and why", project.warnings.size()), {}};
+  for (const auto& warning : project.warnings) section.lines.push_back(warning);
+  return section;
+}
+
+void append(std::string& out, const Section& section) {
+  if (section.lines.empty()) return;
+  out += "\n" + section.title + "\n";
+  for (const auto& line : section.lines) out += "  " + line + "\n";
+}
+
+}  // namespace
+
+DoctorReport diagnoseProject(const config::ProjectConfig& project,
+                             const lambda::RuntimeCatalog& runtimes) {
+  DoctorReport report;
+  std::vector<std::string> problems;
+  report.text = fmt::format("{}: service {}, stage {}, region {}\n",
+                            shownPath(project.configFile, fs::current_path()), project.service,
+                            project.stage, project.region);
+  // The sections, in the order a reader checks them. What builds the code before it runs
+  // (build plugins) belongs first, as a "build" section: it decides where handlers are found.
+  append(report.text, functionsSection(project, runtimes, problems));
+  append(report.text, eventsSection(project));
+  append(report.text, resourcesSection(project));
+  append(report.text, constructsSection(project));
+  append(report.text, warningsSection(project));
+
+  report.text += "\n";
+  if (problems.empty()) {
+    report.text += fmt::format("everything will run ({} functions)\n", project.functions.size());
+  } else {
+    report.text += fmt::format("{} problem{}:\n", problems.size(), problems.size() == 1 ? "" : "s");
+    for (const auto& problem : problems) report.text += "  " + problem + "\n";
+    report.exitCode = 1;
+  }
+  return report;
+}
+
+int runDoctor(const DoctorOptions& options) {
+  config::LoadOptions load;
+  load.configFile = options.configFile;
+  load.stage = options.stage;
+  load.region = options.region;
+  // Queue URLs as `nimbus serve` forms them with its default host and AWS port.
+  load.awsEndpointUrl = "http://127.0.0.1:4566";
+  auto result = config::loadProject(load);
+  if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&result)) {
+    fmt::print("{}: the configuration has {} error{}; nimbus serve would not start:\n",
+               options.configFile.string(), errors->size(), errors->size() == 1 ? "" : "s");
+    for (const auto& e : *errors) fmt::print("  {}\n", e.format());
+    return 2;
+  }
+  lambda::RuntimeCatalog runtimes(lambda::locateRuntimesDir());
+  DoctorReport report = diagnoseProject(std::get<config::ProjectConfig>(result), runtimes);
+  fmt::print("{}", report.text);
+  return report.exitCode;
+}
+
+}  // namespace nimbus::client

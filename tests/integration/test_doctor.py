@@ -1,0 +1,139 @@
+"""`nimbus doctor`: the report of what a project will run, what will not and what nimbus
+ignores, and its exit codes (0 everything runs, 1 something will not, 2 configuration errors)."""
+import os
+import shutil
+import subprocess
+
+from conftest import NIMBUS
+
+SERVERLESS_YML = """
+service: checked
+provider:
+  name: aws
+  runtime: nodejs20.x
+constructs:
+  jobs:
+    type: queue
+    worker:
+      handler: src/worker.handler
+  uploads:
+    type: storage
+functions:
+  api:
+    handler: src/api.handler
+    environment:
+      QUEUE_URL: ${construct:jobs.queueUrl}
+    events:
+      - httpApi: GET /items
+      - http: POST items
+      - schedule: rate(1 minute)
+  report:
+    runtime: python3.12
+    handler: reports/daily.main
+%s
+plugins:
+  - serverless-offline
+  - serverless-lift
+"""
+
+BROKEN = """
+  broken:
+    handler: src/missing.main
+"""
+
+
+def write(project, extra=""):
+    return project({"serverless.yml": SERVERLESS_YML % extra,
+                    "src/api.js": "exports.handler = async () => ({});\n",
+                    "src/worker.js": "exports.handler = async () => {};\n",
+                    "reports/daily.py": "def main(event, context):\n    return {}\n"})
+
+
+def doctor(folder, *args, env=None):
+    result = subprocess.run([NIMBUS, "doctor", *args], cwd=folder, capture_output=True, text=True,
+                            env={**os.environ, **(env or {})}, timeout=60)
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_report_names_what_will_not_run_and_what_is_ignored(project):
+    d = write(project, BROKEN)
+    code, out, _ = doctor(d)
+    assert code == 1, out
+    assert "serverless.yml: service checked, stage dev, region us-east-1" in out
+
+    # Functions: runtimes on the interpreters found, handlers found or not.
+    assert "ok      api  (checked-dev-api)" in out
+    assert "handler src/api.handler -> src/api.js" in out
+    assert "ok      report  (checked-dev-report)" in out
+    assert "handler reports/daily.main -> reports/daily.py" in out
+    assert "runtime nodejs20.x on Node.js " in out
+    assert "ok      jobsWorker  (checked-dev-jobsWorker)" in out
+    assert "MISSING broken  (checked-dev-broken)" in out
+    assert "handler src/missing.main -> NOT FOUND: no src/missing.js, .mjs or .cjs" in out
+
+    # Routes, the queue construct's event source and its queues.
+    assert "httpApi  GET /items -> api" in out
+    assert "http     POST /dev/items -> api" in out
+    assert ("sqs      arn:aws:sqs:us-east-1:000000000000:checked-dev-jobs -> jobsWorker "
+            "(batch size 1, partial batch failures)") in out
+    assert "queue         checked-dev-jobs-dlq  (constructs.jobs)" in out
+    assert "queue         checked-dev-jobs  (constructs.jobs, dead letters: " in out
+
+    # Constructs: what is served, what is not and why, and the variables' values.
+    assert "jobs (queue): served" in out
+    assert "${construct:jobs.queueUrl} = http://127.0.0.1:4566/000000000000/checked-dev-jobs" in out
+    assert "uploads (storage): NOT SERVED YET: its S3 bucket is not created" in out
+
+    # What nimbus ignores, with file:line and why.
+    assert "plugins are not loaded by nimbus and are ignored: serverless-offline\n" in out
+    assert "functions.api.events[2].schedule is not supported yet and is ignored" in out
+    assert "serverless.yml:10: constructs.uploads (storage) is not served yet" in out
+
+    assert "1 problem:\n  function broken will not run: handler src/missing.main not found" in out
+
+
+def test_everything_runs_exits_0(project):
+    d = write(project)
+    code, out, _ = doctor(d)
+    assert code == 0, out
+    assert out.rstrip().endswith("everything will run (3 functions)")
+
+
+def test_missing_interpreter_exits_1(project, tmp_path_factory):
+    d = write(project)
+    # A PATH with Node.js and no Python.
+    bin_dir = tmp_path_factory.mktemp("bin")
+    os.symlink(shutil.which("node"), bin_dir / "node")
+    code, out, _ = doctor(d, env={"PATH": str(bin_dir)})
+    assert code == 1, out
+    assert "runtime python3.12 (no `python3` found in PATH)" in out
+    assert ("function report will not run: its runtime python3.12 needs `python3`, which is not "
+            "installed") in out
+
+
+def test_configuration_errors_exit_2(project):
+    d = project({"serverless.yml": """
+        service: checked
+        provider:
+          name: aws
+          runtime: nodejs20.x
+        constructs:
+          jobs:
+            type: conveyor-belt
+        functions:
+          api:
+            handler: api.handler
+    """})
+    code, out, _ = doctor(d)
+    assert code == 2, out
+    assert "serverless.yml:7:" in out
+    assert "constructs.jobs.type: unknown construct type 'conveyor-belt'" in out
+
+
+def test_config_stage_and_region_options(project, tmp_path):
+    d = write(project)
+    os.rename(d / "serverless.yml", d / "other.yml")
+    code, out, _ = doctor(d, "--config", "other.yml", "--stage", "prod", "--region", "eu-west-1")
+    assert code == 0, out
+    assert "service checked, stage prod, region eu-west-1" in out
+    assert "arn:aws:sqs:eu-west-1:000000000000:checked-prod-jobs" in out
