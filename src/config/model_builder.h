@@ -149,6 +149,10 @@ class ModelBuilder {
   // functions.KEY would be; its index in project.functions, or nullopt (reported).
   std::optional<size_t> constructFunction(ProjectConfig& project, const Settings& provider,
                                           const std::string& key, const Entry& entry);
+  // A queue construct's `extensions.queue` and `extensions.dlq`: their Properties as attributes.
+  void extendQueue(QueueResource& queue, const Entry& extension);
+  // Whether an AWS::SQS::Queue property is the SQS attribute of that name (model_resources.cc).
+  static bool isQueueAttribute(std::string_view property);
 
   std::optional<std::string> stringSetting(const Entry& entry);
   std::optional<int> integerSetting(const Entry& entry, int min, int max, const char* unit);

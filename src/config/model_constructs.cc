@@ -274,6 +274,7 @@ void ModelBuilder::buildConstructs(ProjectConfig& project, const Settings& provi
       if (key == "type" || type->settings.count(key) != 0) continue;
       std::string keyPath = childPath(path, key);
       if (key == "extensions") {
+        if (type->name == "queue") continue;  // Applied to its queues.
         warn(node.keyLocations[k],
              fmt::format("{}: CloudFormation overrides are not applied and are ignored", keyPath));
       } else if (key == "provider") {
@@ -528,6 +529,27 @@ void ModelBuilder::buildQueueConstruct(ProjectConfig& project, const Settings& p
     dlq.attributes["KmsMasterKeyId"] = "alias/aws/sqs";
     queue.attributes["KmsMasterKeyId"] = "alias/aws/sqs";
   }
+  // Lift's escape hatch: CloudFormation properties merged into the queues it creates (the one
+  // its documentation shows turns a FIFO queue's content-based deduplication off).
+  if (Entry extensions = get(node, "extensions", path); extensions.node) {
+    Node& map = *extensions.node;
+    if (map.kind != Node::Kind::Map) {
+      error(extensions.where, extensions.path,
+            fmt::format("must be a mapping (queue, dlq, alarm), got {}", map.kindName()));
+    }
+    for (size_t i = 0; map.kind == Node::Kind::Map && i < map.keys.size(); ++i) {
+      Entry extension = get(map, map.keys[i], extensions.path);
+      if (!extension.node) continue;
+      if (map.keys[i] == "queue" || map.keys[i] == "dlq") {
+        extendQueue(map.keys[i] == "queue" ? queue : dlq, extension);
+      } else {
+        warn(extension.where,
+             fmt::format("{} is not applied and is ignored (a queue construct extends queue and "
+                         "dlq; its alarm is not served)",
+                         extension.path));
+      }
+    }
+  }
   project.queues.push_back(std::move(dlq));
   project.queues.push_back(std::move(queue));
 
@@ -541,6 +563,63 @@ void ModelBuilder::buildQueueConstruct(ProjectConfig& project, const Settings& p
   event.where = worker.where;
   function.sqsEvents.push_back(event);
   construct.functions.push_back(function.key);
+}
+
+void ModelBuilder::extendQueue(QueueResource& queue, const Entry& extension) {
+  Node& map = *extension.node;
+  if (map.kind != Node::Kind::Map) {
+    error(extension.where, extension.path,
+          fmt::format("must be a mapping with Properties, got {}", map.kindName()));
+    return;
+  }
+  for (size_t i = 0; i < map.keys.size(); ++i) {
+    if (map.keys[i] == "Properties") continue;
+    warn(map.keyLocations[i], fmt::format("{} is not applied and is ignored (only Properties are)",
+                                          childPath(extension.path, map.keys[i])));
+  }
+  Entry properties = get(map, "Properties", extension.path);
+  if (!properties.node || properties.node->kind == Node::Kind::Null) return;
+  Node& values = *properties.node;
+  if (values.kind != Node::Kind::Map) {
+    error(
+        properties.where, properties.path,
+        fmt::format("must be a mapping of AWS::SQS::Queue properties, got {}", values.kindName()));
+    return;
+  }
+  if (!evaluateInPlace(values, properties.where, properties.path)) return;
+  for (size_t i = 0; i < values.keys.size(); ++i) {
+    const std::string& key = values.keys[i];
+    const Node& value = values.children[i];
+    const SourceLocation& where = values.keyLocations[i];
+    std::string keyPath = childPath(properties.path, key);
+    if (isQueueAttribute(key)) {
+      auto text = scalarToString(value);
+      queue.attributes[key] = text ? *text : toJsonText(value);
+    } else if (key == "Tags" && value.kind == Node::Kind::Seq) {
+      for (const auto& tag : value.children) {
+        int name = tag.kind == Node::Kind::Map ? tag.indexOf("Key") : -1;
+        int text = tag.kind == Node::Kind::Map ? tag.indexOf("Value") : -1;
+        auto nameText = name < 0 ? std::nullopt : scalarToString(tag.children[name]);
+        auto valueText = text < 0 ? std::nullopt : scalarToString(tag.children[text]);
+        if (!nameText || !valueText) {
+          error(where, keyPath, "must be a list of {Key, Value}");
+          break;
+        }
+        queue.tags[*nameText] = *valueText;
+      }
+    } else if (key == "QueueName") {
+      // The ${construct:} variables and the worker's event name Lift's queue name.
+      warn(where, fmt::format("{} is not applied and is ignored: the queue keeps Lift's name {}",
+                              keyPath, queue.name));
+    } else {
+      warn(where, fmt::format("{} is not supported yet and is ignored", keyPath));
+    }
+  }
+  // SQS takes FifoQueue only to make a FIFO queue.
+  if (auto fifo = queue.attributes.find("FifoQueue");
+      fifo != queue.attributes.end() && fifo->second == "false") {
+    queue.attributes.erase(fifo);
+  }
 }
 
 // A `database/dynamodb-single-table` construct: a table with string keys PK and SK, billed per

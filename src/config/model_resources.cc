@@ -302,6 +302,10 @@ std::optional<std::string> readTags(const Node& value, std::map<std::string, std
 
 }  // namespace
 
+bool ModelBuilder::isQueueAttribute(std::string_view property) {
+  return kQueueAttributes.count(property) != 0;
+}
+
 std::optional<std::string> ModelBuilder::resourceName(const ResourceEntry& resource) {
   auto name = scope().physicalName(resource.logicalId);
   if (auto* problem = std::get_if<IntrinsicProblem>(&name)) {

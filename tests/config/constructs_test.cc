@@ -321,7 +321,40 @@ constructs:
 )yaml");
   EXPECT_TRUE(anyWarning(p, "constructs.jobs.retries is not a setting of Lift's queue construct"));
   EXPECT_TRUE(anyWarning(p, "constructs.jobs.alarm: the CloudWatch alarm"));
-  EXPECT_TRUE(anyWarning(p, "constructs.jobs.extensions"));
+  EXPECT_EQ(queueNamed(p, "shop-dev-jobs")->attributes.at("MaximumMessageSize"), "1024");
+}
+
+TEST_F(Constructs, QueueExtensionsSetTheQueuesProperties) {
+  auto p = ok(R"yaml(
+service: shop
+provider: {name: aws, runtime: nodejs20.x}
+constructs:
+  jobs:
+    type: queue
+    fifo: true
+    worker: {handler: w.main}
+    extensions:
+      queue:
+        Properties:
+          ContentBasedDeduplication: false
+          QueueName: renamed
+          Tags:
+            - {Key: team, Value: "${self:service}"}
+      dlq:
+        Properties:
+          MessageRetentionPeriod: 86400
+      alarm:
+        Properties: {Threshold: 5}
+)yaml");
+  const QueueResource* queue = queueNamed(p, "shop-dev-jobs.fifo");
+  const QueueResource* dlq = queueNamed(p, "shop-dev-jobs-dlq.fifo");
+  ASSERT_TRUE(queue && dlq);
+  EXPECT_EQ(queue->attributes.at("ContentBasedDeduplication"), "false");
+  EXPECT_EQ(queue->tags.at("team"), "shop");
+  EXPECT_EQ(dlq->attributes.at("MessageRetentionPeriod"), "86400");
+  EXPECT_TRUE(
+      anyWarning(p, "constructs.jobs.extensions.queue.Properties.QueueName is not applied"));
+  EXPECT_TRUE(anyWarning(p, "constructs.jobs.extensions.alarm is not applied"));
 }
 
 }  // namespace
