@@ -252,8 +252,10 @@ DoctorReport diagnoseProject(const config::ProjectConfig& project,
   report.text = fmt::format("{}: service {}, stage {}, region {}\n",
                             shownPath(project.configFile, fs::current_path()), project.service,
                             project.stage, project.region);
-  // The sections, in the order a reader checks them. What builds the code before it runs
-  // (build plugins) belongs first, as a "build" section: it decides where handlers are found.
+  // The sections, in the order a reader checks them. A "build" section (how build plugins such
+  // as serverless-esbuild, -webpack, -plugin-typescript or -wsgi turn the sources into what runs)
+  // belongs first, before the functions: the build decides which files the handlers are in, so
+  // functionsSection looks there once it exists.
   append(report.text, functionsSection(project, runtimes, problems));
   append(report.text, eventsSection(project));
   append(report.text, resourcesSection(project));
