@@ -62,6 +62,34 @@ HandlerCheck nodeHandler(const fs::path& serviceDir, const std::string& handler)
   return {false, fmt::format("no {}.js, .mjs or .cjs", shownPath(stem, serviceDir))};
 }
 
+// A Node.js handler of a project with a build plugin: the build compiles its source, which may
+// also be TypeScript, into the files the runtime loads.
+HandlerCheck builtNodeHandler(const fs::path& serviceDir, const std::string& handler,
+                              const std::string& plugin) {
+  HandlerCheck check = nodeHandler(serviceDir, handler);
+  size_t slash = handler.rfind('/');
+  std::string base = slash == std::string::npos ? handler : handler.substr(slash + 1);
+  std::string root = slash == std::string::npos ? "" : handler.substr(0, slash + 1);
+  fs::path stem = serviceDir / (root + base.substr(0, base.find('.')));
+  if (!check.found) {
+    for (const char* extension : {".ts", ".tsx", ".mts", ".cts"}) {
+      fs::path file = stem;
+      file += extension;
+      if (isFile(file)) {
+        check = {true, shownPath(file, serviceDir)};
+        break;
+      }
+    }
+  }
+  if (check.found) {
+    check.detail += fmt::format(" (built by {})", plugin);
+  } else {
+    check.detail = fmt::format("no {}.ts, .js, .mjs or .cjs for {} to build",
+                               shownPath(stem, serviceDir), plugin);
+  }
+  return check;
+}
+
 // Python, as the bootstrap imports "path/module.function": the module is everything before the
 // last dot, with dots and slashes as folders; a file or a package.
 HandlerCheck pythonHandler(const fs::path& serviceDir, const std::string& handler) {
@@ -122,9 +150,15 @@ Section functionsSection(const config::ProjectConfig& project,
     if (!family) {
       code = {false, "unknown runtime"};
     } else if (*family == lambda::RuntimeFamily::NodeJs) {
-      code = nodeHandler(project.serviceDir, function.handler);
+      code = project.build.tool == config::BuildConfig::Tool::None
+                 ? nodeHandler(project.serviceDir, function.handler)
+                 : builtNodeHandler(project.serviceDir, function.handler, project.build.plugin);
     } else if (*family == lambda::RuntimeFamily::Python) {
-      code = pythonHandler(project.serviceDir, function.handler);
+      // serverless-wsgi's handler is the adapter nimbus ships, which serves custom.wsgi.app.
+      code = !project.python.wsgiApp.empty() && function.handler == "wsgi_handler.handler"
+                 ? HandlerCheck{true, fmt::format("nimbus's WSGI adapter serving {}",
+                                                  project.python.wsgiApp)}
+                 : pythonHandler(project.serviceDir, function.handler);
     } else {
       code = providedBootstrap(project.serviceDir);
     }

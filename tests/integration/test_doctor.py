@@ -137,3 +137,34 @@ def test_config_stage_and_region_options(project, tmp_path):
     assert code == 0, out
     assert "service checked, stage prod, region eu-west-1" in out
     assert "arn:aws:sqs:eu-west-1:000000000000:checked-prod-jobs" in out
+
+
+def test_handlers_of_build_plugins(project):
+    # The doctor builds nothing: a TypeScript source a build plugin compiles counts, and
+    # serverless-wsgi's handler is nimbus's own adapter.
+    d = project({"serverless.yml": """
+        service: built
+        provider:
+          name: aws
+          runtime: nodejs20.x
+        functions:
+          api:
+            handler: src/api.handler
+          gone:
+            handler: src/gone.handler
+          app:
+            runtime: python3.12
+            handler: wsgi_handler.handler
+        custom:
+          wsgi:
+            app: app.app
+        plugins:
+          - serverless-esbuild
+          - serverless-wsgi
+    """, "src/api.ts": "export const handler = async () => ({});\n", "app.py": "app = None\n"})
+    code, out, _ = doctor(d)
+    assert code == 1, out
+    assert "handler src/api.handler -> src/api.ts (built by serverless-esbuild)" in out
+    assert ("handler src/gone.handler -> NOT FOUND: no src/gone.ts, .js, .mjs or .cjs for "
+            "serverless-esbuild to build") in out
+    assert "handler wsgi_handler.handler -> nimbus's WSGI adapter serving app.app" in out
