@@ -357,9 +357,9 @@ struct PythonPackagingConfig {
 };
 
 // A serverless-lift construct (`constructs.ID`, config/model_constructs.cc): what nimbus made
-// of it. A `queue` is served (its queues and worker are in `queues` and `functions`); the other
-// types are read and validated, and their AWS resources are not served yet (`notServed` says
-// which).
+// of it. A `queue` (its queues and worker, in `queues` and `functions`) and a
+// `database/dynamodb-single-table` (in `tables`) are served; the other types are read and
+// validated, and their AWS resources are not served yet (`notServed` says which).
 struct ConstructConfig {
   std::string id;    // "jobs"
   std::string type;  // "queue", "storage", "webhook", ...
