@@ -4,9 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <variant>
 #include <vector>
 
+#include "build/tool_run.h"
 #include "lambda/runtime_catalog.h"
 
 namespace nimbus::client {
@@ -271,6 +275,85 @@ Section warningsSection(const config::ProjectConfig& project) {
   return section;
 }
 
+// The version of a package in the project's node_modules, or "" when it is not there.
+std::string installedPackage(const fs::path& serviceDir, const std::string& name) {
+  std::ifstream in(serviceDir / "node_modules" / name / "package.json");
+  if (!in) return "";
+  auto manifest = nlohmann::json::parse(in, nullptr, false);
+  if (!manifest.is_object()) return "?";
+  return manifest.value("version", "?");
+}
+
+// What the build plugins will do before anything runs (build/project_build.h), and what they
+// need: the project's own tools, pip.
+Section buildSection(const config::ProjectConfig& project, std::vector<std::string>& problems) {
+  using Tool = config::BuildConfig::Tool;
+  Section section{"build", {}};
+  const auto& build = project.build;
+  if (build.tool != Tool::None) {
+    size_t nodeFunctions = std::count_if(
+        project.functions.begin(), project.functions.end(),
+        [](const config::FunctionConfig& f) { return f.runtime.rfind("nodejs", 0) == 0; });
+    std::vector<std::string> tools =
+        build.tool == Tool::Esbuild   ? std::vector<std::string>{"esbuild"}
+        : build.tool == Tool::Webpack ? std::vector<std::string>{"webpack", "serverless-webpack"}
+                                      : std::vector<std::string>{"typescript"};
+    section.lines.push_back(fmt::format(
+        "{} builds {} Node.js function{} into .nimbus/build at start and after every edit, and "
+        "for nimbus deploy",
+        build.plugin, nodeFunctions, nodeFunctions == 1 ? "" : "s"));
+    bool hasModules = fs::exists(project.serviceDir / "node_modules");
+    bool hasManifest = fs::exists(project.serviceDir / "package.json");
+    for (const auto& tool : tools) {
+      std::string version = installedPackage(project.serviceDir, tool);
+      if (!version.empty()) {
+        section.lines.push_back(fmt::format("  with the project's {} {}", tool, version));
+      } else if (!hasModules && hasManifest) {
+        section.lines.push_back(fmt::format(
+            "  {}: not installed yet; nimbus installs the project's packages (node_modules is "
+            "missing) before the first build",
+            tool));
+      } else {
+        section.lines.push_back(fmt::format("  {}: not in the project's node_modules", tool));
+        problems.push_back(
+            fmt::format("{} needs {} in the project's node_modules: npm install "
+                        "--save-dev {}",
+                        build.plugin, tool, tool));
+      }
+    }
+  }
+  if (!project.python.wsgiApp.empty()) {
+    section.lines.push_back(fmt::format(
+        "serverless-wsgi: wsgi_handler.handler serves the WSGI application {} through nimbus's "
+        "adapter",
+        project.python.wsgiApp));
+  }
+  if (project.python.requirements) {
+    fs::path file = project.serviceDir / project.python.requirementsFile;
+    if (!fs::exists(file)) {
+      section.lines.push_back(
+          fmt::format("serverless-python-requirements: no {}, nothing to install",
+                      project.python.requirementsFile));
+    } else {
+      auto pip = build::runTool({"python3", "-m", "pip", "--version"}, project.serviceDir, {},
+                                std::chrono::seconds(30));
+      if (pip.ok()) {
+        section.lines.push_back(fmt::format(
+            "serverless-python-requirements installs {} with pip into .nimbus/python-requirements",
+            project.python.requirementsFile));
+      } else {
+        section.lines.push_back(
+            fmt::format("serverless-python-requirements: {} needs pip, and python3 has none",
+                        project.python.requirementsFile));
+        problems.push_back(
+            "serverless-python-requirements needs pip for python3 (Debian: apt-get install "
+            "python3-pip)");
+      }
+    }
+  }
+  return section;
+}
+
 void append(std::string& out, const Section& section) {
   if (section.lines.empty()) return;
   out += "\n" + section.title + "\n";
@@ -286,10 +369,9 @@ DoctorReport diagnoseProject(const config::ProjectConfig& project,
   report.text = fmt::format("{}: service {}, stage {}, region {}\n",
                             shownPath(project.configFile, fs::current_path()), project.service,
                             project.stage, project.region);
-  // The sections, in the order a reader checks them. A "build" section (how build plugins such
-  // as serverless-esbuild, -webpack, -plugin-typescript or -wsgi turn the sources into what runs)
-  // belongs first, before the functions: the build decides which files the handlers are in, so
-  // functionsSection looks there once it exists.
+  // The sections, in the order a reader checks them: the build first, since it decides which
+  // files the handlers are in.
+  append(report.text, buildSection(project, problems));
   append(report.text, functionsSection(project, runtimes, problems));
   append(report.text, eventsSection(project));
   append(report.text, resourcesSection(project));

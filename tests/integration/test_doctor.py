@@ -168,3 +168,33 @@ def test_handlers_of_build_plugins(project):
     assert ("handler src/gone.handler -> NOT FOUND: no src/gone.ts, .js, .mjs or .cjs for "
             "serverless-esbuild to build") in out
     assert "handler wsgi_handler.handler -> nimbus's WSGI adapter serving app.app" in out
+    # The build section comes first and says what the build needs.
+    assert out.index("\nbuild\n") < out.index("\nfunctions (")
+    assert "serverless-esbuild builds 2 Node.js functions into .nimbus/build" in out
+    assert "esbuild: not in the project's node_modules" in out
+    assert "serverless-esbuild needs esbuild in the project's node_modules" in out
+    assert "serverless-wsgi: wsgi_handler.handler serves the WSGI application app.app" in out
+
+
+def test_build_section_with_the_projects_tools(project):
+    tools = os.path.join(os.path.dirname(__file__), "fixtures", "build-tools", "node_modules")
+    if not os.path.isdir(tools):
+        import pytest
+        pytest.skip("scripts/setup installs the build tools")
+    d = project({"serverless.yml": """
+        service: built
+        provider:
+          name: aws
+          runtime: nodejs20.x
+        functions:
+          api:
+            handler: src/api.handler
+        plugins:
+          - serverless-webpack
+    """, "src/api.ts": "export const handler = async () => ({});\n"})
+    os.symlink(os.path.realpath(tools), d / "node_modules")
+    code, out, _ = doctor(d)
+    assert code == 0, out
+    assert "serverless-webpack builds 1 Node.js function into .nimbus/build" in out
+    assert "  with the project's webpack 5." in out
+    assert "  with the project's serverless-webpack 5." in out
