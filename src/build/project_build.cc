@@ -67,7 +67,11 @@ ProjectBuilder::ProjectBuilder(fs::path runtimesDir, std::string outputFolder)
 
 BuildOutput ProjectBuilder::build(const config::ProjectConfig& project, uint64_t revision) {
   // The same load asked again (serve reloads once the AWS port is known): the same output.
-  if (last_ && lastRevision_ == revision) return *last_;
+  if (last_ && lastRevision_ == revision) {
+    BuildOutput again = *last_;
+    again.reused = true;
+    return again;
+  }
   BuildOutput out;
   out.nodeCodeDirectory = project.serviceDir;
   buildNode(project, revision, out);

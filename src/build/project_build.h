@@ -29,6 +29,7 @@ struct BuildOutput {
   // Environment variables the functions of the project get in addition to their own.
   std::vector<std::pair<std::string, std::string>> pythonEnvironment;
   std::string summary;  // "serverless-esbuild built 3 functions in 140 ms", for the serve log.
+  bool reused = false;  // The output of an earlier call for the same load, already reported.
 };
 
 class ProjectBuilder {

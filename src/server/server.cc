@@ -44,11 +44,32 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Loads and validates the project. Prints every error (file:line: key: message) and returns
-// nullptr when the configuration cannot be served.
-// The project's build plugins run here: a build that fails at start still serves (its functions
-// answer with the build's error until an edit fixes it); at a reload the previous deployment
-// keeps serving.
+// Runs the project's build plugins and prints what the tools said. Nullopt when a reload's build
+// failed (the previous deployment keeps serving); at start a failed build is served with its
+// error.
+std::optional<build::BuildOutput> runBuild(const config::ProjectConfig& project, uint64_t revision,
+                                           build::ProjectBuilder& builder, bool initial) {
+  build::BuildOutput built = builder.build(project, revision);
+  if (built.reused) return built;  // Reported when it was made.
+  FILE* stream = built.ok ? stdout : stderr;
+  if (!built.log.empty()) {
+    std::fputs(built.log.c_str(), stream);
+    if (built.log.back() != '\n') std::fputc('\n', stream);
+  }
+  if (!built.summary.empty()) fmt::print("{}\n", built.summary);
+  if (!built.ok) {
+    fmt::print(stderr, "error: the build of {} failed{}\n", project.configFile.filename().string(),
+               initial ? "; its functions answer with this error until an edit fixes it" : "");
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  if (!built.ok && !initial) return std::nullopt;
+  return built;
+}
+
+// Loads and validates the project and runs its build. Prints every error (file:line: key:
+// message) and returns nullptr when the configuration cannot be served or a reload's build
+// failed.
 std::shared_ptr<const Deployment> load(const ServeOptions& options, uint64_t revision,
                                        const std::string& awsEndpointUrl,
                                        build::ProjectBuilder& builder, bool initial) {
@@ -75,20 +96,8 @@ std::shared_ptr<const Deployment> load(const ServeOptions& options, uint64_t rev
   auto& project = std::get<config::ProjectConfig>(result);
   std::optional<build::BuildOutput> built;
   if (build::hasBuildSteps(project)) {
-    built = builder.build(project, revision);
-    if (!built->log.empty()) {
-      std::fputs(built->log.c_str(), built->ok ? stdout : stderr);
-      if (built->log.back() != '\n') std::fputc('\n', built->ok ? stdout : stderr);
-    }
-    if (!built->summary.empty()) fmt::print("{}\n", built->summary);
-    if (!built->ok) {
-      fmt::print(stderr, "error: the build of {} failed{}\n",
-                 project.configFile.filename().string(),
-                 initial ? "; its functions answer with this error until an edit fixes it" : "");
-      if (!initial) return nullptr;
-    }
-    std::fflush(stdout);
-    std::fflush(stderr);
+    built = runBuild(project, revision, builder, initial);
+    if (!built) return nullptr;
   }
   auto deployment = buildDeployment(std::move(project), revision, built ? &*built : nullptr);
   if (!deployment->routeErrors.empty()) {
