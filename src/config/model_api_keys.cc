@@ -201,9 +201,10 @@ std::optional<ApiKeyConfig> ModelBuilder::apiKey(Node& item, const SourceLocatio
   return key;
 }
 
-void ModelBuilder::buildApiKeys(ProjectConfig& project, Node& apiGateway,
-                                const std::string& apiGatewayPath) {
-  if (Entry source = get(apiGateway, "apiKeySourceType", apiGatewayPath); source.node) {
+void ModelBuilder::buildApiKeys(ProjectConfig& project, Node& provider, Node* apiGateway) {
+  Entry source;
+  if (apiGateway) source = get(*apiGateway, "apiKeySourceType", "provider.apiGateway");
+  if (source.node) {
     auto value = stringSetting(source);
     std::string upperValue = upper(value.value_or(""));
     if (value && upperValue == "AUTHORIZER") {
@@ -218,7 +219,7 @@ void ModelBuilder::buildApiKeys(ProjectConfig& project, Node& apiGateway,
   }
 
   // Usage plans: a list of `NAME: {quota, throttle}`, or one mapping (the plan "default").
-  Entry plans = get(apiGateway, "usagePlan", apiGatewayPath);
+  Entry plans = apiGatewaySetting(provider, apiGateway, "usagePlan");
   bool planList = false;
   bool plansFailed = plans.failed;
   if (plans.node && plans.node->kind == Node::Kind::Seq) {
@@ -272,7 +273,7 @@ void ModelBuilder::buildApiKeys(ProjectConfig& project, Node& apiGateway,
     plansFailed = true;
   }
 
-  Entry keys = get(apiGateway, "apiKeys", apiGatewayPath);
+  Entry keys = apiGatewaySetting(provider, apiGateway, "apiKeys");
   if (keys.node && keys.node->kind != Node::Kind::Null && keys.node->kind != Node::Kind::Seq) {
     error(keys.where, keys.path,
           fmt::format("must be a list of API keys (names, mappings with name and value, or "

@@ -499,10 +499,11 @@ void ModelBuilder::buildProvider(Settings& provider) {
     // The IAM settings (`iam`, and the older `iamRoleStatements`, `iamManagedPolicies` and
     // `role`) are accepted and not read: nimbus does not enforce IAM, so they change nothing,
     // and the variables in their statements are never resolved.
-    warnUnsupportedKeys(map, "provider",
-                        {"name", "runtime", "stage", "region", "environment", "memorySize",
-                         "timeout", "versionFunctions", "apiGateway", "httpApi", "iam",
-                         "iamRoleStatements", "iamManagedPolicies", "role"});
+    warnUnsupportedKeys(
+        map, "provider",
+        {"name", "runtime", "stage", "region", "environment", "memorySize", "timeout",
+         "versionFunctions", "apiGateway", "httpApi", "iam", "iamRoleStatements",
+         "iamManagedPolicies", "role", "apiKeys", "usagePlan", "resourcePolicy"});
   }
 
   stage_ = resolver_.stage().value_or("dev");
@@ -850,6 +851,17 @@ void ModelBuilder::buildEvents(FunctionConfig& function, const Entry& events) {
     Node& item = events.node->children[i];
     std::string path = itemPath(events.path, i);
     if (!resolver_.resolveShallow(item, path)) continue;
+    if (item.kind == Node::Kind::String) {
+      // `- alexaSkill`, `- http`: the Framework's schema flags the item ("unsupported function
+      // event") and its compilers, which look for `event.<type>` on a mapping, pass it by. The
+      // load goes on, as `serverless deploy` does.
+      warn(item.where.line > 0 ? item.where : events.where,
+           fmt::format("{}: the event '{}' is written as a plain string, which the Serverless "
+                       "Framework does not compile; it is ignored (write it as a mapping: "
+                       "'{}: ...')",
+                       path, item.text, item.text));
+      continue;
+    }
     if (item.kind != Node::Kind::Map || item.keys.size() != 1) {
       error(item.where.line > 0 ? item.where : events.where, path,
             "each event must be a mapping with one key, its type (httpApi, http, sqs, ...)");

@@ -91,7 +91,10 @@ class ModelBuilder {
   std::optional<RouteAuthorizerConfig> routeAuthorizer(const Entry& entry);
   // provider.apiGateway.apiKeys, usagePlan and apiKeySourceType, and `private` on events
   // (model_api_keys.cc).
-  void buildApiKeys(ProjectConfig& project, Node& apiGateway, const std::string& path);
+  void buildApiKeys(ProjectConfig& project, Node& provider, Node* apiGateway);
+  // `provider.apiGateway.KEY` (`apiGateway` may be null), else the v2 place `provider.KEY`
+  // (apiKeys, usagePlan, resourcePolicy), with a warning.
+  Entry apiGatewaySetting(Node& provider, Node* apiGateway, const std::string& key);
   void checkPrivateRoutes(const ProjectConfig& project);
   bool privateRoute(const Entry& entry, HttpEvent::Kind kind);
   std::optional<UsagePlanConfig> usagePlan(const Entry& entry, const std::string& name);

@@ -70,21 +70,46 @@ std::optional<std::vector<std::string>> ModelBuilder::policyValues(const Entry& 
   return stringListSetting(entry);
 }
 
+ModelBuilder::Entry ModelBuilder::apiGatewaySetting(Node& provider, Node* apiGateway,
+                                                    const std::string& key) {
+  if (apiGateway) {
+    Entry entry = get(*apiGateway, key, "provider.apiGateway");
+    if (entry.node || entry.failed) return entry;
+  }
+  // Framework v2 read apiKeys, usagePlan and resourcePolicy from `provider` as well, the
+  // `provider.apiGateway` one winning (deprecation AWS_API_GATEWAY_SPECIFIC_KEYS); v2 projects
+  // still carry them there.
+  Entry legacy = get(provider, key, "provider");
+  if (legacy.node && legacy.node->kind != Node::Kind::Null) {
+    warn(legacy.where,
+         fmt::format("{} is the Serverless Framework v2 place for this setting (v3 reads "
+                     "provider.apiGateway.{}); nimbus reads it there as v2 did",
+                     legacy.path, key));
+  }
+  return legacy;
+}
+
 void ModelBuilder::buildGatewaySettings(ProjectConfig& project) {
   Entry provider = get(root_, "provider", "");
   if (provider.node && provider.node->kind == Node::Kind::Map) {
     Entry apiGateway = get(*provider.node, "apiGateway", "provider");
+    Node* apiGatewayMap = nullptr;
     if (apiGateway.node && apiGateway.node->kind != Node::Kind::Null) {
       if (apiGateway.node->kind != Node::Kind::Map) {
         error(apiGateway.where, apiGateway.path,
               fmt::format("must be a mapping (resourcePolicy, ...), got {}",
                           apiGateway.node->kindName()));
       } else {
-        buildResourcePolicy(project, get(*apiGateway.node, "resourcePolicy", apiGateway.path));
-        buildApiKeys(project, *apiGateway.node, apiGateway.path);
-        warnUnsupportedKeys(*apiGateway.node, apiGateway.path,
-                            {"resourcePolicy", "apiKeys", "usagePlan", "apiKeySourceType"});
+        apiGatewayMap = apiGateway.node;
+        warnUnsupportedKeys(
+            *apiGateway.node, apiGateway.path,
+            {"resourcePolicy", "apiKeys", "usagePlan", "apiKeySourceType"});
       }
+    }
+    if (!apiGateway.failed && (!apiGateway.node || apiGatewayMap)) {
+      buildResourcePolicy(project,
+                          apiGatewaySetting(*provider.node, apiGatewayMap, "resourcePolicy"));
+      buildApiKeys(project, *provider.node, apiGatewayMap);
     }
     Entry httpApi = get(*provider.node, "httpApi", "provider");
     if (httpApi.node && httpApi.node->kind != Node::Kind::Null) {

@@ -291,5 +291,62 @@ TEST_F(ApiKeys, ValuesFromVariables) {
   EXPECT_EQ(p.apiKeys[0].value, "from-the-environment-0123");
 }
 
+// Framework v2 read apiKeys, usagePlan and resourcePolicy from `provider` too, the apiGateway
+// place winning; v2 projects keep them there.
+TEST_F(ApiKeys, ProviderLevelKeysAndPlanAsFrameworkV2) {
+  auto p = ok(R"yaml(service: shop
+provider:
+  name: aws
+  runtime: nodejs20.x
+  apiKeys:
+    - name: legacy
+      value: legacy-key-value-0123456
+  usagePlan:
+    quota:
+      limit: 10
+      period: DAY
+functions:
+  app:
+    handler: handler.main
+    events:
+      - http:
+          method: get
+          path: reports
+          private: true
+)yaml");
+  ASSERT_EQ(p.apiKeys.size(), 1u);
+  EXPECT_EQ(p.apiKeys[0].name, "legacy");
+  EXPECT_EQ(p.apiKeys[0].value, "legacy-key-value-0123456");
+  EXPECT_EQ(p.apiKeys[0].plan, "default");
+  EXPECT_EQ(p.apiKeys[0].path, "provider.apiKeys[0]");
+  ASSERT_EQ(p.usagePlans.size(), 1u);
+  ASSERT_TRUE(p.usagePlans[0].quota);
+  EXPECT_EQ(p.usagePlans[0].quota->limit, 10);
+  EXPECT_TRUE(anyWarning(p,
+                         "serverless.yml:5: provider.apiKeys is the Serverless Framework v2 "
+                         "place"));
+  EXPECT_TRUE(anyWarning(p, "serverless.yml:8: provider.usagePlan is the Serverless Framework v2"));
+  EXPECT_FALSE(anyWarning(p, "is not supported yet"));
+  EXPECT_FALSE(anyWarning(p, "refuses every request"));
+
+  // provider.apiGateway.apiKeys wins over provider.apiKeys; errors name the v2 place.
+  p = ok(project("    apiKeys: [modern]\n")
+             .insert(std::string("service: shop\nprovider:\n").size(), "  apiKeys: [old]\n"));
+  ASSERT_EQ(p.apiKeys.size(), 1u);
+  EXPECT_EQ(p.apiKeys[0].name, "modern");
+  auto errors = failing(R"yaml(service: shop
+provider:
+  name: aws
+  runtime: nodejs20.x
+  apiKeys:
+    - name: short
+      value: tiny
+functions:
+  app:
+    handler: handler.main
+)yaml");
+  EXPECT_EQ(errorAt(errors, "provider.apiKeys[0].value").where.line, 7);
+}
+
 }  // namespace
 }  // namespace nimbus::config::testing

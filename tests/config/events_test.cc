@@ -127,7 +127,7 @@ TEST_F(Events, BadEventShapes) {
           path: /x
       - httpApi: '*'
         sqs: arn
-      - just-a-string
+      - [not, an, event]
 )yaml"));
   EXPECT_TRUE(contains(errorAt(errors, "functions.app.events[0].http").message, "METHOD path"));
   EXPECT_EQ(errorAt(errors, "functions.app.events[1].http.method").where.line, 10);
@@ -138,6 +138,26 @@ TEST_F(Events, BadEventShapes) {
   auto notList = errorAt(errors, "functions.app.events");
   EXPECT_EQ(notList.where.line, 8);
   EXPECT_TRUE(contains(notList.message, "list of events"));
+}
+
+// `- alexaSkill` or `- http`: the Framework's schema flags it and nothing compiles it, so the
+// load goes on with a warning that names the line.
+TEST_F(Events, StringEventsAreWarnedAndSkipped) {
+  auto project = ok(withEvents(R"yaml(      - alexaSkill
+      - http: GET items
+      - http
+)yaml"));
+  ASSERT_EQ(project.warnings.size(), 2u);
+  EXPECT_TRUE(
+      project.warnings[0].starts_with("serverless.yml:9: functions.app.events[0]: the "
+                                      "event 'alexaSkill' is written as a plain string"))
+      << project.warnings[0];
+  EXPECT_TRUE(
+      project.warnings[1].starts_with("serverless.yml:11: functions.app.events[2]: the "
+                                      "event 'http'"))
+      << project.warnings[1];
+  ASSERT_EQ(project.functions.at(0).httpEvents.size(), 1u);
+  EXPECT_EQ(project.functions.at(0).httpEvents[0].path, "/items");
 }
 
 TEST_F(Events, DuplicateRoutesAreErrors) {

@@ -181,5 +181,20 @@ TEST_F(GatewaySettings, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(errorAt(errors, "functions.app.events[0].http.cors").where.line, 23);
 }
 
+// Framework v2 read the resource policy from `provider` too.
+TEST_F(GatewaySettings, ProviderLevelResourcePolicyAsFrameworkV2) {
+  auto p = ok(project(R"yaml(  resourcePolicy:
+    - Effect: Allow
+      Principal: '*'
+      Action: execute-api:Invoke
+      Resource: execute-api:/*/*/*
+)yaml",
+                      "      - http: GET a\n"));
+  ASSERT_EQ(p.resourcePolicy.size(), 1u);
+  EXPECT_EQ(p.resourcePolicy[0].path, "provider.resourcePolicy[0]");
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_TRUE(contains(p.warnings[0], "provider.resourcePolicy is the Serverless Framework v2"));
+}
+
 }  // namespace
 }  // namespace nimbus::config::testing
