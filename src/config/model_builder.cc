@@ -549,8 +549,12 @@ void ModelBuilder::buildPlugins(ProjectConfig& project) {
     if (!resolver_.resolveShallow(item, itemPath(listPath, i))) continue;
     auto name = scalarToString(item);
     if (!name) continue;
-    // nimbus reads these plugins' settings itself (custom.apiGatewayThrottling, constructs).
-    if (*name == "serverless-api-gateway-throttling" || *name == "serverless-lift") continue;
+    // nimbus reads these plugins' settings itself (custom.apiGatewayThrottling, constructs,
+    // custom.apigwBinary).
+    if (*name == "serverless-api-gateway-throttling" || *name == "serverless-lift" ||
+        *name == "serverless-apigw-binary") {
+      continue;
+    }
     if (buildPlugin(project, *name, item.where, itemPath(listPath, i))) continue;
     names.push_back(*name);
   }

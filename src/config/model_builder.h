@@ -82,6 +82,9 @@ class ModelBuilder {
   void buildResourcePolicy(ProjectConfig& project, const Entry& entry);
   void buildHttpApiCors(ProjectConfig& project, const Entry& entry);
   void buildStageThrottle(ProjectConfig& project);
+  // provider.apiGateway.binaryMediaTypes, and custom.apigwBinary.types (serverless-apigw-binary).
+  void buildBinaryMediaTypes(ProjectConfig& project, const Entry& entry);
+  void buildApigwBinaryPlugin(ProjectConfig& project);
   std::optional<RestCorsConfig> restCors(const Entry& entry);
   std::optional<RouteThrottleConfig> routeThrottle(const Entry& entry);
   // Authorizers (model_authorizers.cc): provider.httpApi.authorizers and the `authorizer` of

@@ -101,9 +101,10 @@ void ModelBuilder::buildGatewaySettings(ProjectConfig& project) {
                           apiGateway.node->kindName()));
       } else {
         apiGatewayMap = apiGateway.node;
+        buildBinaryMediaTypes(project, get(*apiGateway.node, "binaryMediaTypes", apiGateway.path));
         warnUnsupportedKeys(
             *apiGateway.node, apiGateway.path,
-            {"resourcePolicy", "apiKeys", "usagePlan", "apiKeySourceType"});
+            {"resourcePolicy", "apiKeys", "usagePlan", "apiKeySourceType", "binaryMediaTypes"});
       }
     }
     if (!apiGateway.failed && (!apiGateway.node || apiGatewayMap)) {
@@ -123,6 +124,7 @@ void ModelBuilder::buildGatewaySettings(ProjectConfig& project) {
       }
     }
   }
+  buildApigwBinaryPlugin(project);
   checkRouteAuthorizers(project);
   checkPrivateRoutes(project);
   buildStageThrottle(project);
@@ -139,6 +141,40 @@ void ModelBuilder::buildGatewaySettings(ProjectConfig& project) {
       }
     }
   }
+}
+
+void ModelBuilder::buildBinaryMediaTypes(ProjectConfig& project, const Entry& entry) {
+  if (!entry.node || entry.node->kind == Node::Kind::Null) return;
+  auto types = stringListSetting(entry);
+  if (!types) return;
+  for (const auto& type : *types) {
+    // API Gateway takes media types as type/subtype, either part possibly '*'.
+    auto slash = type.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == type.size() ||
+        type.find('/', slash + 1) != std::string::npos) {
+      error(entry.where, entry.path,
+            fmt::format("'{}' is not a media type (type/subtype, e.g. image/png, image/* or */*)",
+                        type));
+      continue;
+    }
+    addOnce(project.binaryMediaTypes, type);
+  }
+}
+
+// The serverless-apigw-binary plugin sets the REST API's binaryMediaTypes from
+// custom.apigwBinary.types after each deployment; nimbus plays that part itself.
+void ModelBuilder::buildApigwBinaryPlugin(ProjectConfig& project) {
+  Entry custom = get(root_, "custom", "");
+  if (!custom.node || custom.node->kind != Node::Kind::Map) return;
+  Entry entry = get(*custom.node, "apigwBinary", "custom");
+  if (!entry.node || entry.node->kind == Node::Kind::Null) return;
+  if (entry.node->kind != Node::Kind::Map) {
+    error(entry.where, entry.path,
+          fmt::format("must be a mapping (types: [...]), got {}", entry.node->kindName()));
+    return;
+  }
+  buildBinaryMediaTypes(project, get(*entry.node, "types", entry.path));
+  warnUnsupportedKeys(*entry.node, entry.path, {"types"});
 }
 
 void ModelBuilder::buildStageThrottle(ProjectConfig& project) {

@@ -396,6 +396,10 @@ struct ProjectConfig {
   std::vector<UsagePlanConfig> usagePlans;                  // In file order.
   std::vector<ApiKeyConfig> apiKeys;                        // In file order.
   std::vector<ConstructConfig> constructs;                  // serverless-lift's, in file order.
+  // The REST API's binary media types ("image/png", "image/*", "*/*"):
+  // provider.apiGateway.binaryMediaTypes and the serverless-apigw-binary plugin's
+  // custom.apigwBinary.types, in file order without repeats.
+  std::vector<std::string> binaryMediaTypes;
   bool useDotenv = false;  // The Framework then also leaves `.env*` files out of packages.
   // provider.versionFunctions (default true, as the Framework's): `nimbus deploy` publishes a
   // version of each function whose code or configuration changed.

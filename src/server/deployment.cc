@@ -364,6 +364,7 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
   if (project.httpApiCors && d->routes.hasRoutes(gateway::ApiKind::Http)) {
     d->httpApiCors = httpApiCors(*project.httpApiCors);
   }
+  d->binaryMediaTypes = project.binaryMediaTypes;
   d->policyScope = {project.region, "000000000000", d->apiId};
   if (!project.resourcePolicy.empty()) compileResourcePolicy(*d, project.resourcePolicy);
   d->project = std::move(project);

@@ -133,7 +133,7 @@ TEST_F(GatewaySettings, ResourcePolicy) {
         Condition:
           NotIpAddress:
             aws:SourceIp: 10.0.0.1
-    binaryMediaTypes: ['image/png']
+    minimumCompressionSize: 1024
 )yaml",
                       "      - http: 'GET items'\n"));
   ASSERT_EQ(p.resourcePolicy.size(), 2u);
@@ -152,8 +152,8 @@ TEST_F(GatewaySettings, ResourcePolicy) {
   EXPECT_EQ(deny.principals, std::vector<std::string>{"*"});
   EXPECT_EQ(deny.conditions.at(0).values, std::vector<std::string>{"10.0.0.1"});
   std::vector<std::string> expected = {
-      "serverless.yml:21: provider.apiGateway.binaryMediaTypes is not supported yet and is "
-      "ignored"};
+      "serverless.yml:21: provider.apiGateway.minimumCompressionSize is not supported yet and "
+      "is ignored"};
   EXPECT_EQ(p.warnings, expected);
 }
 
@@ -179,6 +179,23 @@ TEST_F(GatewaySettings, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(errorAt(errors, "provider.apiGateway.resourcePolicy[1].Principal").where.line, 10);
   EXPECT_EQ(errorAt(errors, "provider.httpApi.cors.maxAge").where.line, 15);
   EXPECT_EQ(errorAt(errors, "functions.app.events[0].http.cors").where.line, 23);
+}
+
+// provider.apiGateway.binaryMediaTypes, joined by the serverless-apigw-binary plugin's
+// custom.apigwBinary.types (the plugin then not named among the plugins nimbus does not load).
+TEST_F(GatewaySettings, BinaryMediaTypes) {
+  auto p = ok(project("  apiGateway:\n    binaryMediaTypes:\n      - image/png\n      - '*/*'\n",
+                      "      - http: GET img\n",
+                      "plugins:\n  - serverless-apigw-binary\ncustom:\n  apigwBinary:\n"
+                      "    types: [image/png, application/pdf]\n"));
+  EXPECT_EQ(p.binaryMediaTypes, (std::vector<std::string>{"image/png", "*/*", "application/pdf"}));
+  EXPECT_TRUE(p.warnings.empty()) << p.warnings.at(0);
+
+  auto errors =
+      failing(project("  apiGateway:\n    binaryMediaTypes: [png]\n", "      - http: GET img\n"));
+  auto bad = errorAt(errors, "provider.apiGateway.binaryMediaTypes");
+  EXPECT_EQ(bad.where.line, 6);
+  EXPECT_TRUE(contains(bad.message, "'png' is not a media type")) << bad.message;
 }
 
 // Framework v2 read the resource policy from `provider` too.
