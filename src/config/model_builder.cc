@@ -1076,8 +1076,10 @@ std::optional<HttpEvent> ModelBuilder::restEvent(Node& value, const SourceLocati
     event.throttling = routeThrottle(get(value, "throttling", path));
     event.lambdaAuthorizer = restAuthorizer(get(value, "authorizer", path));
     event.apiKeyRequired = privateRoute(get(value, "private", path), event.kind);
+    event.lambdaIntegration = restIntegration(value, where, path, event.cors);
     warnUnsupportedKeys(value, path,
-                        {"method", "path", "cors", "throttling", "authorizer", "private"});
+                        {"method", "path", "cors", "throttling", "authorizer", "private",
+                         "integration", "request", "response"});
     if (methodEntry.failed || pathEntry.failed) return std::nullopt;
     bool complete = true;
     if (!pathEntry.node) {

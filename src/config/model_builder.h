@@ -104,6 +104,13 @@ class ModelBuilder {
   std::optional<ApiKeyConfig> apiKey(Node& item, const SourceLocation& where,
                                      const std::string& path, const std::string& plan);
   std::optional<LambdaAuthorizerConfig> restAuthorizer(const Entry& entry);
+  // `integration`, `request` and `response` of an http event (model_integration.cc): the
+  // non-proxy Lambda integration, or nothing for the proxy one.
+  std::optional<RestIntegrationConfig> restIntegration(Node& event, const SourceLocation& where,
+                                                       const std::string& path,
+                                                       const std::optional<RestCorsConfig>& cors);
+  std::optional<std::vector<std::pair<std::string, std::string>>> templateMap(const Entry& entry,
+                                                                              bool allowNull);
   bool authorizerFunctionArn(const Entry& entry, const std::string& arn,
                              LambdaAuthorizerConfig& authorizer);
   bool authorizerIdentitySources(const Entry& entry, bool rest, LambdaAuthorizerConfig& authorizer);

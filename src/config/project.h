@@ -169,6 +169,25 @@ struct RouteAuthorizerConfig {
   std::string path;
 };
 
+// An `http` event's `integration: lambda` (API Gateway's non-proxy type AWS), as the Serverless
+// Framework v3 compiles it (config/model_integration.cc): its default request templates
+// overlaid with `request.template`, `request.passThrough` (NEVER unless given), and one
+// integration response per `response.statusCodes` entry (the Framework's defaults without one).
+struct RestIntegrationConfig {
+  std::vector<std::pair<std::string, std::string>> requestTemplates;  // Content type, VTL.
+  std::string passThrough = "NEVER";  // NEVER, WHEN_NO_MATCH or WHEN_NO_TEMPLATES.
+  struct StatusCode {
+    std::string code;     // "200"
+    std::string pattern;  // Matched against a function error's message; "" is the default.
+    // Header name and mapping expression ("'text/html'", "integration.response.body.id").
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::vector<std::pair<std::string, std::string>> templates;  // Content type, VTL.
+  };
+  std::vector<StatusCode> statusCodes;  // In the Framework's order (by status code).
+  SourceLocation where;
+  std::string path;  // functions.app.events[0].http
+};
+
 struct HttpEvent {
   // `httpApi:` events (API Gateway HTTP API, payload 2.0) and `http:` events (REST API,
   // payload 1.0).
@@ -184,6 +203,7 @@ struct HttpEvent {
   std::optional<RouteAuthorizerConfig> authorizer;         // `httpApi` events only.
   std::optional<LambdaAuthorizerConfig> lambdaAuthorizer;  // `http` events only.
   bool apiKeyRequired = false;                             // `private: true` (`http` events only).
+  std::optional<RestIntegrationConfig> lambdaIntegration;  // `integration: lambda` (`http` only).
   SourceLocation where;
 };
 

@@ -98,7 +98,7 @@ void addRestPreflights(Deployment& d, const config::ProjectConfig& project,
   for (const auto& path : paths) {
     d.restCors.push_back(gateway::compileRestCors(byPath.at(path)));
     size_t target = d.targets.size();
-    d.targets.push_back({"", 0, d.restCors.size() - 1});
+    d.targets.push_back({"", 0, d.restCors.size() - 1, nullptr});
     gateway::Route route;
     route.kind = gateway::ApiKind::Rest;
     route.method = "OPTIONS";
@@ -107,6 +107,32 @@ void addRestPreflights(Deployment& d, const config::ProjectConfig& project,
     route.guard = addGuard(d, project.throttle, std::nullopt);
     d.routes.add(route);  // Refused only when the project routes OPTIONS there itself.
   }
+}
+
+// A target of its own for an `integration: lambda` route: the same function, reached through
+// the route's templates. A template API Gateway could not parse makes the route an error.
+size_t addLambdaIntegration(Deployment& d, const config::FunctionConfig& f,
+                            const config::RestIntegrationConfig& c) {
+  gateway::LambdaIntegrationSource source;
+  source.requestTemplates = c.requestTemplates;
+  source.passthrough = c.passThrough == "WHEN_NO_MATCH" ? gateway::PassthroughBehavior::WhenNoMatch
+                       : c.passThrough == "WHEN_NO_TEMPLATES"
+                           ? gateway::PassthroughBehavior::WhenNoTemplates
+                           : gateway::PassthroughBehavior::Never;
+  for (const auto& code : c.statusCodes) {
+    source.responses.push_back({code.code, code.pattern, code.headers, code.templates});
+  }
+  GatewayTarget target{f.name, f.timeoutSeconds, std::nullopt, nullptr};
+  auto compiled = gateway::LambdaIntegration::compile(source);
+  if (auto* integration = std::get_if<gateway::LambdaIntegration>(&compiled)) {
+    target.lambdaIntegration =
+        std::make_shared<const gateway::LambdaIntegration>(std::move(*integration));
+  } else {
+    d.routeErrors.push_back(fmt::format("{}:{}: {}: {}", c.where.file, c.where.line, c.path,
+                                        std::get<std::string>(compiled)));
+  }
+  d.targets.push_back(std::move(target));
+  return d.targets.size() - 1;
 }
 
 gateway::JwtAuthorizerSpec jwtAuthorizerSpec(const config::HttpApiAuthorizerConfig& c) {
@@ -320,14 +346,15 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
     }
 
     size_t target = d->targets.size();
-    d->targets.push_back({f.name, f.timeoutSeconds, std::nullopt});
+    d->targets.push_back({f.name, f.timeoutSeconds, std::nullopt, nullptr});
     for (const auto& e : f.httpEvents) {
       gateway::Route route;
+      route.target = target;
+      if (e.lambdaIntegration) route.target = addLambdaIntegration(*d, f, *e.lambdaIntegration);
       route.kind = e.kind == config::HttpEvent::Kind::HttpApi ? gateway::ApiKind::Http
                                                               : gateway::ApiKind::Rest;
       route.method = e.method;
       route.path = e.isDefaultRoute ? "$default" : e.path;
-      route.target = target;
       route.guard = addGuard(*d, project.throttle, e.throttling);
       RouteGuard& guard = d->guards[route.guard];
       guard.apiKeyRequired = e.apiKeyRequired && route.kind == gateway::ApiKind::Rest;

@@ -11,6 +11,7 @@
 #include "build/project_build.h"
 #include "config/project.h"
 #include "gateway/cors.h"
+#include "gateway/lambda_integration.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/resource_policy.h"
 #include "gateway/routes.h"
@@ -27,6 +28,9 @@ struct GatewayTarget {
   // Not a function: the OPTIONS mock the Framework gives a REST resource with `cors`, answered by
   // the gateway itself (an index into Deployment::restCors).
   std::optional<size_t> restCors;
+  // An `integration: lambda` route's mapping templates and integration responses; null for the
+  // Lambda proxy integration.
+  std::shared_ptr<const gateway::LambdaIntegration> lambdaIntegration;
 };
 
 // What API Gateway checks for one route before its integration runs.

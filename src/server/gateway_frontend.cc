@@ -9,6 +9,7 @@
 #include "gateway/cors.h"
 #include "gateway/jwt.h"
 #include "gateway/lambda_authorizer.h"
+#include "gateway/lambda_integration.h"
 #include "gateway/lambda_proxy.h"
 #include "gateway/resource_policy.h"
 #include "gateway/verified_jwt_cache.h"
@@ -31,6 +32,10 @@ struct Exchange {
   std::string origin;  // HTTP API with CORS: the request's Origin, for the response's headers.
   std::shared_ptr<const Deployment> deployment;
   const UsagePlans* usagePlans = nullptr;
+  // An `integration: lambda` route: its integration (kept alive by `deployment`) and what its
+  // response templates see of the request.
+  const gateway::LambdaIntegration* integration = nullptr;
+  std::unique_ptr<gateway::MappingContext> mapping;
   std::atomic<bool> answered{false};
   std::unique_ptr<boost::asio::steady_timer> timer;
 
@@ -257,6 +262,20 @@ void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
   std::string event;
   if (routed.kind == ApiKind::Http) {
     event = gateway::buildHttpApiEvent(request, *routed.match, info);
+  } else if (target.lambdaIntegration) {
+    if (const HttpHeader* accept = findHeader(request.headers, "Accept")) {
+      exchange->accept = accept->value;
+    }
+    exchange->integration = target.lambdaIntegration.get();
+    exchange->mapping = std::make_unique<gateway::MappingContext>(
+        gateway::mappingContext(request, *routed.match, info));
+    auto mapped = gateway::integrationRequest(*exchange->integration, request, *exchange->mapping,
+                                              gateway::responseIds(info));
+    if (!mapped.payload) {
+      exchange->answer(std::move(mapped.refusal));
+      return;
+    }
+    event = std::move(*mapped.payload);
   } else {
     if (const HttpHeader* accept = findHeader(request.headers, "Accept")) {
       exchange->accept = accept->value;
@@ -287,7 +306,11 @@ void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
     auto ids = gateway::responseIds(exchange->info);
     switch (result.status) {
       case lambda::InvokeStatus::Ok:
-        if (exchange->kind == ApiKind::Http) {
+        if (exchange->integration) {
+          exchange->answer(gateway::integrationResponse(*exchange->integration, false,
+                                                        result.payload, exchange->accept,
+                                                        *exchange->mapping, ids));
+        } else if (exchange->kind == ApiKind::Http) {
           exchange->answer(gateway::mapHttpApiResponse(result.payload, ids));
         } else {
           exchange->answer(gateway::mapRestResponse(result.payload, ids, exchange->accept,
@@ -295,6 +318,13 @@ void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
         }
         return;
       case lambda::InvokeStatus::FunctionError:
+        // A non-proxy integration selects its response by the error's message.
+        if (exchange->integration && result.errorType != "Function.ResponseSizeTooLarge") {
+          exchange->answer(gateway::integrationResponse(*exchange->integration, true,
+                                                        result.payload, exchange->accept,
+                                                        *exchange->mapping, ids));
+          return;
+        }
         exchange->answer(gateway::errorResponse(exchange->kind,
                                                 result.errorType == "Function.ResponseSizeTooLarge"
                                                     ? GatewayError::ResponseTooLarge

@@ -160,6 +160,94 @@ TEST_F(Events, StringEventsAreWarnedAndSkipped) {
   EXPECT_EQ(project.functions.at(0).httpEvents[0].path, "/items");
 }
 
+// `integration: lambda` as the Framework compiles it: its default templates and status codes,
+// or the event's own, with the default 200 added when no status code is the default.
+TEST_F(Events, LambdaIntegrationDefaults) {
+  auto project = ok(withEvents(R"yaml(      - http:
+          method: get
+          path: plain
+          integration: lambda
+      - http:
+          method: post
+          path: custom
+          integration: LAMBDA
+          request:
+            passThrough: WHEN_NO_MATCH
+            template:
+              application/x-www-form-urlencoded: null
+              text/plain: '{"text": "$input.body"}'
+          response:
+            headers:
+              Content-Type: "'text/html'"
+            template: $input.path('$.html')
+            statusCodes:
+              404:
+                pattern: '.*"statusCode":404.*'
+                headers:
+                  X-Missing: "'yes'"
+              201:
+                pattern: ''
+      - http:
+          method: get
+          path: proxied
+          integration: lambda-proxy
+      - http:
+          method: get
+          path: mock
+          integration: mock
+)yaml"));
+  const auto& events = project.functions.at(0).httpEvents;
+  ASSERT_EQ(events.size(), 4u);
+  ASSERT_TRUE(events[0].lambdaIntegration);
+  const RestIntegrationConfig& plain = *events[0].lambdaIntegration;
+  ASSERT_EQ(plain.requestTemplates.size(), 2u);
+  EXPECT_EQ(plain.requestTemplates[0].first, "application/json");
+  EXPECT_NE(plain.requestTemplates[0].second.find("$input.json('$')"), std::string::npos);
+  EXPECT_EQ(plain.requestTemplates[1].first, "application/x-www-form-urlencoded");
+  EXPECT_EQ(plain.passThrough, "NEVER");
+  ASSERT_EQ(plain.statusCodes.size(), 9u);
+  EXPECT_EQ(plain.statusCodes[0].code, "200");
+  EXPECT_EQ(plain.statusCodes[0].pattern, "");
+  EXPECT_EQ(plain.statusCodes[4].code, "404");
+  EXPECT_EQ(plain.statusCodes[4].pattern, R"([\s\S]*\[404\][\s\S]*)");
+
+  ASSERT_TRUE(events[1].lambdaIntegration);
+  const RestIntegrationConfig& custom = *events[1].lambdaIntegration;
+  EXPECT_EQ(custom.passThrough, "WHEN_NO_MATCH");
+  ASSERT_EQ(custom.requestTemplates.size(), 2u);
+  EXPECT_EQ(custom.requestTemplates[1].first, "text/plain");
+  ASSERT_EQ(custom.statusCodes.size(), 2u);
+  EXPECT_EQ(custom.statusCodes[0].code, "201");
+  EXPECT_EQ(custom.statusCodes[0].pattern, "");
+  EXPECT_EQ(custom.statusCodes[1].code, "404");
+  EXPECT_EQ(custom.statusCodes[1].headers,
+            (std::vector<std::pair<std::string, std::string>>{{"Content-Type", "'text/html'"},
+                                                              {"X-Missing", "'yes'"}}));
+  ASSERT_EQ(custom.statusCodes[1].templates.size(), 1u);
+  EXPECT_EQ(custom.statusCodes[1].templates[0].second, "$input.path('$.html')");
+
+  EXPECT_FALSE(events[2].lambdaIntegration);
+  EXPECT_FALSE(events[3].lambdaIntegration);
+  ASSERT_EQ(project.warnings.size(), 1u);
+  EXPECT_TRUE(contains(project.warnings[0], "the mock integration is not supported yet"))
+      << project.warnings[0];
+
+  auto errors = failing(withEvents(R"yaml(      - http:
+          method: get
+          path: x
+          integration: lambda
+          request:
+            passThrough: SOMETIMES
+          response:
+            statusCodes:
+              abc:
+                pattern: ''
+)yaml"));
+  EXPECT_EQ(errorAt(errors, "functions.app.events[0].http.request.passThrough").where.line, 14);
+  EXPECT_EQ(errorAt(errors, "functions.app.events[0].http.response.statusCodes.abc").where.line,
+            17);
+}
+
 TEST_F(Events, DuplicateRoutesAreErrors) {
   auto errors = failing(R"yaml(
 service: shop
