@@ -179,7 +179,8 @@ async function buildWithWebpack() {
   const stats = await new Promise((resolve, reject) =>
     compiler.run((err, result) => (err ? reject(err) : resolve(result)))
   );
-  await new Promise((resolve) => compiler.close(() => resolve()));
+  // webpack 4 has no close(); 5 wants it called to write its caches.
+  if (typeof compiler.close === 'function') await new Promise((resolve) => compiler.close(() => resolve()));
   const text = stats.toString({ all: false, errors: true, warnings: true, colors: false });
   if (text.trim()) console.log(text);
   if (stats.hasErrors()) throw new BuildError('webpack compilation failed');

@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <string>
 
 #include "client/deploy_command.h"
 #include "client/doctor_command.h"
@@ -17,6 +19,21 @@
 #define NIMBUS_VERSION "0.0.0"
 #endif
 
+namespace {
+
+// The configuration file of the project in this folder, found as the Serverless Framework finds
+// it: serverless.yml, then .yaml, then .json (the .js and .ts forms need a JavaScript program run
+// and are not read). serverless.yml when there is none.
+std::string projectConfigFile() {
+  for (const char* name : {"serverless.yml", "serverless.yaml", "serverless.json"}) {
+    std::error_code ec;
+    if (std::filesystem::exists(name, ec)) return name;
+  }
+  return "serverless.yml";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // Writes to a closed socket or pipe must fail with EPIPE, never kill the server.
   ::signal(SIGPIPE, SIG_IGN);
@@ -28,7 +45,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   nimbus::server::ServeOptions serve;
-  std::string configFile = "serverless.yml";
+  std::string configFile = projectConfigFile();
   std::string stage, region, dataDir;
   int idleSeconds = 600;
   bool noWatch = false;
@@ -79,7 +96,7 @@ int main(int argc, char** argv) {
 
   nimbus::client::InvokeOptions invoke;
   std::string invokeData, invokePath, invokeStage;
-  std::string invokeConfig = "serverless.yml";
+  std::string invokeConfig = projectConfigFile();
   auto* invokeCmd = app.add_subcommand(
       "invoke",
       "Invoke a function on a running nimbus (through its Lambda API) and print the result");
@@ -108,7 +125,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   nimbus::client::DeployOptions deploy;
-  std::string deployConfig = "serverless.yml", deployStage, deployRegion;
+  std::string deployConfig = projectConfigFile(), deployStage, deployRegion;
   auto* deployCmd = app.add_subcommand(
       "deploy",
       "Package the project as the Serverless Framework does and deploy its functions to a "
@@ -123,7 +140,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   nimbus::client::RemoveOptions removal;
-  std::string removeConfig = "serverless.yml", removeStage, removeRegion;
+  std::string removeConfig = projectConfigFile(), removeStage, removeRegion;
   auto* removeCmd = app.add_subcommand(
       "remove", "Delete the project's functions (for the stage) from a running nimbus");
   removeCmd->add_option("--config", removeConfig, "Path to serverless.yml")->capture_default_str();
@@ -134,7 +151,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   nimbus::client::RollbackOptions rollback;
-  std::string rollbackConfig = "serverless.yml", rollbackStage;
+  std::string rollbackConfig = projectConfigFile(), rollbackStage;
   auto* rollbackCmd = app.add_subcommand(
       "rollback",
       "Point an alias of a function on a running nimbus back to a published version, at once");
@@ -153,7 +170,7 @@ int main(int argc, char** argv) {
   rollbackCmd->add_option("--stage", rollbackStage, "Stage used to name the functions");
 
   nimbus::client::DoctorOptions doctor;
-  std::string doctorConfig = "serverless.yml", doctorStage, doctorRegion;
+  std::string doctorConfig = projectConfigFile(), doctorStage, doctorRegion;
   auto* doctorCmd = app.add_subcommand(
       "doctor",
       "Check the project in this folder without serving it: what will run, what will not "

@@ -27,8 +27,13 @@ constexpr BuildPlugin kBuildPlugins[] = {
 
 }  // namespace
 
-bool ModelBuilder::buildPlugin(ProjectConfig& project, const std::string& name,
+bool ModelBuilder::buildPlugin(ProjectConfig& project, const std::string& listedName,
                                const SourceLocation& where, const std::string& path) {
+  // Scoped forks (@hewmen/serverless-plugin-typescript) build as the plugin they fork does.
+  std::string name = listedName;
+  if (name.size() > 1 && name[0] == '@' && name.find('/') != std::string::npos) {
+    name = name.substr(name.find('/') + 1);
+  }
   // The section of `custom` a plugin reads, resolved in full; nullptr when absent or unresolved.
   auto customSection = [&](std::string_view key) -> Entry {
     Entry custom = get(root_, "custom", "");
@@ -44,11 +49,11 @@ bool ModelBuilder::buildPlugin(ProjectConfig& project, const std::string& name,
       // The Framework would run both plugins' packaging hooks over the same handlers; the first
       // one's output is what nimbus serves.
       warn(where, fmt::format("{}: {} already builds the functions; {} is ignored", path,
-                              project.build.plugin, name));
+                              project.build.plugin, listedName));
       return true;
     }
     project.build.tool = plugin.tool;
-    project.build.plugin = name;
+    project.build.plugin = listedName;
     project.build.where = where;
     project.build.settingsJson = "{}";
     if (Entry section = customSection(plugin.customKey); section.node) {

@@ -47,6 +47,23 @@ std::optional<StreamEvent> ModelBuilder::streamEvent(Node& value, const SourceLo
   std::string type;
   bool ok = true;
   if (value.kind == Node::Kind::Map) {
+    // The type first: a Kinesis stream's `arn` is often `!GetAtt Stream.Arn` of a resource nimbus
+    // does not create, which would fail to evaluate, while the event is only warned about.
+    if (Entry e = get(value, "type", path); e.node) {
+      if (auto v = stringSetting(e)) {
+        if (*v == "kinesis") {
+          warn(where, fmt::format("{}: Kinesis streams are not served by nimbus; this event is "
+                                  "ignored",
+                                  path));
+          return std::nullopt;
+        }
+        if (*v != "dynamodb") {
+          error(e.where, e.path, fmt::format("'{}' is not dynamodb or kinesis", *v));
+          ok = false;
+        }
+        type = *v;
+      }
+    }
     arn = get(value, "arn", path);
     if (arn.failed) return std::nullopt;
     if (!arn.node) {
@@ -54,15 +71,6 @@ std::optional<StreamEvent> ModelBuilder::streamEvent(Node& value, const SourceLo
             "needs arn: the stream's ARN (`!GetAtt Table.StreamArn` of a table in resources, or "
             "arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL)");
       return std::nullopt;
-    }
-    if (Entry e = get(value, "type", path); e.node) {
-      if (auto v = stringSetting(e)) {
-        if (*v != "dynamodb" && *v != "kinesis") {
-          error(e.where, e.path, fmt::format("'{}' is not dynamodb or kinesis", *v));
-          ok = false;
-        }
-        type = *v;
-      }
     }
     if (Entry e = get(value, "batchSize", path); e.node) {
       if (auto v = integerSetting(e, 1, 10000, "records")) event.batchSize = *v;

@@ -57,6 +57,19 @@ provider:
   EXPECT_TRUE(project.warnings.empty());
 }
 
+TEST_F(BuildPlugins, AScopedForkBuildsAsThePluginItForks) {
+  auto project = ok(R"yaml(
+service: shop
+plugins: ['@hewmen/serverless-plugin-typescript']
+provider:
+  name: aws
+  runtime: nodejs20.x
+)yaml");
+  EXPECT_EQ(project.build.tool, BuildConfig::Tool::Typescript);
+  EXPECT_EQ(project.build.plugin, "@hewmen/serverless-plugin-typescript");
+  EXPECT_TRUE(project.warnings.empty());
+}
+
 TEST_F(BuildPlugins, TypescriptReadsItsOwnSection) {
   auto project = ok(R"yaml(
 service: shop

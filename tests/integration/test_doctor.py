@@ -99,6 +99,14 @@ def test_everything_runs_exits_0(project):
     assert out.rstrip().endswith("everything will run (3 functions)")
 
 
+def test_serverless_yaml_is_found_as_the_framework_finds_it(project):
+    d = write(project)
+    os.rename(d / "serverless.yml", d / "serverless.yaml")
+    code, out, _ = doctor(d)
+    assert code == 0, out
+    assert out.startswith("serverless.yaml: service checked"), out
+
+
 def test_missing_interpreter_exits_1(project, tmp_path_factory):
     d = write(project)
     # A PATH with Node.js and no Python.
