@@ -1,8 +1,10 @@
 #include "build/project_build.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -53,6 +55,21 @@ long long elapsedMs(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                since)
       .count();
+}
+
+// Whether a program of that name is in PATH.
+bool onPath(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    fs::path candidate = fs::path(dirs.substr(start, end - start)) / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return true;
+    start = end + 1;
+  }
+  return false;
 }
 
 }  // namespace
@@ -154,10 +171,11 @@ bool ProjectBuilder::installProjectPackages(const config::ProjectConfig& project
   if (fs::exists(dir / "node_modules", ec) || !fs::exists(dir / "package.json", ec)) return true;
   // The build tool is one of the project's devDependencies: install them as the project's
   // package manager would, from its lock file, rather than fail on a fresh clone.
+  // pnpm and yarn only where they are installed; npm reads the same package.json otherwise.
   std::vector<std::string> argv;
-  if (fs::exists(dir / "pnpm-lock.yaml", ec)) {
+  if (fs::exists(dir / "pnpm-lock.yaml", ec) && onPath("pnpm")) {
     argv = {"pnpm", "install", "--frozen-lockfile"};
-  } else if (fs::exists(dir / "yarn.lock", ec)) {
+  } else if (fs::exists(dir / "yarn.lock", ec) && onPath("yarn")) {
     argv = {"yarn", "install", "--frozen-lockfile"};
   } else if (fs::exists(dir / "package-lock.json", ec) ||
              fs::exists(dir / "npm-shrinkwrap.json", ec)) {
