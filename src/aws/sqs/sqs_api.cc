@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <set>
 
@@ -193,7 +194,32 @@ std::string encodeToken(std::string_view lastName) {
   return base64Encode(lastName);
 }
 
+// AWS's public endpoint names, as the runtimes recognise them: {service}.{region}.amazonaws.com,
+// the China partition's .amazonaws.com.cn and the dual-stack .api.aws.
+bool isRealAwsHost(std::string_view host) {
+  if (auto colon = host.rfind(':');
+      colon != std::string_view::npos && host.find(']') == std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  std::string lower(host);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (std::string_view suffix : {"amazonaws.com", "amazonaws.com.cn", "api.aws"}) {
+    if (lower.size() < suffix.size() ||
+        lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    if (lower.size() == suffix.size() || lower[lower.size() - suffix.size() - 1] == '.')
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::string queueUrlBase(std::string_view host, std::string_view accountId) {
+  return fmt::format("{}://{}/{}/", isRealAwsHost(host) ? "https" : "http", host, accountId);
+}
 
 SqsApi::SqsApi(SqsService& service, std::string defaultHost)
     : service_(service), defaultHost_(std::move(defaultHost)) {}
@@ -205,9 +231,8 @@ void SqsApi::handle(HttpRequest&& request, const RequestIdentity& identity,
   call.requestId = newUuid();
   call.responder = std::make_shared<http::Responder>(std::move(responder));
   const HttpHeader* host = findHeader(request.headers, "Host");
-  call.urlBase =
-      fmt::format("http://{}/{}/", host && !host->value.empty() ? host->value : defaultHost_,
-                  service_.settings().accountId);
+  call.urlBase = queueUrlBase(host && !host->value.empty() ? host->value : defaultHost_,
+                              service_.settings().accountId);
 
   std::unique_ptr<Params> params;
   const HttpHeader* target = findHeader(request.headers, "X-Amz-Target");

@@ -1,9 +1,10 @@
 // The SQS API on the AWS endpoint, in both protocols SQS clients speak (protocol.h), answering
-// as SQS does: queue URLs http://{Host}/{account}/{name}, SQS's checks and error codes, batch
+// as SQS does: queue URLs {scheme}://{Host}/{account}/{name}, SQS's checks and error codes, batch
 // results per entry. docs/sqs.md lists the operations and where nimbus differs from AWS.
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "aws/request_identity.h"
 #include "core/http_message.h"
@@ -12,6 +13,13 @@
 namespace nimbus::aws::sqs {
 
 class SqsService;
+
+// The start of the queue URLs answered to a request naming `host` in its Host header:
+// "http://{host}/{account}/", or https for a real AWS host name. A request whose Host is
+// sqs.us-east-1.amazonaws.com was made for https://sqs.us-east-1.amazonaws.com and sent to nimbus
+// by the function's runtime; it is answered the URLs AWS answers there, which reach nimbus the
+// same way.
+std::string queueUrlBase(std::string_view host, std::string_view accountId);
 
 class SqsApi {
  public:
