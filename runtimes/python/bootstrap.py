@@ -90,10 +90,12 @@ class _BotocoreHooks:
     - botocore reads AWS_ENDPOINT_URL from 1.31 on; Debian 12's is 1.29, whose clients would
       reach the real AWS (and hang without network) instead of nimbus. On those releases
       create_client defaults its endpoint_url to the variable, as newer botocore does.
-    - botocore wraps a refused connection into EndpointConnectionError, whose message names
-      only the URL, and retries it with back-off. A request to a real AWS host therefore fails
-      in botocore itself, before it is sent, with RealAwsRefused's message (a BotoCoreError
-      that no retry policy counts as transient).
+    - A request to a real AWS host (an endpoint_url written into the code, a QueueUrl of the
+      real form) is sent to AWS_ENDPOINT_URL instead, with its path and signature unchanged.
+      Without an http endpoint to send it to, it fails in botocore itself, before it is sent,
+      with RealAwsRefused's message (a BotoCoreError that no retry policy counts as
+      transient): botocore would wrap the refused connection into EndpointConnectionError,
+      whose message names only the URL, and retry it with back-off.
 
     The finder waits for the function to import the modules concerned: nothing is imported
     unless the function imports it.
@@ -149,7 +151,7 @@ class _BotocoreHooks:
 
     @staticmethod
     def _refuse_real_aws(endpoint_module):
-        from urllib.parse import urlsplit
+        from urllib.parse import urlsplit, urlunsplit
 
         from botocore.exceptions import BotoCoreError
 
@@ -161,9 +163,17 @@ class _BotocoreHooks:
             return
 
         def send_unless_real_aws(self, request):
-            host = urlsplit(request.url).hostname
-            if is_real_aws_host(host):
-                raise RealAwsEndpointError(message=real_aws_message(host), host=host)
+            url = urlsplit(request.url)
+            if not is_real_aws_host(url.hostname):
+                return send(self, request)
+            endpoint = urlsplit(os.environ.get("AWS_ENDPOINT_URL") or "")
+            if endpoint.scheme != "http" or not endpoint.netloc:
+                raise RealAwsEndpointError(message=real_aws_message(url.hostname), host=url.hostname)
+            # The request goes to nimbus's endpoint as it is, signature included: nimbus tells
+            # services apart by the credential scope, and the Host header stays the one signed.
+            if "Host" not in request.headers:
+                request.headers["Host"] = url.netloc.rpartition("@")[2]
+            request.url = urlunsplit(("http", endpoint.netloc, url.path, url.query, ""))
             return send(self, request)
 
         endpoint_module.Endpoint._send = send_unless_real_aws

@@ -1,7 +1,9 @@
 """Both bootstraps keep a function's AWS calls on nimbus: the AWS SDK for JavaScript v2 is pointed
-at AWS_ENDPOINT_URL, and connections to real AWS hosts fail at once with an error that says why,
-unless NIMBUS_ALLOW_REAL_AWS=1 is in the function's environment."""
+at AWS_ENDPOINT_URL, HTTP requests to real AWS hosts are sent to AWS_ENDPOINT_URL instead, and
+other connections to real AWS hosts fail at once with an error that says why, unless
+NIMBUS_ALLOW_REAL_AWS=1 is in the function's environment."""
 
+import http.server
 import os
 import socket
 import threading
@@ -47,6 +49,49 @@ class Listener(object):
         self.sock.close()
 
 
+class StandInEndpoint(object):
+    """A loopback HTTP server in the place of nimbus's AWS endpoint: records each request (method,
+    path, headers, body) and answers 200 with an empty JSON object."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _record(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                received.append({"method": self.command, "path": self.path,
+                                 "headers": {k.lower(): v for k, v in self.headers.items()},
+                                 "body": body})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_GET = do_POST = do_PUT = _record
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def request(self, path):
+        """The request the endpoint received for `path`."""
+        for r in self.received:
+            if r["path"] == path:
+                return r
+        raise AssertionError("no request for %s among %r" % (path, self.received))
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def run_once(argv, handler, task_root, env, event):
     """Runs `handler` for one event in a bootstrap of its own; returns what it answered."""
     api = FakeRuntimeAPI()
@@ -65,10 +110,18 @@ def listener():
     server.close()
 
 
+@pytest.fixture
+def stand_in():
+    server = StandInEndpoint()
+    yield server
+    server.close()
+
+
 # --- Node.js ---------------------------------------------------------------------------
 
 NODE_CONNECTS = """
 const net = require('net');
+const tls = require('tls');
 const https = require('https');
 
 // Where each attempt ends: 'connected', or the error's message.
@@ -95,11 +148,11 @@ function loopback(host, options, callback) {
 
 const toLoopback = (port) => attempt(() => net.connect({ host: 'sqs.us-east-1.amazonaws.com', port, lookup: loopback }));
 
+// Connections that are not HTTP requests: nimbus cannot take them over.
 exports.handler = async (event) => ({
   net: await toLoopback(event.port),
   portHost: await attempt(() => net.connect(event.port, 'dynamodb.eu-west-1.amazonaws.com')),
-  https: await request('https://s3.amazonaws.com/bucket/key'),
-  fetch: await fetch('https://lambda.cn-north-1.amazonaws.com.cn/').then(() => 'answered', (err) => String(err.cause && err.cause.message)),
+  tls: await attempt(() => tls.connect(443, 's3.amazonaws.com')),
   local: await attempt(() => net.connect(event.port, '127.0.0.1')),
 });
 
@@ -120,12 +173,66 @@ def test_node_refuses_real_aws_hosts(api, node, tmp_path, listener):
     out = api.invoke({"port": listener.port}).json
     assert out["net"].startswith(REFUSED % "sqs.us-east-1.amazonaws.com"), out
     assert out["portHost"].startswith(REFUSED % "dynamodb.eu-west-1.amazonaws.com"), out
-    assert out["https"].startswith(REFUSED % "s3.amazonaws.com"), out
-    assert out["fetch"].startswith(REFUSED % "lambda.cn-north-1.amazonaws.com.cn"), out
+    assert out["tls"].startswith(REFUSED % "s3.amazonaws.com"), out
     assert "(AWS_ENDPOINT_URL)" in out["net"] and ENDPOINT in out["net"]
     assert "NIMBUS_ALLOW_REAL_AWS=1" in out["net"]
     # Other hosts are untouched.
     assert out["local"] == "connected"
+
+
+NODE_REQUESTS = """
+const http = require('http');
+const https = require('https');
+
+// Sends a request and reads its answer: the answer's body, or the error's message.
+function send(start, body) {
+  return new Promise((resolve) => {
+    const req = start((res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve(text));
+    });
+    req.once('error', (err) => resolve(err.message));
+    req.end(body);
+  });
+}
+
+exports.handler = async () => ({
+  get: await new Promise((resolve) => {
+    https.get('https://s3.amazonaws.com/bucket/key?versionId=1', (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); })
+      .once('error', (err) => resolve(err.message));
+  }),
+  // An https Agent of the caller's own, as the AWS SDKs give, and a signed request.
+  request: await send((cb) => https.request({
+    host: 'sqs.us-east-1.amazonaws.com', port: 443, method: 'POST', path: '/000000000000/jobs',
+    headers: { Authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request' },
+    agent: new https.Agent({ keepAlive: true }),
+  }, cb), 'Action=SendMessage'),
+  port: await send((cb) => https.request(new URL('https://dynamodb.eu-west-1.amazonaws.com:8443/t'), { method: 'PUT' }, cb)),
+  http: await send((cb) => http.request('http://sns.us-east-1.amazonaws.com/plain', cb)),
+  fetch: await fetch('https://lambda.cn-north-1.amazonaws.com.cn/2015-03-31/functions', { method: 'POST', body: 'x' })
+    .then((res) => res.text(), (err) => String(err.cause && err.cause.message)),
+});
+"""
+
+
+def test_node_sends_real_aws_requests_to_the_endpoint(api, node, tmp_path, stand_in):
+    node("app.handler", task_root=_node_task(tmp_path, NODE_REQUESTS), env={"AWS_ENDPOINT_URL": stand_in.url})
+    out = api.invoke({}).json
+    # Each one answered by the endpoint, over plain HTTP on this machine.
+    assert out == {"get": 200, "request": "{}", "port": "{}", "http": "{}", "fetch": "{}"}, out
+    get = stand_in.request("/bucket/key?versionId=1")
+    assert get["method"] == "GET" and get["headers"]["host"] == "s3.amazonaws.com"
+    sent = stand_in.request("/000000000000/jobs")
+    assert sent["method"] == "POST" and sent["headers"]["host"] == "sqs.us-east-1.amazonaws.com"
+    assert sent["headers"]["authorization"].endswith("/us-east-1/sqs/aws4_request")
+    assert sent["body"] == b"Action=SendMessage"
+    # The Host header the request was signed with names a port that is not the default.
+    assert stand_in.request("/t")["headers"]["host"] == "dynamodb.eu-west-1.amazonaws.com:8443"
+    assert stand_in.request("/plain")["headers"]["host"] == "sns.us-east-1.amazonaws.com"
+    fetched = stand_in.request("/2015-03-31/functions")
+    assert fetched["method"] == "POST" and fetched["body"] == b"x"
+    assert fetched["headers"]["host"] == "lambda.cn-north-1.amazonaws.com.cn"
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
@@ -255,19 +362,23 @@ def _needs_boto3(flags):
 
 
 @pytest.mark.parametrize("flags", INTERPRETERS)
-def test_python_refuses_real_aws_hosts(api, launch, tmp_path, listener, flags):
+def test_python_sends_boto3_to_the_endpoint_and_refuses_the_rest(api, launch, tmp_path, listener, stand_in, flags):
     _needs_boto3(flags)
     launch([PYTHON3] + flags + [PYTHON_BOOTSTRAP], "app.handler", _python_task(tmp_path),
-           env={"AWS_ENDPOINT_URL": ENDPOINT, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+           env={"AWS_ENDPOINT_URL": stand_in.url, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
                 "AWS_SECRET_ACCESS_KEY": "secret"})
     out = api.invoke({"port": listener.port}, timeout=30).json
-    # boto3's error is its own, not retried, and names the host, whatever botocore makes of
-    # failed connections.
-    assert out["boto3"].startswith("RealAwsEndpointError: " + REFUSED % "sqs.us-east-1.amazonaws.com"), out
-    assert "NIMBUS_ALLOW_REAL_AWS=1" in out["boto3"] and ENDPOINT in out["boto3"]
+    # boto3's request went to the endpoint as it was made, signed for the real host.
+    sent = stand_in.request("/")
+    assert sent["method"] == "POST" and sent["headers"]["host"] == "sqs.us-east-1.amazonaws.com", sent
+    assert "/us-east-1/sqs/aws4_request" in sent["headers"]["authorization"]
+    assert "nimbus does not reach real AWS" not in out["boto3"], out
+    # Other clients' connections are refused, naming the host.
     assert (REFUSED % "s3.amazonaws.com") in out["urllib"], out
+    assert stand_in.url in out["urllib"] and "NIMBUS_ALLOW_REAL_AWS=1" in out["urllib"]
     assert out["socket"].startswith("RealAwsRefused: [Errno 111] " + REFUSED % "sns.us-east-1.api.aws"), out
     assert out["local"] == "answered"
+    # Nothing went out through the proxy.
     assert not any(r.startswith(b"CONNECT") for r in listener.received), listener.received
 
 
@@ -276,13 +387,16 @@ def test_python_real_aws_allowed_by_the_function(tmp_path, listener, flags):
     _needs_boto3(flags)
     argv = [PYTHON3] + flags + [PYTHON_BOOTSTRAP]
     task = _python_task(tmp_path)
-    env = {"AWS_ENDPOINT_URL": ENDPOINT, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-           "AWS_SECRET_ACCESS_KEY": "secret"}
+    env = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"}
     event = {"port": listener.port}
+    # Without an endpoint to send it to, boto3's request is refused with an error of its own,
+    # which botocore does not retry, naming the host.
     out = run_once(argv, "app.allowed", task, env, event)
-    assert out["boto3"].startswith("RealAwsEndpointError: "), out
+    assert out["boto3"].startswith("RealAwsEndpointError: " + REFUSED % "sqs.us-east-1.amazonaws.com"), out
+    assert "NIMBUS_ALLOW_REAL_AWS=1" in out["boto3"]
     assert listener.received == []
-    out = run_once(argv, "app.allowed", task, dict(env, NIMBUS_ALLOW_REAL_AWS="1"), event)
+    out = run_once(argv, "app.allowed", task, dict(env, AWS_ENDPOINT_URL=ENDPOINT, NIMBUS_ALLOW_REAL_AWS="1"),
+                   event)
     assert "nimbus does not reach real AWS" not in out["boto3"], out
     # The request went out, through the proxy, to the real host.
     assert any(r.startswith(b"CONNECT sqs.us-east-1.amazonaws.com:443 ") for r in listener.received), \
