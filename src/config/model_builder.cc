@@ -793,13 +793,26 @@ void ModelBuilder::buildFunction(ProjectConfig& project, const Settings& provide
     }
   }
 
+  // The Framework's HTTP API compiler reads the function's own httpApi.payload before the
+  // provider's, although its schema does not list the key (it warns about it, then deploys it).
+  if (Entry httpApi = get(node, "httpApi", path);
+      httpApi.node && httpApi.node->kind != Node::Kind::Null) {
+    if (httpApi.node->kind != Node::Kind::Map) {
+      error(httpApi.where, httpApi.path,
+            fmt::format("must be a mapping (payload), got {}", httpApi.node->kindName()));
+    } else {
+      function.httpApiPayloadV2 = httpApiPayloadV2(get(*httpApi.node, "payload", httpApi.path));
+      warnUnsupportedKeys(*httpApi.node, httpApi.path, {"payload"});
+    }
+  }
+
   buildPackage(get(node, "package", path), function.package, false);
   buildEvents(function, get(node, "events", path));
   warnUnsupportedKeys(
       node, path,
       {"handler", "runtime", "environment", "memorySize", "timeout", "name", "events",
        "description", "maximumRetryAttempts", "maximumEventAge", "destinations", "onError",
-       "package", "reservedConcurrency", "provisionedConcurrency"});
+       "package", "reservedConcurrency", "provisionedConcurrency", "httpApi"});
   project.functions.push_back(std::move(function));
 }
 

@@ -81,6 +81,9 @@ class ModelBuilder {
   void buildGatewaySettings(ProjectConfig& project);
   void buildResourcePolicy(ProjectConfig& project, const Entry& entry);
   void buildHttpApiCors(ProjectConfig& project, const Entry& entry);
+  // provider.httpApi.payload or functions.KEY.httpApi.payload: true for '2.0', false for '1.0',
+  // nullopt when absent or wrong (an error is recorded).
+  std::optional<bool> httpApiPayloadV2(const Entry& entry);
   void buildStageThrottle(ProjectConfig& project);
   // provider.apiGateway.binaryMediaTypes, and custom.apigwBinary.types (serverless-apigw-binary).
   void buildBinaryMediaTypes(ProjectConfig& project, const Entry& entry);

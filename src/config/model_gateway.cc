@@ -120,7 +120,10 @@ void ModelBuilder::buildGatewaySettings(ProjectConfig& project) {
       } else {
         buildHttpApiCors(project, get(*httpApi.node, "cors", httpApi.path));
         buildHttpApiAuthorizers(project, get(*httpApi.node, "authorizers", httpApi.path));
-        warnUnsupportedKeys(*httpApi.node, httpApi.path, {"cors", "authorizers"});
+        if (auto v2 = httpApiPayloadV2(get(*httpApi.node, "payload", httpApi.path))) {
+          project.httpApiPayloadV2 = *v2;
+        }
+        warnUnsupportedKeys(*httpApi.node, httpApi.path, {"cors", "authorizers", "payload"});
       }
     }
   }
@@ -274,6 +277,21 @@ std::optional<RestCorsConfig> ModelBuilder::restCors(const Entry& entry) {
       node, entry.path,
       {"origin", "origins", "headers", "methods", "allowCredentials", "maxAge", "cacheControl"});
   return cors;
+}
+
+// The Framework writes the value into the HTTP API integration's PayloadFormatVersion, which API
+// Gateway accepts only as "1.0" or "2.0"; an unquoted 1.0 is the YAML number 1 and fails there
+// too.
+std::optional<bool> ModelBuilder::httpApiPayloadV2(const Entry& entry) {
+  if (!entry.node || entry.node->kind == Node::Kind::Null) return std::nullopt;
+  auto value = stringSetting(entry);
+  if (!value) return std::nullopt;
+  if (*value != "1.0" && *value != "2.0") {
+    error(entry.where, entry.path,
+          fmt::format("must be '1.0' or '2.0' (quoted), got '{}'", *value));
+    return std::nullopt;
+  }
+  return *value == "2.0";
 }
 
 void ModelBuilder::buildHttpApiCors(ProjectConfig& project, const Entry& entry) {

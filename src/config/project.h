@@ -189,8 +189,8 @@ struct RestIntegrationConfig {
 };
 
 struct HttpEvent {
-  // `httpApi:` events (API Gateway HTTP API, payload 2.0) and `http:` events (REST API,
-  // payload 1.0).
+  // `httpApi:` events (API Gateway HTTP API, payload 2.0 or 1.0: see
+  // FunctionConfig::httpApiPayloadV2) and `http:` events (REST API, payload 1.0).
   enum class Kind { HttpApi, Rest };
   Kind kind;
   std::string method;  // Upper-case verb, or "ANY".
@@ -279,6 +279,9 @@ struct FunctionConfig {
   // strings: provider keys first in their order, then the function's new keys in theirs.
   std::vector<std::pair<std::string, std::string>> environment;
   std::vector<HttpEvent> httpEvents;
+  // functions.KEY.httpApi.payload, when given: this function's HTTP API integration is '2.0'
+  // (true) or '1.0' (false), over provider.httpApi.payload.
+  std::optional<bool> httpApiPayloadV2;
   std::vector<SqsEvent> sqsEvents;
   std::vector<SnsEvent> snsEvents;
   std::vector<StreamEvent> streamEvents;
@@ -412,6 +415,11 @@ struct ProjectConfig {
   std::optional<ThrottleConfig> throttle;
   std::optional<HttpApiCorsConfig> httpApiCors;
   std::vector<PolicyStatementConfig> resourcePolicy;
+  // provider.httpApi.payload: the payload format version of the httpApi routes' Lambda
+  // integrations, '2.0' unless set to '1.0' (the Framework compiles it into each integration's
+  // PayloadFormatVersion; a function's own httpApi.payload wins). 1.0 routes get the REST-like
+  // event and 1.0 answer rules.
+  bool httpApiPayloadV2 = true;
   std::vector<HttpApiAuthorizerConfig> httpApiAuthorizers;  // In file order.
   std::vector<UsagePlanConfig> usagePlans;                  // In file order.
   std::vector<ApiKeyConfig> apiKeys;                        // In file order.

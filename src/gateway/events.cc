@@ -419,48 +419,93 @@ void appendHttpApiEvent(std::string& out, const HttpRequest& request, const Rout
 }
 
 // ---------------------------------------------------------------------------------------------
-// Payload format 1.0 (REST)
+// Payload format 1.0 (REST, and HTTP API routes whose integration is 1.0)
 
-std::string buildRestEvent(const HttpRequest& request, const RouteMatch& match,
-                           const RequestContextInfo& info,
-                           const std::vector<std::string>& binaryMediaTypes) {
-  std::string out;
-  out.reserve(2048 + request.body.size() * 4 / 3);
-  appendRestEvent(out, request, match, info, binaryMediaTypes);
-  return out;
+namespace {
+
+// An HTTP API's requestContext.authorizer in the 1.0 format: the JWT claims and scopes, or the
+// Lambda authorizer's context, sit directly under it, where 2.0 nests them under "jwt" or
+// "lambda" (the form RequestContextInfo::authorizer holds).
+std::string_view httpApiV1Authorizer(std::string_view json) {
+  for (std::string_view wrapper :
+       {std::string_view(R"({"jwt":)"), std::string_view(R"({"lambda":)")}) {
+    if (json.size() > wrapper.size() && json.substr(0, wrapper.size()) == wrapper &&
+        json.back() == '}') {
+      return json.substr(wrapper.size(), json.size() - wrapper.size() - 1);
+    }
+  }
+  return json;
 }
 
-void appendRestEvent(std::string& out, const HttpRequest& request, const RouteMatch& match,
-                     const RequestContextInfo& info,
-                     const std::vector<std::string>& binaryMediaTypes) {
+// Where the two APIs' 1.0 events differ.
+struct V1Shape {
+  bool httpApi = false;
+  // REST: the API's binary media types decide a base64 body. HTTP APIs use their text rule.
+  const std::vector<std::string>* binaryMediaTypes = nullptr;
+};
+
+void appendV1Event(std::string& out, const HttpRequest& request, const RouteMatch& match,
+                   const RequestContextInfo& info, const V1Shape& shape) {
   auto [targetPath, rawQuery] = splitTarget(request.target);
-  RestPath restPath = splitRestPath(targetPath, info.stage);
+  // REST: the path after "/{stage}", and requestContext.path with it. HTTP APIs serve the
+  // $default stage at the root, so both are the request's path, decoded as for 2.0.
+  std::string_view path;
+  std::string contextPath;
+  std::string decodedPath;
+  if (shape.httpApi) {
+    path = targetPath;
+    if (needsDecoding(path, false)) {
+      appendPercentDecoded(decodedPath, path, false);
+      path = decodedPath;
+    }
+    if (path.empty()) path = "/";
+    contextPath = path;
+  } else {
+    RestPath restPath = splitRestPath(targetPath, info.stage);
+    path = restPath.path;  // A view into the target (or a literal), which outlives the event.
+    contextPath.reserve(1 + info.stage.size() + restPath.afterStage.size());
+    contextPath.push_back('/');
+    contextPath.append(info.stage);
+    contextPath.append(restPath.afterStage);
+  }
 
   const HttpHeader* contentType = findHeader(request.headers, "content-type");
   const HttpHeader* userAgent = findHeader(request.headers, "user-agent");
-  bool base64Body = !request.body.empty() && contentType &&
-                    detail::matchesBinaryMediaTypes(contentType->value, binaryMediaTypes);
+  bool base64Body =
+      !request.body.empty() &&
+      (shape.httpApi ? !(contentType && detail::isHttpApiTextMediaType(contentType->value))
+                     : contentType && detail::matchesBinaryMediaTypes(contentType->value,
+                                                                      *shape.binaryMediaTypes));
 
   EventWriter w(out);
   w.beginObject();
+  if (shape.httpApi) w.field("version", "1.0");
   w.field("resource", match.resourcePath);
-  w.field("path", restPath.path);
+  w.field("path", path);
   w.field("httpMethod", request.method);
 
-  // Headers keep the client's case, except the two CloudFront in front of REST APIs normalizes.
+  // Headers keep the client's case, except the few the front end rewrites: CloudFront before
+  // REST APIs normalizes Authorization and User-Agent; HTTP APIs send Host and User-Agent in
+  // that case, as a recorded 1.0 event of an HTTP API shows, and set Content-Length themselves
+  // as they do for 2.0.
   bool replaceTrace = !info.traceId.empty();
   auto skip = [&](std::string_view name) {
     return isOneOf(name, {"connection", "content-length", "x-forwarded-for", "x-forwarded-port",
                           "x-forwarded-proto"}) ||
            (replaceTrace && iequals(name, "x-amzn-trace-id"));
   };
-  auto headerKey = [](std::string_view name) -> std::string_view {
-    if (iequals(name, "authorization")) return "Authorization";
+  auto headerKey = [&](std::string_view name) -> std::string_view {
     if (iequals(name, "user-agent")) return "User-Agent";
+    if (shape.httpApi) {
+      if (iequals(name, "host")) return "Host";
+    } else if (iequals(name, "authorization")) {
+      return "Authorization";
+    }
     return name;
   };
   std::string xff = forwardedFor(request);
   std::string_view port = portOf(info);
+  std::string contentLength = shape.httpApi ? std::to_string(request.body.size()) : std::string();
   auto writeAdded = [&](bool multi) {
     auto add = [&](std::string_view k, std::string_view v) {
       w.key(k);
@@ -470,6 +515,7 @@ void appendRestEvent(std::string& out, const HttpRequest& request, const RouteMa
         w.string(v);
       }
     };
+    if (shape.httpApi) add("Content-Length", contentLength);
     if (replaceTrace) add("X-Amzn-Trace-Id", info.traceId);
     if (!xff.empty()) add("X-Forwarded-For", xff);
     add("X-Forwarded-Port", port);
@@ -538,49 +584,71 @@ void appendRestEvent(std::string& out, const HttpRequest& request, const RouteMa
     writeStringMap(w, info.stageVariables);
   }
 
-  std::string contextPath;
-  contextPath.reserve(1 + info.stage.size() + restPath.afterStage.size());
-  contextPath.push_back('/');
-  contextPath.append(info.stage);
-  contextPath.append(restPath.afterStage);
+  // Without IAM or Cognito authorization every identity field but these two is null; a REST
+  // method that requires an API key adds it and its id.
+  auto writeIdentity = [&] {
+    w.key("identity").beginObject();
+    for (std::string_view k :
+         {"cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller"}) {
+      w.key(k).null();
+    }
+    if (!shape.httpApi && !info.apiKey.empty()) {
+      w.field("apiKey", info.apiKey).field("apiKeyId", info.apiKeyId);
+    }
+    w.field("sourceIp", request.sourceIp);
+    for (std::string_view k : {"principalOrgId", "accessKey", "cognitoAuthenticationType",
+                               "cognitoAuthenticationProvider", "userArn"}) {
+      w.key(k).null();
+    }
+    w.key("userAgent");
+    if (userAgent) {
+      w.string(userAgent->value);
+    } else {
+      w.null();
+    }
+    w.key("user").null();
+    w.endObject();
+  };
 
   w.key("requestContext").beginObject();
-  w.field("resourceId", match.resourceId);
-  w.field("resourcePath", match.resourcePath);
-  if (!info.authorizer.empty()) w.key("authorizer").raw(info.authorizer);
-  w.field("httpMethod", request.method);
-  w.field("extendedRequestId", info.extendedRequestId);
-  w.field("requestTime", apiGatewayTime(info.time));
-  w.field("path", contextPath);
-  w.field("accountId", info.accountId);
-  w.field("protocol", request.protocol);
-  w.field("stage", info.stage);
-  w.field("domainPrefix", domainPrefixOf(info.domainName));
-  w.key("requestTimeEpoch").number(epochMillis(info.time));
-  w.field("requestId", info.requestId);
-  // Without IAM or Cognito authorization every identity field but these two is null; a method
-  // that requires an API key adds it and its id.
-  w.key("identity").beginObject();
-  for (std::string_view k : {"cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller"}) {
-    w.key(k).null();
-  }
-  if (!info.apiKey.empty()) w.field("apiKey", info.apiKey).field("apiKeyId", info.apiKeyId);
-  w.field("sourceIp", request.sourceIp);
-  for (std::string_view k : {"principalOrgId", "accessKey", "cognitoAuthenticationType",
-                             "cognitoAuthenticationProvider", "userArn"}) {
-    w.key(k).null();
-  }
-  w.key("userAgent");
-  if (userAgent) {
-    w.string(userAgent->value);
+  if (shape.httpApi) {
+    // The HTTP API's 1.0 context: no deploymentId; the request id serves as extendedRequestId,
+    // the route key as resourceId, and the stage is always $default.
+    w.field("accountId", info.accountId);
+    w.field("apiId", info.apiId);
+    if (!info.authorizer.empty()) w.key("authorizer").raw(httpApiV1Authorizer(info.authorizer));
+    w.field("domainName", info.domainName);
+    w.field("domainPrefix", domainPrefixOf(info.domainName));
+    w.field("extendedRequestId", info.requestId);
+    w.field("httpMethod", request.method);
+    writeIdentity();
+    w.field("path", contextPath);
+    w.field("protocol", request.protocol);
+    w.field("requestId", info.requestId);
+    w.field("requestTime", apiGatewayTime(info.time));
+    w.key("requestTimeEpoch").number(epochMillis(info.time));
+    w.field("resourceId", match.routeKey);
+    w.field("resourcePath", match.resourcePath);
+    w.field("stage", "$default");
   } else {
-    w.null();
+    w.field("resourceId", match.resourceId);
+    w.field("resourcePath", match.resourcePath);
+    if (!info.authorizer.empty()) w.key("authorizer").raw(info.authorizer);
+    w.field("httpMethod", request.method);
+    w.field("extendedRequestId", info.extendedRequestId);
+    w.field("requestTime", apiGatewayTime(info.time));
+    w.field("path", contextPath);
+    w.field("accountId", info.accountId);
+    w.field("protocol", request.protocol);
+    w.field("stage", info.stage);
+    w.field("domainPrefix", domainPrefixOf(info.domainName));
+    w.key("requestTimeEpoch").number(epochMillis(info.time));
+    w.field("requestId", info.requestId);
+    writeIdentity();
+    w.field("domainName", info.domainName);
+    w.field("deploymentId", info.deploymentId);
+    w.field("apiId", info.apiId);
   }
-  w.key("user").null();
-  w.endObject();
-  w.field("domainName", info.domainName);
-  w.field("deploymentId", info.deploymentId);
-  w.field("apiId", info.apiId);
   w.endObject();
 
   w.key("body");
@@ -593,6 +661,36 @@ void appendRestEvent(std::string& out, const HttpRequest& request, const RouteMa
   }
   w.field("isBase64Encoded", base64Body);
   w.endObject();
+}
+
+}  // namespace
+
+std::string buildRestEvent(const HttpRequest& request, const RouteMatch& match,
+                           const RequestContextInfo& info,
+                           const std::vector<std::string>& binaryMediaTypes) {
+  std::string out;
+  out.reserve(2048 + request.body.size() * 4 / 3);
+  appendRestEvent(out, request, match, info, binaryMediaTypes);
+  return out;
+}
+
+void appendRestEvent(std::string& out, const HttpRequest& request, const RouteMatch& match,
+                     const RequestContextInfo& info,
+                     const std::vector<std::string>& binaryMediaTypes) {
+  appendV1Event(out, request, match, info, V1Shape{false, &binaryMediaTypes});
+}
+
+std::string buildHttpApiV1Event(const HttpRequest& request, const RouteMatch& match,
+                                const RequestContextInfo& info) {
+  std::string out;
+  out.reserve(2048 + request.body.size() * 4 / 3);
+  appendHttpApiV1Event(out, request, match, info);
+  return out;
+}
+
+void appendHttpApiV1Event(std::string& out, const HttpRequest& request, const RouteMatch& match,
+                          const RequestContextInfo& info) {
+  appendV1Event(out, request, match, info, V1Shape{true, nullptr});
 }
 
 }  // namespace nimbus::gateway

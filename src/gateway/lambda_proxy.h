@@ -85,6 +85,20 @@ void appendRestEvent(std::string& out, const HttpRequest& request, const RouteMa
                      const RequestContextInfo& info,
                      const std::vector<std::string>& binaryMediaTypes);
 
+// Payload format 1.0 event for an HTTP API route whose integration has PayloadFormatVersion 1.0
+// (provider.httpApi.payload '1.0'), as JSON text: the REST event's fields and rules (single- and
+// multi-value maps, null for absent ones) with "version": "1.0", the path as the HTTP API
+// serves it (decoded, no stage), `resource` and requestContext.resourcePath the route's path
+// ("$default" for the catch-all), requestContext.resourceId the route key, stage "$default",
+// extendedRequestId the request id and no deploymentId. requestContext.authorizer holds the JWT
+// claims and scopes, or a Lambda authorizer's context, without 2.0's "jwt"/"lambda" level.
+// Content-Length is sent as for 2.0, and
+// the body is base64-encoded unless its Content-Type is text (detail::isHttpApiTextMediaType).
+std::string buildHttpApiV1Event(const HttpRequest& request, const RouteMatch& match,
+                                const RequestContextInfo& info);
+void appendHttpApiV1Event(std::string& out, const HttpRequest& request, const RouteMatch& match,
+                          const RequestContextInfo& info);
+
 // Why API Gateway answers by itself instead of with the function's response.
 enum class GatewayError {
   NoRoute,             // No route matches the method and path.
@@ -126,5 +140,13 @@ HttpResponse mapHttpApiResponse(std::string_view functionPayload, const Response
 HttpResponse mapRestResponse(std::string_view functionPayload, const ResponseIds& ids,
                              std::string_view acceptHeader,
                              const std::vector<std::string>& binaryMediaTypes);
+
+// Maps the answer of an HTTP API route's payload-1.0 integration. The 1.0 format has no
+// inference: the answer must be a JSON object with statusCode (required; integer or a string of
+// one) and only headers, multiValueHeaders, body and isBase64Encoded beside it, typed as for
+// REST and merged as for REST. A base64 body is always decoded. Without a Content-Type, the
+// answer is sent as application/json. Anything else, a bare object or a function's error
+// object included, is MalformedResponse: HTTP API's 500 {"message":"Internal Server Error"}.
+HttpResponse mapHttpApiV1Response(std::string_view functionPayload, const ResponseIds& ids);
 
 }  // namespace nimbus::gateway

@@ -264,114 +264,156 @@ HttpResponse mapHttpApiResponse(std::string_view functionPayload, const Response
   return response;
 }
 
-HttpResponse mapRestResponse(std::string_view functionPayload, const ResponseIds& ids,
-                             std::string_view acceptHeader,
-                             const std::vector<std::string>& binaryMediaTypes) {
-  auto malformed = [&] {
-    return errorResponse(ApiKind::Rest, GatewayError::MalformedResponse, ids);
-  };
+namespace {
+
+// A payload-1.0 answer read: status (absent when the answer has none), the merged headers, and
+// the body as returned.
+struct V1Answer {
+  std::optional<int> status;
+  std::vector<HttpHeader> headers;
+  bool contentTypeNamed = false;  // Named in headers or multiValueHeaders, even with null.
+  std::string_view body;
+  bool base64 = false;
+};
+
+// Reads an answer in the 1.0 format, which both API kinds validate alike; nullopt when it is
+// not one. The views point into the thread's parser, valid until the next parse.
+std::optional<V1Answer> readV1Answer(std::string_view functionPayload) {
   element root;
   if (threadParser().parse(functionPayload.data(), functionPayload.size()).get(root)) {
-    return malformed();
+    return std::nullopt;
   }
-  // REST infers nothing: the answer must be an object with only the proxy fields. An error
+  // 1.0 infers nothing: the answer must be an object with only the proxy fields. An error
   // object ({"errorMessage": ...}) fails here too.
-  if (!root.is_object()) return malformed();
+  if (!root.is_object()) return std::nullopt;
 
-  HttpResponse response;
-  response.status = 200;
+  V1Answer answer;
   element headers;
   element multiValueHeaders;
   bool hasHeaders = false;
   bool hasMultiValueHeaders = false;
-  std::string_view body;
-  bool base64 = false;
   for (auto field : asObject(root)) {
     std::string_view key = field.key;
     element value = field.value;
     if (key == "statusCode") {
       if (value.is_null()) continue;
-      std::optional<int> status = parseStatus(value);
-      if (!status) return malformed();
-      response.status = *status;
+      answer.status = parseStatus(value);
+      if (!answer.status) return std::nullopt;
     } else if (key == "headers") {
       if (value.is_null()) continue;
-      if (!value.is_object()) return malformed();
+      if (!value.is_object()) return std::nullopt;
       for (auto header : asObject(value)) {
         auto t = header.value.type();
         if (t != element_type::STRING && t != element_type::BOOL && t != element_type::NULL_VALUE) {
-          return malformed();
+          return std::nullopt;
         }
       }
       headers = value;
       hasHeaders = true;
     } else if (key == "multiValueHeaders") {
       if (value.is_null()) continue;
-      if (!value.is_object()) return malformed();
+      if (!value.is_object()) return std::nullopt;
       for (auto header : asObject(value)) {
         if (header.value.is_null()) continue;
-        if (!header.value.is_array()) return malformed();
+        if (!header.value.is_array()) return std::nullopt;
         for (element v : asArray(header.value)) {
-          if (!v.is_string() && !v.is_bool()) return malformed();
+          if (!v.is_string() && !v.is_bool()) return std::nullopt;
         }
       }
       multiValueHeaders = value;
       hasMultiValueHeaders = true;
     } else if (key == "body") {
       if (value.is_null()) continue;
-      if (!value.is_string()) return malformed();
-      body = value.get_string().value_unsafe();
+      if (!value.is_string()) return std::nullopt;
+      answer.body = value.get_string().value_unsafe();
     } else if (key == "isBase64Encoded") {
       if (value.is_null()) continue;
-      if (!value.is_bool()) return malformed();
-      base64 = value.get_bool().value_unsafe();
+      if (!value.is_bool()) return std::nullopt;
+      answer.base64 = value.get_bool().value_unsafe();
     } else {
-      return malformed();
+      return std::nullopt;
     }
   }
 
   // Merge: multiValueHeaders first, then each headers value unless the same pair is already
   // there ("only the values from multiValueHeaders will appear in the merged list").
-  bool contentTypeNamed = false;
   if (hasMultiValueHeaders) {
     for (auto header : asObject(multiValueHeaders)) {
-      if (iequals(header.key, "content-type")) contentTypeNamed = true;
+      if (iequals(header.key, "content-type")) answer.contentTypeNamed = true;
       if (header.value.is_null()) continue;
       for (element v : asArray(header.value)) {
-        response.headers.push_back({std::string(header.key), *scalarText(v, false)});
+        answer.headers.push_back({std::string(header.key), *scalarText(v, false)});
       }
     }
   }
   if (hasHeaders) {
-    size_t multiCount = response.headers.size();
+    size_t multiCount = answer.headers.size();
     for (auto header : asObject(headers)) {
       // A null value names the header without sending it; a null Content-Type also keeps API
       // Gateway from adding its application/json default.
-      if (iequals(header.key, "content-type")) contentTypeNamed = true;
+      if (iequals(header.key, "content-type")) answer.contentTypeNamed = true;
       if (header.value.is_null()) continue;
       std::string text = *scalarText(header.value, false);
       bool duplicate = false;
       for (size_t i = 0; i < multiCount && !duplicate; ++i) {
-        duplicate =
-            iequals(response.headers[i].name, header.key) && response.headers[i].value == text;
+        duplicate = iequals(answer.headers[i].name, header.key) && answer.headers[i].value == text;
       }
-      if (!duplicate) response.headers.push_back({std::string(header.key), std::move(text)});
+      if (!duplicate) answer.headers.push_back({std::string(header.key), std::move(text)});
     }
   }
-  if (!contentTypeNamed) response.headers.push_back({"Content-Type", "application/json"});
+  return answer;
+}
+
+}  // namespace
+
+HttpResponse mapRestResponse(std::string_view functionPayload, const ResponseIds& ids,
+                             std::string_view acceptHeader,
+                             const std::vector<std::string>& binaryMediaTypes) {
+  std::optional<V1Answer> answer = readV1Answer(functionPayload);
+  if (!answer) return errorResponse(ApiKind::Rest, GatewayError::MalformedResponse, ids);
+
+  HttpResponse response;
+  response.status = answer->status.value_or(200);  // REST defaults a missing statusCode.
+  response.headers = std::move(answer->headers);
+  if (!answer->contentTypeNamed) response.headers.push_back({"Content-Type", "application/json"});
   addRestIds(response, ids);
 
   // REST decodes a base64 body only when the client's first Accept type is a binary media type;
   // otherwise the client receives the base64 text.
-  if (base64 && !body.empty() &&
+  if (answer->base64 && !answer->body.empty() &&
       detail::matchesBinaryMediaTypes(detail::firstAcceptedMediaType(acceptHeader),
                                       binaryMediaTypes)) {
-    std::optional<std::string> decoded = base64Decode(body);
+    std::optional<std::string> decoded = base64Decode(answer->body);
     if (!decoded) return errorResponse(ApiKind::Rest, GatewayError::InternalError, ids);
     response.body = std::move(*decoded);
   } else {
-    response.body = body;
+    response.body = answer->body;
   }
+  return response;
+}
+
+HttpResponse mapHttpApiV1Response(std::string_view functionPayload, const ResponseIds& ids) {
+  auto malformed = [&] {
+    return errorResponse(ApiKind::Http, GatewayError::MalformedResponse, ids);
+  };
+  std::optional<V1Answer> answer = readV1Answer(functionPayload);
+  // Unlike REST, an HTTP API 1.0 integration has no default status: without statusCode the
+  // answer is malformed.
+  if (!answer || !answer->status) return malformed();
+
+  HttpResponse response;
+  response.status = *answer->status;
+  response.headers = std::move(answer->headers);
+  if (answer->base64) {
+    // HTTP APIs have no binary media types: a base64 body is always decoded.
+    std::optional<std::string> decoded = base64Decode(answer->body);
+    if (!decoded) return malformed();
+    response.body = std::move(*decoded);
+  } else {
+    response.body = answer->body;
+  }
+  if (!answer->contentTypeNamed) response.headers.push_back({"content-type", "application/json"});
+  response.headers.push_back({"apigw-requestid", std::string(ids.requestId)});
   return response;
 }
 

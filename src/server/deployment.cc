@@ -346,7 +346,8 @@ std::shared_ptr<const Deployment> buildDeployment(config::ProjectConfig project,
     }
 
     size_t target = d->targets.size();
-    d->targets.push_back({f.name, f.timeoutSeconds, std::nullopt, nullptr});
+    d->targets.push_back({f.name, f.timeoutSeconds, std::nullopt, nullptr,
+                          f.httpApiPayloadV2.value_or(project.httpApiPayloadV2)});
     for (const auto& e : f.httpEvents) {
       gateway::Route route;
       route.target = target;

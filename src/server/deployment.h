@@ -31,6 +31,9 @@ struct GatewayTarget {
   // An `integration: lambda` route's mapping templates and integration responses; null for the
   // Lambda proxy integration.
   std::shared_ptr<const gateway::LambdaIntegration> lambdaIntegration;
+  // An HTTP API route's integration format: payload 2.0, else 1.0 (the function's
+  // httpApi.payload, else provider.httpApi.payload).
+  bool httpApiPayloadV2 = true;
 };
 
 // What API Gateway checks for one route before its integration runs.

@@ -29,6 +29,7 @@ struct Exchange {
   gateway::RequestContextInfo info;
   ApiKind kind = ApiKind::Http;
   std::string accept;
+  bool httpApiPayloadV2 = true;  // An HTTP API route's integration format: how to read the answer.
   std::string origin;  // HTTP API with CORS: the request's Origin, for the response's headers.
   std::shared_ptr<const Deployment> deployment;
   const UsagePlans* usagePlans = nullptr;
@@ -261,7 +262,11 @@ void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
   }
   std::string event;
   if (routed.kind == ApiKind::Http) {
-    event = gateway::buildHttpApiEvent(request, *routed.match, info);
+    // The function's integration format (httpApi.payload), as the Framework compiles it into
+    // its PayloadFormatVersion.
+    exchange->httpApiPayloadV2 = target.httpApiPayloadV2;
+    event = target.httpApiPayloadV2 ? gateway::buildHttpApiEvent(request, *routed.match, info)
+                                    : gateway::buildHttpApiV1Event(request, *routed.match, info);
   } else if (target.lambdaIntegration) {
     if (const HttpHeader* accept = findHeader(request.headers, "Accept")) {
       exchange->accept = accept->value;
@@ -311,7 +316,9 @@ void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
                                                         result.payload, exchange->accept,
                                                         *exchange->mapping, ids));
         } else if (exchange->kind == ApiKind::Http) {
-          exchange->answer(gateway::mapHttpApiResponse(result.payload, ids));
+          exchange->answer(exchange->httpApiPayloadV2
+                               ? gateway::mapHttpApiResponse(result.payload, ids)
+                               : gateway::mapHttpApiV1Response(result.payload, ids));
         } else {
           exchange->answer(gateway::mapRestResponse(result.payload, ids, exchange->accept,
                                                     exchange->deployment->binaryMediaTypes));

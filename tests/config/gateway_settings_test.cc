@@ -213,5 +213,49 @@ TEST_F(GatewaySettings, ProviderLevelResourcePolicyAsFrameworkV2) {
   EXPECT_TRUE(contains(p.warnings[0], "provider.resourcePolicy is the Serverless Framework v2"));
 }
 
+TEST_F(GatewaySettings, HttpApiPayloadDefaultsToTwo) {
+  auto p = ok(project("", "      - httpApi: 'GET /a'\n"));
+  EXPECT_TRUE(p.httpApiPayloadV2);
+  auto explicitTwo = ok(project("  httpApi:\n    payload: '2.0'\n", "      - httpApi: 'GET /a'\n"));
+  EXPECT_TRUE(explicitTwo.httpApiPayloadV2);
+  EXPECT_TRUE(explicitTwo.warnings.empty());
+}
+
+TEST_F(GatewaySettings, HttpApiPayloadOneIsReadWithoutWarning) {
+  auto p = ok(project("  httpApi:\n    payload: '1.0'\n", "      - httpApi: 'GET /a'\n"));
+  EXPECT_FALSE(p.httpApiPayloadV2);
+  EXPECT_TRUE(p.warnings.empty());
+}
+
+TEST_F(GatewaySettings, HttpApiPayloadErrorsNameFileLineAndKey) {
+  // An unquoted 1.0 is the YAML number 1, which API Gateway refuses as a payload version.
+  for (const char* value : {"1.0", "'3.0'", "[a]"}) {
+    auto errors = failing(project(std::string("  httpApi:\n    payload: ") + value + "\n",
+                                  "      - httpApi: 'GET /a'\n"));
+    const ConfigError& e = errorAt(errors, "provider.httpApi.payload");
+    EXPECT_EQ(e.where.line, 6) << value;
+    EXPECT_TRUE(contains(e.format(), "serverless.yml:6:")) << e.format();
+  }
+  auto errors = failing(project("  httpApi:\n    payload: '3.0'\n", "      - httpApi: 'GET /a'\n"));
+  EXPECT_TRUE(contains(errorAt(errors, "provider.httpApi.payload").message, "'1.0' or '2.0'"));
+}
+
+TEST_F(GatewaySettings, FunctionHttpApiPayloadWinsOverTheProvider) {
+  auto p = ok(project("  httpApi:\n    payload: '1.0'\n", "      - httpApi: 'GET /a'\n",
+                      "    httpApi:\n      payload: '2.0'\n  other:\n    handler: h.other\n"
+                      "    events:\n      - httpApi: 'GET /b'\n"));
+  ASSERT_EQ(p.functions.size(), 2u);
+  EXPECT_EQ(p.functions[0].httpApiPayloadV2, std::optional<bool>(true));
+  EXPECT_EQ(p.functions[1].httpApiPayloadV2, std::nullopt);
+  EXPECT_FALSE(p.httpApiPayloadV2);
+  EXPECT_TRUE(p.warnings.empty());
+
+  auto errors =
+      failing(project("", "      - httpApi: 'GET /a'\n", "    httpApi:\n      payload: '1.1'\n"));
+  const ConfigError& e = errorAt(errors, "functions.app.httpApi.payload");
+  EXPECT_EQ(e.where.line, 11);
+  EXPECT_TRUE(contains(e.format(), "serverless.yml:11:")) << e.format();
+}
+
 }  // namespace
 }  // namespace nimbus::config::testing

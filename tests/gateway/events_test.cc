@@ -395,6 +395,146 @@ TEST(RestEventTest, BinaryOnlyWithBinaryMediaTypes) {
   EXPECT_EQ(e["isBase64Encoded"], false);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Payload 1.0 on an HTTP API route (provider.httpApi.payload '1.0')
+
+json httpV1Event(const std::vector<Route>& routes, const HttpRequest& request,
+                 const RequestContextInfo& info = httpInfo()) {
+  Fixture f;
+  for (const auto& r : routes) EXPECT_FALSE(f.table.add(r));
+  return json::parse(buildHttpApiV1Event(request, f.match(ApiKind::Http, request), info));
+}
+
+// The fields AWS's "Working with AWS Lambda proxy integrations for HTTP APIs" lists for the
+// 1.0 format (its example event), without the authorizer and mTLS parts.
+const Keys kHttpV1Top = {"version",
+                         "resource",
+                         "path",
+                         "httpMethod",
+                         "headers",
+                         "multiValueHeaders",
+                         "queryStringParameters",
+                         "multiValueQueryStringParameters",
+                         "requestContext",
+                         "pathParameters",
+                         "stageVariables",
+                         "body",
+                         "isBase64Encoded"};
+const Keys kHttpV1Context = {"accountId",         "apiId",        "domainName",  "domainPrefix",
+                             "extendedRequestId", "httpMethod",   "identity",    "path",
+                             "protocol",          "requestId",    "requestTime", "requestTimeEpoch",
+                             "resourceId",        "resourcePath", "stage"};
+const Keys kHttpV1Identity = {"accessKey",
+                              "accountId",
+                              "caller",
+                              "cognitoAuthenticationProvider",
+                              "cognitoAuthenticationType",
+                              "cognitoIdentityId",
+                              "cognitoIdentityPoolId",
+                              "principalOrgId",
+                              "sourceIp",
+                              "user",
+                              "userAgent",
+                              "userArn"};
+
+TEST(HttpApiV1EventTest, HasTheDocumentedFieldsAndTheRestSampleTypes) {
+  HttpRequest r = get("/items/42?q=a&q=b&x=1",
+                      {{"host", "127.0.0.1:3000"}, {"user-agent", "curl/8.5.0"}, {"X-A", "1"}});
+  r.method = "POST";
+  r.body = R"({"a":1})";
+  r.headers.push_back({"Content-Type", "application/json"});
+  json e = httpV1Event({{ApiKind::Http, "POST", "/items/{id}", 0}}, r);
+
+  EXPECT_EQ(keysOf(e), kHttpV1Top);
+  EXPECT_EQ(keysOf(e["requestContext"]), kHttpV1Context);
+  EXPECT_EQ(keysOf(e["requestContext"]["identity"]), kHttpV1Identity);
+  // The REST sample's 1.0 fields have the same JSON types (its identity and stage variables are
+  // set, these are null).
+  expectSameTypes(e, readSample("apigw-v1-request.json"), "event",
+                  {"authorizer", "identity", "stageVariables"});
+
+  EXPECT_EQ(e["version"], "1.0");
+  EXPECT_EQ(e["resource"], "/items/{id}");
+  EXPECT_EQ(e["path"], "/items/42");
+  EXPECT_EQ(e["httpMethod"], "POST");
+  EXPECT_EQ(e["pathParameters"], (json{{"id", "42"}}));
+  EXPECT_TRUE(e["stageVariables"].is_null());
+  EXPECT_EQ(e["queryStringParameters"], (json{{"q", "b"}, {"x", "1"}}));
+  EXPECT_EQ(e["multiValueQueryStringParameters"], (json{{"q", {"a", "b"}}, {"x", {"1"}}}));
+  EXPECT_EQ(e["headers"]["X-A"], "1");
+  EXPECT_EQ(e["headers"]["Host"], "127.0.0.1:3000");
+  EXPECT_EQ(e["headers"]["User-Agent"], "curl/8.5.0");
+  EXPECT_EQ(e["headers"]["Content-Length"], "7");
+  EXPECT_EQ(e["multiValueHeaders"]["Content-Length"], json::array({"7"}));
+  EXPECT_EQ(e["headers"]["X-Forwarded-For"], "1.2.3.4");
+  EXPECT_EQ(e["body"], R"({"a":1})");
+  EXPECT_EQ(e["isBase64Encoded"], false);
+
+  const json& rc = e["requestContext"];
+  EXPECT_EQ(rc["path"], "/items/42");  // No stage: HTTP APIs serve $default at the root.
+  EXPECT_EQ(rc["stage"], "$default");
+  EXPECT_EQ(rc["resourcePath"], "/items/{id}");
+  EXPECT_EQ(rc["resourceId"], "POST /items/{id}");
+  EXPECT_EQ(rc["httpMethod"], "POST");
+  EXPECT_EQ(rc["requestId"], "LV7fzho-PHcEJPw=");
+  EXPECT_EQ(rc["extendedRequestId"], "LV7fzho-PHcEJPw=");
+  EXPECT_EQ(rc["apiId"], "aaaaaaaaaa");
+  EXPECT_EQ(rc["domainName"], "127.0.0.1:3000");
+  EXPECT_EQ(rc["requestTime"], "21/Apr/2020:15:08:21 +0000");
+  EXPECT_EQ(rc["requestTimeEpoch"], 1587481701067);
+  EXPECT_EQ(rc["identity"]["sourceIp"], "1.2.3.4");
+  EXPECT_EQ(rc["identity"]["userAgent"], "curl/8.5.0");
+  EXPECT_TRUE(rc["identity"]["caller"].is_null());
+}
+
+TEST(HttpApiV1EventTest, DefaultRouteDecodedPathAndNullMaps) {
+  json e = httpV1Event({{ApiKind::Http, "", "$default", 0}}, get("/a%20b/c"));
+  EXPECT_EQ(e["resource"], "$default");
+  EXPECT_EQ(e["path"], "/a b/c");
+  EXPECT_EQ(e["requestContext"]["resourcePath"], "$default");
+  EXPECT_EQ(e["requestContext"]["resourceId"], "$default");
+  for (const char* k : {"queryStringParameters", "multiValueQueryStringParameters",
+                        "pathParameters", "stageVariables", "body"}) {
+    EXPECT_TRUE(e.contains(k) && e[k].is_null()) << k;
+  }
+  EXPECT_EQ(e["headers"]["Content-Length"], "0");
+}
+
+TEST(HttpApiV1EventTest, CookiesStayInHeadersAndBinaryBodiesAreBase64) {
+  HttpRequest r = get("/up", {{"Cookie", "a=1; b=2"}, {"Content-Type", "image/png"}});
+  r.method = "PUT";
+  r.body = allBytes();
+  json e = httpV1Event({{ApiKind::Http, "PUT", "/up", 0}}, r);
+  EXPECT_FALSE(e.contains("cookies"));
+  EXPECT_EQ(e["headers"]["Cookie"], "a=1; b=2");
+  EXPECT_EQ(e["isBase64Encoded"], true);
+  auto decoded = base64Decode(e["body"].get<std::string>());
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(*decoded, r.body);
+}
+
+TEST(HttpApiV1EventTest, AuthorizerContextWithoutThe2_0Level) {
+  RequestContextInfo info = httpInfo();
+  info.authorizer = R"({"jwt":{"claims":{"sub":"u1"},"scopes":null}})";
+  json e = httpV1Event({{ApiKind::Http, "GET", "/x", 0}}, get("/x"), info);
+  EXPECT_EQ(e["requestContext"]["authorizer"],
+            (json{{"claims", {{"sub", "u1"}}}, {"scopes", nullptr}}));
+  info.authorizer = R"({"lambda":{"user":"u2"}})";
+  e = httpV1Event({{ApiKind::Http, "GET", "/x", 0}}, get("/x"), info);
+  EXPECT_EQ(e["requestContext"]["authorizer"], (json{{"user", "u2"}}));
+}
+
+TEST(HttpApiV1EventTest, AppendWritesTheSameJson) {
+  RouteTable t;
+  ASSERT_FALSE(t.add({ApiKind::Http, "GET", "/x", 0}));
+  HttpRequest r = get("/x?a=1");
+  auto m = t.match(ApiKind::Http, "GET", "/x");
+  ASSERT_TRUE(m);
+  std::string out = "prefix";
+  appendHttpApiV1Event(out, r, *m, httpInfo());
+  EXPECT_EQ(out, "prefix" + buildHttpApiV1Event(r, *m, httpInfo()));
+}
+
 TEST(EventBuilderTest, AppendVariantsWriteTheSameJson) {
   RouteTable t;
   ASSERT_FALSE(t.add({ApiKind::Http, "GET", "/x", 0}));

@@ -234,5 +234,67 @@ TEST(RestResponseTest, MalformedAnswersAre502) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Payload 1.0 on an HTTP API route
+
+void expectHttpApiV1Malformed(std::string_view payload) {
+  HttpResponse r = mapHttpApiV1Response(payload, kIds);
+  EXPECT_EQ(r.status, 500) << payload;
+  EXPECT_EQ(r.body, R"({"message":"Internal Server Error"})") << payload;
+  EXPECT_EQ(valuesOf(r, "apigw-requestid"), std::vector<std::string>{"req-1"}) << payload;
+}
+
+TEST(HttpApiV1ResponseTest, SampleWithMultiValueSetCookie) {
+  HttpResponse r = mapHttpApiV1Response(readSample("apigw-v1-response.json"), kIds);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"message":"Hello from Lambda"})");
+  EXPECT_EQ(headersOf(r), (Headers{{"Set-Cookie", "cookie1=value1"},
+                                   {"Set-Cookie", "cookie2=value2"},
+                                   {"Content-Type", "application/json"},
+                                   {"X-Custom-Header", "custom-value"},
+                                   {"apigw-requestid", "req-1"}}));
+}
+
+TEST(HttpApiV1ResponseTest, NoInferenceOfABareAnswer) {
+  // What 2.0 would send as a 200 JSON body is malformed under 1.0: statusCode is required.
+  for (const char* payload :
+       {R"({"message": "hi"})", R"("just a string")", "42", "[]", "null", "{}",
+        R"({"statusCode": null, "body": "x"})",
+        R"({"errorMessage": "boom", "errorType": "Error", "stackTrace": []})"}) {
+    expectHttpApiV1Malformed(payload);
+  }
+  EXPECT_EQ(mapHttpApiResponse(R"({"message": "hi"})", kIds).status, 200);  // 2.0 infers.
+}
+
+TEST(HttpApiV1ResponseTest, MalformedAnswersAre500) {
+  for (const char* payload :
+       {"", "not json", R"({"statusCode": 200, "cookies": ["a=b"]})",
+        R"({"statusCode": 200, "extra": 1})", R"({"statusCode": "abc"})", R"({"statusCode": 700})",
+        R"({"statusCode": 200, "body": {"a": 1}})", R"({"statusCode": 200, "headers": {"x": 1}})",
+        R"({"statusCode": 200, "multiValueHeaders": {"x": "1"}})",
+        R"({"statusCode": 200, "isBase64Encoded": "true"})",
+        R"({"statusCode": 200, "isBase64Encoded": true, "body": "***"})"}) {
+    expectHttpApiV1Malformed(payload);
+  }
+}
+
+TEST(HttpApiV1ResponseTest, MergesHeadersDefaultsContentTypeAndDecodesBase64) {
+  HttpResponse r = mapHttpApiV1Response(
+      R"({"statusCode": "201", "headers": {"x-a": "1", "X-B": true},
+          "multiValueHeaders": {"X-A": ["2"]}, "body": "ok"})",
+      kIds);
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(r.body, "ok");
+  EXPECT_EQ(valuesOf(r, "x-a"), (std::vector<std::string>{"2", "1"}));
+  EXPECT_EQ(valuesOf(r, "x-b"), std::vector<std::string>{"true"});
+  EXPECT_EQ(valuesOf(r, "content-type"), std::vector<std::string>{"application/json"});
+
+  std::string payload = R"({"statusCode":200,"headers":{"Content-Type":"image/png"},"body":")" +
+                        base64Encode(allBytes()) + R"(","isBase64Encoded":true})";
+  r = mapHttpApiV1Response(payload, kIds);
+  EXPECT_EQ(r.body, allBytes());  // No binary media types on HTTP APIs: always decoded.
+  EXPECT_EQ(valuesOf(r, "content-type"), std::vector<std::string>{"image/png"});
+}
+
 }  // namespace
 }  // namespace nimbus::gateway
