@@ -1,10 +1,8 @@
 #include "build/project_build.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -12,6 +10,7 @@
 
 #include "build/tool_run.h"
 #include "core/hash.h"
+#include "core/program_path.h"
 
 namespace nimbus::build {
 
@@ -55,21 +54,6 @@ long long elapsedMs(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                since)
       .count();
-}
-
-// Whether a program of that name is in PATH.
-bool onPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    fs::path candidate = fs::path(dirs.substr(start, end - start)) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
 }
 
 }  // namespace
@@ -173,9 +157,9 @@ bool ProjectBuilder::installProjectPackages(const config::ProjectConfig& project
   // package manager would, from its lock file, rather than fail on a fresh clone.
   // pnpm and yarn only where they are installed; npm reads the same package.json otherwise.
   std::vector<std::string> argv;
-  if (fs::exists(dir / "pnpm-lock.yaml", ec) && onPath("pnpm")) {
+  if (fs::exists(dir / "pnpm-lock.yaml", ec) && !findInPath("pnpm").empty()) {
     argv = {"pnpm", "install", "--frozen-lockfile"};
-  } else if (fs::exists(dir / "yarn.lock", ec) && onPath("yarn")) {
+  } else if (fs::exists(dir / "yarn.lock", ec) && !findInPath("yarn").empty()) {
     argv = {"yarn", "install", "--frozen-lockfile"};
   } else if (fs::exists(dir / "package-lock.json", ec) ||
              fs::exists(dir / "npm-shrinkwrap.json", ec)) {

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/program_path.h"
+
 namespace nimbus::lambda {
 
 namespace fs = std::filesystem;
@@ -34,23 +36,6 @@ RuntimeCatalog::RuntimeCatalog(fs::path runtimesDir) : runtimesDir_(std::move(ru
 
 namespace {
 
-// The first executable named `name` in PATH, or "" when there is none.
-std::string searchPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    fs::path candidate = fs::path(dirs.substr(start, end - start)) / name;
-    if (::access(candidate.c_str(), X_OK) == 0 && fs::is_regular_file(candidate)) {
-      return candidate.string();
-    }
-    start = end + 1;
-  }
-  return {};
-}
-
 bool isElfBinary(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return false;
@@ -66,7 +51,7 @@ const std::string& RuntimeCatalog::executable(RuntimeFamily family) const {
   Interpreter& i = family == RuntimeFamily::NodeJs ? node_ : python_;
   std::call_once(i.executableResolved, [&] {
     std::string name = family == RuntimeFamily::NodeJs ? "node" : "python3";
-    std::string found = searchPath(name);
+    std::string found = findInPath(name);
     if (!found.empty() && isElfBinary(found)) {
       // A real binary: no need to start it just to learn where it is.
       i.executable = found;
