@@ -8,6 +8,7 @@
 // What the tool prints is shown to the user as it is; the exit code says whether it built.
 
 const fs = require('fs');
+const Module = require('module');
 const path = require('path');
 
 class BuildError extends Error {}
@@ -137,7 +138,22 @@ async function buildWithWebpack() {
   const webpack = requireFromProject('webpack', plugin);
   // The plugin's `lib`, which webpack.config.js reads: entries of every Node.js handler, and
   // isLocal, true for a local run as under `serverless invoke local` or serverless-offline.
-  const slsw = requireFromProject('serverless-webpack', plugin);
+  // Only the lib is loaded: the configuration's require('serverless-webpack') gets it without
+  // the plugin's packaging code, whose dependencies (archiver) need a newer Node.js than the
+  // build does.
+  let pluginMain;
+  try {
+    pluginMain = require.resolve('serverless-webpack', { paths: [serviceDir] });
+  } catch (e) {
+    requireFromProject('serverless-webpack', plugin);  // Throws the message saying what to install.
+  }
+  const lib = require(path.join(path.dirname(pluginMain), 'lib', 'index.js'));
+  const stub = new Module(pluginMain);
+  stub.filename = pluginMain;
+  stub.loaded = true;
+  stub.exports = { lib };
+  require.cache[pluginMain] = stub;
+  const slsw = stub.exports;
   const extensions = ['.js', '.ts', '.jsx', '.tsx', '.mjs', '.cjs', '.mts', '.cts'];
   const entries = {};
   for (const f of request.functions) {

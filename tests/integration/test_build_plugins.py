@@ -26,7 +26,7 @@ def with_tools(folder):
 
 def get_json(n, path):
     status, _, body, _ = n.request("GET", path)
-    assert status == 200, body
+    assert status == 200, (body, n.output()[-4000:])
     return json.loads(body)
 
 
