@@ -6,7 +6,10 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <regex>
+
+#include "core/json_writer.h"
 
 namespace nimbus::gateway::vtl {
 
@@ -156,36 +159,6 @@ std::string toText(const Value& v) {
 
 namespace {
 
-void appendJsonText(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 void appendJson(std::string& out, const Value& v) {
   switch (v.kind) {
     case Value::Kind::Null:
@@ -200,7 +173,7 @@ void appendJson(std::string& out, const Value& v) {
       out += v.integer ? numberText(v.number, true) : fmt::format("{}", v.number);
       return;
     case Value::Kind::String:
-      appendJsonText(out, v.text);
+      appendJsonString(out, v.text);
       return;
     case Value::Kind::List:
       out.push_back('[');
@@ -216,7 +189,7 @@ void appendJson(std::string& out, const Value& v) {
       for (const auto& [k, item] : *v.map) {
         if (!first) out.push_back(',');
         first = false;
-        appendJsonText(out, k);
+        appendJsonString(out, k);
         out.push_back(':');
         appendJson(out, item);
       }
@@ -226,214 +199,52 @@ void appendJson(std::string& out, const Value& v) {
   }
 }
 
-// A small JSON reader (the documents are request and response bodies of non-proxy
-// integrations): objects keep their key order, as API Gateway's JSONPath results do.
-class JsonReader {
- public:
-  explicit JsonReader(std::string_view s) : s_(s) {}
+// Request and response bodies of non-proxy integrations as template values: objects keep their
+// key order, as API Gateway's JSONPath results do. Nesting deeper than kMaxJsonDepth is refused
+// rather than converted recursively.
+constexpr int kMaxJsonDepth = 512;
 
-  std::optional<Value> document() {
-    auto v = value(0);
-    skipSpace();
-    if (!v || pos_ != s_.size()) return std::nullopt;
-    return v;
-  }
-
- private:
-  void skipSpace() {
-    while (pos_ < s_.size() &&
-           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
-  bool literal(std::string_view word) {
-    if (s_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
-    return true;
-  }
-  static void appendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-  std::optional<uint32_t> hex4() {
-    if (pos_ + 4 > s_.size()) return std::nullopt;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      char c = s_[pos_++];
-      v <<= 4;
-      if (c >= '0' && c <= '9') {
-        v |= c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        v |= c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        v |= c - 'A' + 10;
-      } else {
-        return std::nullopt;
-      }
-    }
-    return v;
-  }
-  std::optional<std::string> string() {
-    ++pos_;  // The opening quote.
-    std::string out;
-    while (pos_ < s_.size()) {
-      char c = s_[pos_++];
-      if (c == '"') return out;
-      if (static_cast<unsigned char>(c) < 0x20) return std::nullopt;
-      if (c != '\\') {
-        out.push_back(c);
-        continue;
-      }
-      if (pos_ >= s_.size()) return std::nullopt;
-      char e = s_[pos_++];
-      switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-          out.push_back(e);
-          break;
-        case 'b':
-          out.push_back('\b');
-          break;
-        case 'f':
-          out.push_back('\f');
-          break;
-        case 'n':
-          out.push_back('\n');
-          break;
-        case 'r':
-          out.push_back('\r');
-          break;
-        case 't':
-          out.push_back('\t');
-          break;
-        case 'u': {
-          auto cp = hex4();
-          if (!cp) return std::nullopt;
-          if (*cp >= 0xD800 && *cp < 0xDC00 && s_.substr(pos_, 2) == "\\u") {
-            pos_ += 2;
-            auto low = hex4();
-            if (!low || *low < 0xDC00 || *low >= 0xE000) return std::nullopt;
-            *cp = 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00);
-          }
-          appendUtf8(out, *cp);
-          break;
-        }
-        default:
-          return std::nullopt;
-      }
-    }
-    return std::nullopt;
-  }
-  std::optional<Value> value(int depth) {
-    if (depth > 512) return std::nullopt;
-    skipSpace();
-    if (pos_ >= s_.size()) return std::nullopt;
-    char c = s_[pos_];
-    if (c == '{') {
-      ++pos_;
+std::optional<Value> fromJson(const nlohmann::ordered_json& json, int depth) {
+  if (depth > kMaxJsonDepth) return std::nullopt;
+  switch (json.type()) {
+    case nlohmann::ordered_json::value_t::object: {
       Value v = Value::ofMap();
-      skipSpace();
-      if (pos_ < s_.size() && s_[pos_] == '}') {
-        ++pos_;
-        return v;
+      for (const auto& [key, item] : json.items()) {
+        auto converted = fromJson(item, depth + 1);
+        if (!converted) return std::nullopt;
+        v.put(key, std::move(*converted));
       }
-      while (true) {
-        skipSpace();
-        if (pos_ >= s_.size() || s_[pos_] != '"') return std::nullopt;
-        auto key = string();
-        if (!key) return std::nullopt;
-        skipSpace();
-        if (pos_ >= s_.size() || s_[pos_] != ':') return std::nullopt;
-        ++pos_;
-        auto item = value(depth + 1);
-        if (!item) return std::nullopt;
-        v.put(std::move(*key), std::move(*item));
-        skipSpace();
-        if (pos_ < s_.size() && s_[pos_] == ',') {
-          ++pos_;
-          continue;
-        }
-        if (pos_ < s_.size() && s_[pos_] == '}') {
-          ++pos_;
-          return v;
-        }
-        return std::nullopt;
-      }
+      return v;
     }
-    if (c == '[') {
-      ++pos_;
+    case nlohmann::ordered_json::value_t::array: {
       Value v = Value::ofList();
-      skipSpace();
-      if (pos_ < s_.size() && s_[pos_] == ']') {
-        ++pos_;
-        return v;
+      for (const auto& item : json) {
+        auto converted = fromJson(item, depth + 1);
+        if (!converted) return std::nullopt;
+        v.list->push_back(std::move(*converted));
       }
-      while (true) {
-        auto item = value(depth + 1);
-        if (!item) return std::nullopt;
-        v.list->push_back(std::move(*item));
-        skipSpace();
-        if (pos_ < s_.size() && s_[pos_] == ',') {
-          ++pos_;
-          continue;
-        }
-        if (pos_ < s_.size() && s_[pos_] == ']') {
-          ++pos_;
-          return v;
-        }
-        return std::nullopt;
-      }
+      return v;
     }
-    if (c == '"') {
-      auto s = string();
-      if (!s) return std::nullopt;
-      return Value::of(std::move(*s));
-    }
-    if (literal("true")) return Value::of(true);
-    if (literal("false")) return Value::of(false);
-    if (literal("null")) return Value::null();
-    size_t start = pos_;
-    if (s_[pos_] == '-') ++pos_;
-    bool integer = true;
-    while (pos_ < s_.size()) {
-      char d = s_[pos_];
-      if (d == '.' || d == 'e' || d == 'E' || d == '+' || (d == '-' && pos_ > start)) {
-        integer = false;
-      } else if (d < '0' || d > '9') {
-        break;
-      }
-      ++pos_;
-    }
-    if (pos_ == start) return std::nullopt;
-    std::string text(s_.substr(start, pos_ - start));
-    char* end = nullptr;
-    double n = std::strtod(text.c_str(), &end);
-    if (end != text.c_str() + text.size()) return std::nullopt;
-    return Value::of(n, integer);
+    case nlohmann::ordered_json::value_t::string:
+      return Value::of(json.get<std::string>());
+    case nlohmann::ordered_json::value_t::boolean:
+      return Value::of(json.get<bool>());
+    case nlohmann::ordered_json::value_t::number_integer:
+    case nlohmann::ordered_json::value_t::number_unsigned:
+      return Value::of(json.get<double>(), true);
+    case nlohmann::ordered_json::value_t::number_float:
+      return Value::of(json.get<double>(), false);
+    default:
+      return Value::null();
   }
-
-  std::string_view s_;
-  size_t pos_ = 0;
-};
+}
 
 }  // namespace
 
 std::optional<Value> parseJson(std::string_view json) {
-  return JsonReader(json).document();
+  auto parsed = nlohmann::ordered_json::parse(json, nullptr, false);
+  if (parsed.is_discarded()) return std::nullopt;
+  return fromJson(parsed, 0);
 }
 
 std::string toJson(const Value& value) {
