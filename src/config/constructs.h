@@ -10,14 +10,9 @@
 #include <utility>
 #include <vector>
 
-namespace nimbus::config {
+#include "config/intrinsics.h"
 
-// Where a construct lives: Lift names its resources after the Framework's stack,
-// "{service}-{stage}"; URLs of queues start with nimbus's AWS endpoint.
-struct LiftStack {
-  std::string service, stage, region, awsEndpointUrl;
-  std::string name() const { return service + "-" + stage; }
-};
+namespace nimbus::config {
 
 // Lift's construct types: queue, storage, webhook, static-website, single-page-app,
 // server-side-website, database/dynamodb-single-table, vpc.
@@ -27,12 +22,12 @@ std::string liftConstructTypes();
 
 // The queue of a `queue` construct, or its dead-letter queue: "{stack}-{id}" and
 // "{stack}-{id}-dlq", with ".fifo" after either for a FIFO construct, as Lift names them.
-std::string liftQueueName(const LiftStack& stack, const std::string& id, bool fifo, bool dlq);
+std::string liftQueueName(const StackInfo& stack, const std::string& id, bool fifo, bool dlq);
 
 // The name of a table of a `database/dynamodb-single-table` construct. CloudFormation generates
 // it ("{stack}-{logical id}-{suffix}"); nimbus forms it the same way with a suffix of its own
 // that stays the same from one run to the next.
-std::string liftTableName(const LiftStack& stack, const std::string& id);
+std::string liftTableName(const StackInfo& stack, const std::string& id);
 
 // The variables `${construct:ID.NAME}` reads for a construct of `type` (queue: queueUrl,
 // queueArn, dlqUrl, dlqArn; storage: bucketName, bucketArn; webhook: busName; ...), in Lift's
@@ -46,6 +41,6 @@ struct ConstructVariableInputs {
 };
 std::vector<std::pair<std::string, std::string>> liftConstructVariables(
     std::string_view type, const std::string& id, const ConstructVariableInputs& inputs,
-    const LiftStack& stack);
+    const StackInfo& stack);
 
 }  // namespace nimbus::config

@@ -13,6 +13,18 @@
 
 namespace nimbus::config {
 
+std::string StackInfo::queueUrl(std::string_view name) const {
+  return fmt::format("{}/{}/{}", awsEndpointUrl, kAccountId, name);
+}
+
+std::string StackInfo::queueArn(std::string_view name) const {
+  return fmt::format("arn:aws:sqs:{}:{}:{}", region, kAccountId, name);
+}
+
+std::string StackInfo::tableArn(std::string_view name) const {
+  return fmt::format("arn:aws:dynamodb:{}:{}:table/{}", region, kAccountId, name);
+}
+
 namespace {
 
 constexpr size_t kQueueNameLimit = 80;
@@ -380,8 +392,7 @@ std::variant<Node, IntrinsicProblem> TemplateScope::ref(const std::string& targe
   if (auto* failed = std::get_if<IntrinsicProblem>(&name)) return *failed;
   const std::string& physical = std::get<std::string>(name);
   if (type == "AWS::SQS::Queue") {
-    return Node::makeString(fmt::format("{}/{}/{}", stack_.awsEndpointUrl, kAccountId, physical),
-                            where);
+    return Node::makeString(stack_.queueUrl(physical), where);
   }
   if (type == "AWS::SNS::Topic") {
     return Node::makeString(
@@ -406,11 +417,10 @@ std::variant<Node, IntrinsicProblem> TemplateScope::getAtt(const std::string& lo
   const std::string& region = stack_.region;
   std::optional<std::string> value;
   if (type == "AWS::SQS::Queue") {
-    if (attribute == "Arn")
-      value = fmt::format("arn:aws:sqs:{}:{}:{}", region, kAccountId, physical);
+    if (attribute == "Arn") value = stack_.queueArn(physical);
     if (attribute == "QueueName") value = physical;
     if (attribute == "QueueUrl") {
-      value = fmt::format("{}/{}/{}", stack_.awsEndpointUrl, kAccountId, physical);
+      value = stack_.queueUrl(physical);
     }
   } else if (type == "AWS::SNS::Topic") {
     if (attribute == "TopicArn") {
@@ -422,8 +432,7 @@ std::variant<Node, IntrinsicProblem> TemplateScope::getAtt(const std::string& lo
       value = fmt::format("arn:aws:lambda:{}:{}:function:{}", region, kAccountId, physical);
     }
   } else if (type == "AWS::DynamoDB::Table" || type == "AWS::DynamoDB::GlobalTable") {
-    std::string tableArn =
-        fmt::format("arn:aws:dynamodb:{}:{}:table/{}", region, kAccountId, physical);
+    std::string tableArn = stack_.tableArn(physical);
     if (attribute == "Arn") value = tableArn;
     if (attribute == "StreamArn") {
       // CloudFormation has the attribute only for a table with a StreamSpecification.

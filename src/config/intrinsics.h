@@ -31,6 +31,10 @@ struct StackInfo {
   std::string awsEndpointUrl;
   // "{service}-{stage}", the Framework's stack name.
   std::string stackName() const { return service + "-" + stage; }
+  // The URL and ARNs nimbus's services give the resources named `name` in this stack's region.
+  std::string queueUrl(std::string_view name) const;
+  std::string queueArn(std::string_view name) const;
+  std::string tableArn(std::string_view name) const;
 };
 
 struct IntrinsicProblem {

@@ -48,11 +48,11 @@ std::string stableSuffix(const std::string& seed, size_t length) {
 
 // A name CloudFormation generates for a resource without one: "{stack}-{logical id}-{suffix}",
 // at most `limit` characters (the stack and logical id parts shortened first, as it does).
-std::string generatedName(const LiftStack& stack, const std::string& logicalId, size_t limit,
+std::string generatedName(const StackInfo& stack, const std::string& logicalId, size_t limit,
                           bool lowerCase) {
-  std::string suffix = stableSuffix(stack.name() + "/" + logicalId, 12);
+  std::string suffix = stableSuffix(stack.stackName() + "/" + logicalId, 12);
   if (!lowerCase) suffix = upper(suffix);
-  std::string stackPart = stack.name();
+  std::string stackPart = stack.stackName();
   std::string idPart = logicalId;
   size_t room = limit - suffix.size() - 2;
   while (stackPart.size() + idPart.size() > room) {
@@ -71,14 +71,14 @@ std::string cdkLogicalId(const std::string& id, const std::string& child) {
   return alphanumeric(id) + child + upper(stableSuffix(id + "/" + child, 8));
 }
 
-std::string bucketName(const LiftStack& stack, const std::string& id, const std::string& child) {
+std::string bucketName(const StackInfo& stack, const std::string& id, const std::string& child) {
   // S3 bucket names are lower-case, at most 63 characters.
   return generatedName(stack, cdkLogicalId(id, child), 63, true);
 }
 
-std::string distributionDomain(const LiftStack& stack, const std::string& id) {
+std::string distributionDomain(const StackInfo& stack, const std::string& id) {
   // CloudFront's "d" and 13 lower-case letters and digits.
-  std::string digest = stableSuffix(stack.name() + "/" + id + "/CDN", 13);
+  std::string digest = stableSuffix(stack.stackName() + "/" + id + "/CDN", 13);
   return "d" + digest + ".cloudfront.net";
 }
 
@@ -141,14 +141,6 @@ const ConstructType* findType(std::string_view name) {
   return nullptr;
 }
 
-std::string queueUrl(const LiftStack& stack, const std::string& name) {
-  return fmt::format("{}/{}/{}", stack.awsEndpointUrl, kAccountId, name);
-}
-
-std::string queueArn(const LiftStack& stack, const std::string& name) {
-  return fmt::format("arn:aws:sqs:{}:{}:{}", stack.region, kAccountId, name);
-}
-
 }  // namespace
 
 bool isLiftConstructType(std::string_view type) {
@@ -164,26 +156,26 @@ std::string liftConstructTypes() {
   return out;
 }
 
-std::string liftQueueName(const LiftStack& stack, const std::string& id, bool fifo, bool dlq) {
-  return stack.name() + "-" + id + (dlq ? "-dlq" : "") + (fifo ? ".fifo" : "");
+std::string liftQueueName(const StackInfo& stack, const std::string& id, bool fifo, bool dlq) {
+  return stack.stackName() + "-" + id + (dlq ? "-dlq" : "") + (fifo ? ".fifo" : "");
 }
 
-std::string liftTableName(const LiftStack& stack, const std::string& id) {
+std::string liftTableName(const StackInfo& stack, const std::string& id) {
   // DynamoDB table names take up to 255 characters; CloudFormation keeps the case.
   return generatedName(stack, cdkLogicalId(id, "Table"), 255, false);
 }
 
 std::vector<std::pair<std::string, std::string>> liftConstructVariables(
     std::string_view type, const std::string& id, const ConstructVariableInputs& inputs,
-    const LiftStack& stack) {
+    const StackInfo& stack) {
   std::vector<std::pair<std::string, std::string>> variables;
   if (type == "queue") {
     std::string queue = liftQueueName(stack, id, inputs.fifo, false);
     std::string dlq = liftQueueName(stack, id, inputs.fifo, true);
-    variables = {{"queueUrl", queueUrl(stack, queue)},
-                 {"queueArn", queueArn(stack, queue)},
-                 {"dlqUrl", queueUrl(stack, dlq)},
-                 {"dlqArn", queueArn(stack, dlq)}};
+    variables = {{"queueUrl", stack.queueUrl(queue)},
+                 {"queueArn", stack.queueArn(queue)},
+                 {"dlqUrl", stack.queueUrl(dlq)},
+                 {"dlqArn", stack.queueArn(dlq)}};
   } else if (type == "storage") {
     std::string bucket = bucketName(stack, id, "Bucket");
     variables = {{"bucketArn", "arn:aws:s3:::" + bucket}, {"bucketName", bucket}};
@@ -204,8 +196,7 @@ std::vector<std::pair<std::string, std::string>> liftConstructVariables(
                  {"assetsBucketName", bucketName(stack, id, "Assets")}};
   } else if (type == "database/dynamodb-single-table") {
     std::string table = liftTableName(stack, id);
-    std::string arn =
-        fmt::format("arn:aws:dynamodb:{}:{}:table/{}", stack.region, kAccountId, table);
+    std::string arn = stack.tableArn(table);
     variables = {{"tableName", table},
                  {"tableArn", arn},
                  {"tableStreamArn", fmt::format("{}/stream/{}", arn, kProjectStreamLabel)}};
@@ -223,7 +214,7 @@ void ModelBuilder::buildConstructs(ProjectConfig& project, const Settings& provi
                       constructs.kindName()));
     return;
   }
-  LiftStack stack{service_, stage_, project.region, options_.awsEndpointUrl};
+  StackInfo stack{service_, stage_, project.region, options_.awsEndpointUrl};
   for (size_t i = 0; i < constructs.keys.size(); ++i) {
     const std::string& id = constructs.keys[i];
     const SourceLocation& where = constructs.keyLocations[i];
@@ -506,10 +497,10 @@ void ModelBuilder::buildQueueConstruct(ProjectConfig& project, const Settings& p
   if (!workerIndex) return;
   int visibilityTimeout = writtenTimeout.value_or(6) * 6 + batchingWindow;
 
-  LiftStack stack{service_, stage_, project.region, options_.awsEndpointUrl};
+  StackInfo stack{service_, stage_, project.region, options_.awsEndpointUrl};
   std::string dlqName = liftQueueName(stack, id, fifo, true);
   std::string queueName = liftQueueName(stack, id, fifo, false);
-  std::string dlqArn = queueArn(stack, dlqName);
+  std::string dlqArn = stack.queueArn(dlqName);
 
   QueueResource dlq{alphanumeric(id) + "Dlq", dlqName, {}, {}, construct.where, path};
   dlq.attributes["MessageRetentionPeriod"] = "1209600";  // 14 days, SQS's longest.
@@ -555,7 +546,7 @@ void ModelBuilder::buildQueueConstruct(ProjectConfig& project, const Settings& p
 
   FunctionConfig& function = project.functions[*workerIndex];
   SqsEvent event;
-  event.arn = queueArn(stack, queueName);
+  event.arn = stack.queueArn(queueName);
   event.batchSize = batchSize;
   event.maximumBatchingWindow = batchingWindow;
   event.reportBatchItemFailures = true;
@@ -635,7 +626,7 @@ void ModelBuilder::buildTableConstruct(ProjectConfig& project, Node& node,
   if (Entry e = get(node, "gsiCount", path); e.node) {
     if (auto v = numberSetting(e, 1, 20, true)) gsiCount = static_cast<int>(*v);
   }
-  LiftStack stack{service_, stage_, project.region, options_.awsEndpointUrl};
+  StackInfo stack{service_, stage_, project.region, options_.awsEndpointUrl};
   std::string name = liftTableName(stack, construct.id);
   auto key = [](const std::string& attribute, const char* type) {
     return Json{{"AttributeName", attribute}, {"KeyType", type}};

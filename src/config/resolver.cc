@@ -491,7 +491,7 @@ Resolver::SourceResult Resolver::constructSource(const std::string& address, con
     result.outcome = Outcome::Failed;
     return result;
   }
-  LiftStack stack{service, *currentStage, *currentRegion, options_.awsEndpointUrl};
+  StackInfo stack{service, *currentStage, *currentRegion, options_.awsEndpointUrl};
   auto variables = liftConstructVariables(*typeName, id, inputs, stack);
   std::string names;
   for (const auto& [name, value] : variables) {
