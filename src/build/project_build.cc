@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "build/tool_run.h"
+#include "core/file_text.h"
 #include "core/hash.h"
 #include "core/program_path.h"
 
@@ -41,13 +42,6 @@ std::string toolName(BuildConfig::Tool tool) {
       break;
   }
   return "";
-}
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 long long elapsedMs(std::chrono::steady_clock::time_point since) {
@@ -189,9 +183,9 @@ void ProjectBuilder::installRequirements(const config::ProjectConfig& project, B
   if (!pythonFunctions || !fs::is_regular_file(file)) return;
   fs::path target = project.serviceDir / ".nimbus" / "python-requirements";
   fs::path stamp = target / ".nimbus-requirements-sha256";
-  std::string digest = hexEncode(sha256(readFile(file)));
+  std::string digest = hexEncode(sha256(readFileText(file).value_or("")));
   out.pythonPaths.push_back(target);
-  if (fs::exists(stamp) && readFile(stamp) == digest) return;  // Installed already.
+  if (fs::exists(stamp) && readFileText(stamp) == digest) return;  // Installed already.
 
   std::error_code ec;
   fs::remove_all(target, ec);

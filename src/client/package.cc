@@ -12,6 +12,7 @@
 #include "client/glob.h"
 #include "client/zip_writer.h"
 #include "core/base64.h"
+#include "core/file_text.h"
 #include "core/hash.h"
 
 namespace nimbus::client {
@@ -87,15 +88,6 @@ std::string humanSize(size_t bytes) {
   return fmt::format("{:.1f} MB", bytes / (1024.0 * 1024.0));
 }
 
-std::optional<std::string> readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return text.str();
-}
-
 class Packager {
  public:
   Packager(const config::ProjectConfig& project, PackageResult& result,
@@ -141,7 +133,7 @@ class Packager {
                                            const std::string& key) {
     fs::path file = fs::path(path).is_absolute() ? fs::path(path) : project_.serviceDir / path;
     std::error_code ec;
-    auto bytes = fs::is_regular_file(file, ec) ? readFile(file) : std::nullopt;
+    auto bytes = fs::is_regular_file(file, ec) ? readFileText(file) : std::nullopt;
     if (!bytes) {
       result_.errors.push_back(
           {where, key,

@@ -9,6 +9,8 @@
 #include <optional>
 #include <sstream>
 
+#include "core/file_text.h"
+
 namespace nimbus::lambda {
 
 namespace fs = std::filesystem;
@@ -23,15 +25,8 @@ bool writeFile(const std::string& path, const std::string& value) {
   return static_cast<bool>(out);
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 uint64_t readNumber(const std::string& path) {
-  std::string text = readFile(path);
+  std::string text = readFileText(path).value_or("");
   try {
     return text.empty() ? 0 : std::stoull(text);
   } catch (...) {
@@ -41,7 +36,7 @@ uint64_t readNumber(const std::string& path) {
 
 // The value of `key` in a "key value" per line file such as memory.events or memory.oom_control.
 uint64_t readKeyed(const std::string& path, const std::string& key) {
-  std::istringstream in(readFile(path));
+  std::istringstream in(readFileText(path).value_or(""));
   std::string k;
   uint64_t v;
   while (in >> k >> v) {
@@ -99,7 +94,7 @@ class WatchdogLimit : public MemoryLimit {
   bool oomKilled() const override { return killed_.load(); }
   void poll(pid_t group) override {
     if (group <= 0) return;
-    std::istringstream in(readFile("/proc/" + std::to_string(group) + "/status"));
+    std::istringstream in(readFileText("/proc/" + std::to_string(group) + "/status").value_or(""));
     std::string line;
     uint64_t rss = 0, hwm = 0;
     while (std::getline(in, line)) {
