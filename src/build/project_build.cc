@@ -12,6 +12,7 @@
 #include "core/file_text.h"
 #include "core/hash.h"
 #include "core/program_path.h"
+#include "lambda/runtime_catalog.h"
 
 namespace nimbus::build {
 
@@ -24,10 +25,10 @@ namespace {
 constexpr std::chrono::seconds kBuildLimit{300};
 
 bool isNodeRuntime(const std::string& runtime) {
-  return runtime.rfind("nodejs", 0) == 0;
+  return lambda::RuntimeCatalog::familyOf(runtime) == lambda::RuntimeFamily::NodeJs;
 }
 bool isPythonRuntime(const std::string& runtime) {
-  return runtime.rfind("python", 0) == 0;
+  return lambda::RuntimeCatalog::familyOf(runtime) == lambda::RuntimeFamily::Python;
 }
 
 std::string toolName(BuildConfig::Tool tool) {

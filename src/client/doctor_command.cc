@@ -292,8 +292,9 @@ Section buildSection(const config::ProjectConfig& project, std::vector<std::stri
   const auto& build = project.build;
   if (build.tool != Tool::None) {
     size_t nodeFunctions = std::count_if(
-        project.functions.begin(), project.functions.end(),
-        [](const config::FunctionConfig& f) { return f.runtime.rfind("nodejs", 0) == 0; });
+        project.functions.begin(), project.functions.end(), [](const config::FunctionConfig& f) {
+          return lambda::RuntimeCatalog::familyOf(f.runtime) == lambda::RuntimeFamily::NodeJs;
+        });
     std::vector<std::string> tools =
         build.tool == Tool::Esbuild   ? std::vector<std::string>{"esbuild"}
         : build.tool == Tool::Webpack ? std::vector<std::string>{"webpack", "serverless-webpack"}

@@ -9,6 +9,7 @@
 #include "core/base64.h"
 #include "core/hash.h"
 #include "lambda/event_filter.h"
+#include "lambda/runtime_catalog.h"
 
 namespace nimbus::server {
 
@@ -219,7 +220,7 @@ void compileResourcePolicy(Deployment& d,
 // packages the build installed.
 void applyBuild(const config::ProjectConfig& project, const build::BuildOutput& built,
                 lambda::FunctionSpec& spec) {
-  if (spec.runtime.rfind("nodejs", 0) == 0 &&
+  if (lambda::RuntimeCatalog::familyOf(spec.runtime) == lambda::RuntimeFamily::NodeJs &&
       project.build.tool != config::BuildConfig::Tool::None) {
     spec.codeDirectory = built.nodeCodeDirectory;
     if (!built.nodeBuilt) {
@@ -227,7 +228,8 @@ void applyBuild(const config::ProjectConfig& project, const build::BuildOutput& 
           fmt::format("{} could not build this function:\n{}", project.build.plugin, built.log);
     }
   }
-  if (spec.runtime.rfind("python", 0) == 0 && !built.pythonPaths.empty()) {
+  if (lambda::RuntimeCatalog::familyOf(spec.runtime) == lambda::RuntimeFamily::Python &&
+      !built.pythonPaths.empty()) {
     std::string paths;
     for (const auto& p : built.pythonPaths) paths += (paths.empty() ? "" : ":") + p.string();
     // The function's own PYTHONPATH, if it sets one, comes first.
