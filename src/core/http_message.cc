@@ -1,10 +1,24 @@
 #include "core/http_message.h"
 
+#include <unistd.h>
+
 namespace nimbus {
 
 namespace {
-char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+char lowerAscii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 }  // namespace
+
+SpooledBody::~SpooledBody() {
+  // ENOENT is the normal case when the consumer renamed the file into place; any other failure
+  // leaves a file that the next start removes from the spool directory.
+  if (!path.empty()) ::unlink(path.c_str());
+}
+
+FileBody::~FileBody() {
+  if (fd >= 0) ::close(fd);
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -48,6 +48,19 @@ class Responder {
 struct ServerLimits {
   // Requests with a larger body are answered with `tooLarge` without reaching the handler.
   size_t maxBodyBytes = 16 * 1024 * 1024;
+  // Where spooled request bodies are written (files named body-XXXXXX, mode 0600); empty: never
+  // spool. The owner creates it, and removes files left there by a crash when it starts.
+  std::string spoolDir;
+  // The body limit for spooled requests, in place of maxBodyBytes: S3's largest single PUT
+  // (5 GiB) plus room for the aws-chunked signature framing SDKs add around it.
+  uint64_t maxSpooledBodyBytes = (5ull << 30) + (64ull << 20);
+  // Asked once the request's header is read (an HttpRequest without body), on the connection's
+  // I/O thread: true to write this request's body to a file in spoolDir instead of memory,
+  // handed over as HttpRequest::spooledBody. Bodies smaller than spoolAboveBytes (by
+  // Content-Length) stay in memory even when it says true; chunked bodies are spooled.
+  std::function<bool(const HttpRequest& header)> spoolBody;
+  // Bodies below this many bytes are cheaper in memory than in a file, and stay there.
+  uint64_t spoolAboveBytes = 1 << 20;
   HttpResponse tooLarge{
       413, {{"Content-Type", "application/json"}}, R"({"message":"Request Entity Too Large"})"};
 };
