@@ -197,6 +197,15 @@ int serve(const ServeOptions& options) {
     fmt::print(stderr, "error: cannot create data dir {}: {}\n", dataDir.string(), ec.message());
     return 1;
   }
+  // Where the AWS endpoint spools S3 request bodies; files there at start belong to requests a
+  // crash or stop interrupted.
+  fs::path spoolDir = dataDir / "s3" / "incoming";
+  fs::remove_all(spoolDir, ec);
+  if (!ec) fs::create_directories(spoolDir, ec);
+  if (ec) {
+    fmt::print(stderr, "error: cannot prepare {}: {}\n", spoolDir.string(), ec.message());
+    return 1;
+  }
 
   asio::io_context io;
   auto work = asio::make_work_guard(io);
@@ -316,6 +325,12 @@ int serve(const ServeOptions& options) {
   http::ServerLimits awsLimits;
   awsLimits.maxBodyBytes = aws::kMaxFunctionUploadBytes;
   awsLimits.tooLarge = aws::LambdaApi::uploadTooLarge();
+  // S3 request bodies (objects up to 5 GB) are written to files as they arrive, never held in
+  // memory.
+  awsLimits.spoolDir = spoolDir.string();
+  awsLimits.spoolBody = [](const HttpRequest& header) {
+    return aws::identifyRequest(header).service == "s3";
+  };
   std::string gatewayUrl;          // Set once the gateway listens, before the AWS endpoint does.
   std::atomic<bool> ready{false};  // The project is deployed and async work has started.
   http::HttpServer awsServer(
