@@ -448,6 +448,16 @@ std::variant<Node, IntrinsicProblem> TemplateScope::getAtt(const std::string& lo
     }
   } else if (type == "AWS::S3::Bucket") {
     if (attribute == "Arn") value = "arn:aws:s3:::" + physical;
+    if (attribute == "DomainName") value = physical + ".s3.amazonaws.com";
+    if (attribute == "DualStackDomainName") {
+      value = fmt::format("{}.s3.dualstack.{}.amazonaws.com", physical, stack_.region);
+    }
+    if (attribute == "RegionalDomainName") {
+      value = fmt::format("{}.s3.{}.amazonaws.com", physical, stack_.region);
+    }
+    if (attribute == "WebsiteURL") {
+      value = fmt::format("http://{}.s3-website-{}.amazonaws.com", physical, stack_.region);
+    }
   }
   if (!value) {
     return problem(where, fmt::format("Fn::GetAtt {}.{}: nimbus does not know {} of an {}",

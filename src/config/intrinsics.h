@@ -99,4 +99,8 @@ class TemplateScope {
 // (RedrivePolicy, FilterPolicy, ...).
 std::string toJsonText(const Node& node);
 
+// The logical id the Serverless Framework gives the bucket of an `s3` event: S3Bucket followed
+// by the name's letters and digits, the first capitalized ("photos-in" -> "S3BucketPhotosin").
+std::string s3BucketLogicalId(std::string_view bucket);
+
 }  // namespace nimbus::config

@@ -210,6 +210,7 @@ void ModelBuilder::build(ProjectConfig& project) {
   buildGatewaySettings(project);
   buildResources(project);
   buildSnsEventResources(project);
+  buildS3EventResources(project);
 }
 
 void ModelBuilder::checkTopLevelKeys() {
@@ -887,12 +888,18 @@ void ModelBuilder::buildEvents(FunctionConfig& function, const Entry& events) {
     const std::string& type = item.keys[0];
     const SourceLocation& where = item.keyLocations[0];
     std::string typePath = childPath(path, type);
-    if (type != "httpApi" && type != "http" && type != "sqs" && type != "sns" && type != "stream") {
+    if (type != "httpApi" && type != "http" && type != "sqs" && type != "sns" && type != "stream" &&
+        type != "s3") {
       warn(where, fmt::format("{} is not supported yet and is ignored", typePath));
       continue;
     }
     Node& value = item.children[0];
     if (!resolver_.resolveShallow(value, typePath)) continue;
+    if (type == "s3") {
+      if (isIntrinsic(value) && !evaluateInPlace(value, where, typePath)) continue;
+      if (auto s3 = s3Event(value, where, typePath)) function.s3Events.push_back(std::move(*s3));
+      continue;
+    }
     if (type == "sqs" || type == "sns" || type == "stream") {
       // `sqs: !GetAtt Jobs.Arn` names the queue as a plain ARN would.
       if (isIntrinsic(value) && !evaluateInPlace(value, where, typePath)) continue;

@@ -149,6 +149,20 @@ class ModelBuilder {
   void buildTable(ProjectConfig& project, const ResourceEntry& resource, const Node& properties,
                   bool global);
   void buildSnsEventResources(ProjectConfig& project);
+  // S3 (model_s3.cc): `s3` events, AWS::S3::Bucket and AWS::S3::BucketPolicy resources, and the
+  // buckets the events create or configure.
+  std::optional<S3Event> s3Event(Node& value, const SourceLocation& where, const std::string& path);
+  void buildBucket(ProjectConfig& project, const ResourceEntry& resource, const Node& properties);
+  void buildBucketPolicy(ProjectConfig& project, const ResourceEntry& resource,
+                         const Node& properties);
+  void buildS3EventResources(ProjectConfig& project);
+  struct PendingBucketPolicy {
+    std::string bucket;
+    std::string policy;
+    SourceLocation where;
+    std::string path;
+  };
+  std::vector<PendingBucketPolicy> pendingBucketPolicies_;
   // Evaluates the intrinsic functions in `node` (after resolving its variables); false (the
   // error recorded against `where` and `path`) when they cannot be.
   bool evaluateInPlace(Node& node, const SourceLocation& where, const std::string& path);

@@ -43,8 +43,8 @@ const std::set<std::string, std::less<>> kPermissionTypes = {
 
 // The resource types nimbus creates.
 const std::set<std::string, std::less<>> kCreatedTypes = {
-    "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::DynamoDB::Table",
-    "AWS::DynamoDB::GlobalTable"};
+    "AWS::SQS::Queue",           "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::DynamoDB::Table",
+    "AWS::DynamoDB::GlobalTable", "AWS::S3::Bucket", "AWS::S3::BucketPolicy"};
 
 // Template sections with no meaning for a local run.
 const std::set<std::string, std::less<>> kQuietSections = {"Outputs", "Description",
@@ -211,7 +211,25 @@ void ModelBuilder::registerFunctionsAndTopics(TemplateScope& scope) {
         Node& event = events.children[e];
         std::string eventPath = itemPath(eventsPath, e);
         if (!resolver_.resolveShallow(event, eventPath) || event.kind != Node::Kind::Map ||
-            event.keys.size() != 1 || event.keys[0] != "sns") {
+            event.keys.size() != 1 || (event.keys[0] != "sns" && event.keys[0] != "s3")) {
+          continue;
+        }
+        if (event.keys[0] == "s3") {
+          // The bucket an s3 event creates: S3Bucket{Name}, which `Ref` names.
+          Node& s3 = event.children[0];
+          std::string s3Path = childPath(eventPath, "s3");
+          if (!resolver_.resolveShallow(s3, s3Path)) continue;
+          std::optional<std::string> bucket;
+          bool existing = false;
+          if (s3.kind == Node::Kind::String) bucket = s3.text;
+          if (s3.kind == Node::Kind::Map) {
+            bucket = quietText(s3, "bucket", s3Path);
+            existing = quietText(s3, "existing", s3Path).value_or("") == "true";
+          }
+          if (bucket && !bucket->empty() && !existing &&
+              !scope.hasResource(s3BucketLogicalId(*bucket))) {
+            scope.addNamedResource(s3BucketLogicalId(*bucket), "AWS::S3::Bucket", *bucket);
+          }
           continue;
         }
         Node& sns = event.children[0];
@@ -245,8 +263,8 @@ void ModelBuilder::buildResources(ProjectConfig& project) {
     if (!kCreatedTypes.count(*typeName)) {
       warn(resource.where,
            fmt::format("{}: {} is not created by nimbus (it creates AWS::SQS::Queue, "
-                       "AWS::SNS::Topic, AWS::SNS::Subscription, AWS::DynamoDB::Table and "
-                       "AWS::DynamoDB::GlobalTable)",
+                       "AWS::SNS::Topic, AWS::SNS::Subscription, AWS::DynamoDB::Table, "
+                       "AWS::DynamoDB::GlobalTable, AWS::S3::Bucket and AWS::S3::BucketPolicy)",
                        resource.path, *typeName));
       continue;
     }
@@ -278,6 +296,10 @@ void ModelBuilder::buildResources(ProjectConfig& project) {
       buildTable(project, resource, properties, false);
     } else if (*typeName == "AWS::DynamoDB::GlobalTable") {
       buildTable(project, resource, properties, true);
+    } else if (*typeName == "AWS::S3::Bucket") {
+      buildBucket(project, resource, properties);
+    } else if (*typeName == "AWS::S3::BucketPolicy") {
+      buildBucketPolicy(project, resource, properties);
     } else {
       buildSubscription(project, resource, properties);
     }

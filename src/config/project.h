@@ -268,6 +268,17 @@ struct SnsEvent {
   SourceLocation where;
 };
 
+// An `s3` event: the function is notified of object events in a bucket. The bucket is created
+// (logical id S3Bucket{Name}) unless `existing: true` says it exists already.
+struct S3Event {
+  std::string bucket;
+  std::string event = "s3:ObjectCreated:*";
+  std::string prefix;  // From `rules: [{prefix: ...}, {suffix: ...}]`.
+  std::string suffix;
+  bool existing = false;
+  SourceLocation where;
+};
+
 struct FunctionConfig {
   std::string key;          // Short name under `functions:` ("app").
   std::string name;         // Deployed name: `name:` if given, else "{service}-{stage}-{key}".
@@ -285,6 +296,7 @@ struct FunctionConfig {
   std::vector<SqsEvent> sqsEvents;
   std::vector<SnsEvent> snsEvents;
   std::vector<StreamEvent> streamEvents;
+  std::vector<S3Event> s3Events;
   std::string description;
   // Asynchronous invocation settings (Lambda's EventInvokeConfig): retries (0-2) and event age
   // (60-21600 s) when set; destinations as written (a function key, a function name or an ARN).
@@ -352,6 +364,36 @@ struct TableResource {
   std::string path;  // "resources.Resources.Users", for messages.
 };
 
+// An S3 bucket nimbus creates: an AWS::S3::Bucket of `resources.Resources` (with its
+// NotificationConfiguration, CorsConfiguration and VersioningConfiguration, and the policy of an
+// AWS::S3::BucketPolicy naming it), or the bucket of `s3` events.
+struct BucketNotification {
+  enum class Kind { Queue, Topic, Function };
+  Kind kind = Kind::Function;
+  std::string arn;
+  std::string event;  // "s3:ObjectCreated:*", ...
+  std::string prefix;
+  std::string suffix;
+};
+
+struct BucketCorsRule {
+  std::string id;
+  std::vector<std::string> allowedOrigins, allowedMethods, allowedHeaders, exposedHeaders;
+  std::optional<int> maxAge;
+};
+
+struct BucketResource {
+  std::string logicalId;
+  std::string name;
+  bool existing = false;  // Of an `s3` event with `existing: true`: not created by nimbus.
+  std::vector<BucketNotification> notifications;
+  std::optional<std::vector<BucketCorsRule>> cors;
+  std::string versioning;  // "Enabled", "Suspended" or "" (unversioned).
+  std::string policy;      // JSON text of an AWS::S3::BucketPolicy's PolicyDocument.
+  SourceLocation where;
+  std::string path;
+};
+
 // How the project's code is built before it runs, as its build plugin builds it for
 // `serverless deploy` (config/model_build.cc). nimbus runs the plugin's own tool from the
 // project's node_modules (src/build) and serves the functions from what it builds.
@@ -407,6 +449,7 @@ struct ProjectConfig {
   std::vector<QueueResource> queues;
   std::vector<TopicResource> topics;
   std::vector<SubscriptionResource> subscriptions;
+  std::vector<BucketResource> buckets;
   PackageConfig package;         // The service's `package:`.
   BuildConfig build;             // The build plugin's, if any.
   PythonPackagingConfig python;  // serverless-wsgi and serverless-python-requirements.

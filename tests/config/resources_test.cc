@@ -210,23 +210,126 @@ resources:
         Type: AWS::S3::Bucket
         Properties:
           BucketName: uploads-${sls:stage}
-          CorsConfiguration: ${ssm:/not/read}
+      Cdn:
+        Type: AWS::CloudFront::Distribution
+        Properties:
+          DistributionConfig: ${ssm:/not/read}
     Conditions:
       IsProd: !Equals [prod, dev]
 )yaml");
   ASSERT_EQ(p.queues.size(), 1u);
   EXPECT_EQ(p.queues[0].attributes.at("DelaySeconds"), "5");
   EXPECT_EQ(envValue(p.functions.at(0), "BUCKET"), "uploads-dev");
-  EXPECT_FALSE(hasEnv(p.functions.at(0), "SITE"));
+  EXPECT_EQ(envValue(p.functions.at(0), "SITE"),
+            "http://uploads-dev.s3-website-us-east-1.amazonaws.com");
+  ASSERT_EQ(p.buckets.size(), 1u);
+  EXPECT_EQ(p.buckets[0].name, "uploads-dev");
   std::string all;
   for (const auto& w : p.warnings) all += w + "\n";
-  EXPECT_TRUE(contains(all, "SITE: Fn::GetAtt Uploads.WebsiteURL: nimbus does not know")) << all;
-  EXPECT_TRUE(contains(all, "AWS::S3::Bucket is not created by nimbus")) << all;
+  EXPECT_TRUE(contains(all, "AWS::CloudFront::Distribution is not created by nimbus")) << all;
   EXPECT_TRUE(contains(all, "resources[1].Conditions is not supported yet")) << all;
-  EXPECT_EQ(p.warnings.size(), 3u) << all;
+  EXPECT_EQ(p.warnings.size(), 2u) << all;
 }
 
 using SnsEvents = ProjectTest;
+using S3Events = ProjectTest;
+
+TEST_F(S3Events, EventsCreateBucketsWithFilteredNotifications) {
+  auto p = ok(R"yaml(
+service: shop
+provider: { name: aws, runtime: nodejs20.x }
+functions:
+  thumb:
+    handler: h.thumb
+    environment:
+      PHOTOS: !Ref S3BucketPhotosin
+      PHOTOS_ARN: !GetAtt S3BucketPhotosin.Arn
+    events:
+      - s3: photos-in
+      - s3:
+          bucket: photos-in
+          event: s3:ObjectRemoved:*
+          rules:
+            - prefix: uploads/
+            - suffix: .jpg
+      - s3:
+          bucket: elsewhere
+          existing: true
+)yaml");
+  ASSERT_EQ(p.buckets.size(), 2u);
+  const auto& photos = p.buckets[0];
+  EXPECT_EQ(photos.name, "photos-in");
+  EXPECT_EQ(photos.logicalId, "S3BucketPhotosin");
+  EXPECT_FALSE(photos.existing);
+  ASSERT_EQ(photos.notifications.size(), 2u);
+  EXPECT_EQ(photos.notifications[0].event, "s3:ObjectCreated:*");
+  EXPECT_EQ(photos.notifications[0].arn, "arn:aws:lambda:us-east-1:000000000000:function:shop-dev-thumb");
+  EXPECT_EQ(photos.notifications[1].event, "s3:ObjectRemoved:*");
+  EXPECT_EQ(photos.notifications[1].prefix, "uploads/");
+  EXPECT_EQ(photos.notifications[1].suffix, ".jpg");
+  EXPECT_TRUE(p.buckets[1].existing);
+  EXPECT_EQ(envValue(p.functions.at(0), "PHOTOS"), "photos-in");
+  EXPECT_EQ(envValue(p.functions.at(0), "PHOTOS_ARN"), "arn:aws:s3:::photos-in");
+  EXPECT_TRUE(p.warnings.empty());
+}
+
+TEST_F(S3Events, BucketResourcesWithTheirConfigurations) {
+  auto p = ok(R"yaml(
+service: shop
+provider: { name: aws, runtime: nodejs20.x }
+resources:
+  Resources:
+    Events:
+      Type: AWS::SQS::Queue
+    Archive:
+      Type: AWS::S3::Bucket
+      Properties:
+        VersioningConfiguration: { Status: Enabled }
+        CorsConfiguration:
+          CorsRules:
+            - { AllowedOrigins: ['*'], AllowedMethods: [GET], MaxAge: 60 }
+        NotificationConfiguration:
+          QueueConfigurations:
+            - Event: s3:ObjectCreated:*
+              Queue: !GetAtt Events.Arn
+              Filter: { S3Key: { Rules: [{ Name: suffix, Value: .csv }] } }
+    ArchivePolicy:
+      Type: AWS::S3::BucketPolicy
+      Properties:
+        Bucket: !Ref Archive
+        PolicyDocument: { Version: '2012-10-17', Statement: [] }
+)yaml");
+  ASSERT_EQ(p.buckets.size(), 1u);
+  const auto& b = p.buckets[0];
+  EXPECT_EQ(b.name, "shop-dev-archive");
+  EXPECT_EQ(b.versioning, "Enabled");
+  ASSERT_TRUE(b.cors.has_value());
+  ASSERT_EQ(b.cors->size(), 1u);
+  EXPECT_EQ(b.cors->at(0).maxAge, 60);
+  ASSERT_EQ(b.notifications.size(), 1u);
+  EXPECT_EQ(b.notifications[0].kind, BucketNotification::Kind::Queue);
+  EXPECT_EQ(b.notifications[0].arn, "arn:aws:sqs:us-east-1:000000000000:shop-dev-Events");
+  EXPECT_EQ(b.notifications[0].suffix, ".csv");
+  EXPECT_NE(b.policy.find("2012-10-17"), std::string::npos);
+}
+
+TEST_F(S3Events, Errors) {
+  auto errors = failing(R"yaml(
+service: shop
+provider: { name: aws, runtime: nodejs20.x }
+functions:
+  app:
+    handler: h.main
+    events:
+      - s3: { event: s3:ObjectCreated:* }
+      - s3: { bucket: b, event: ObjectCreated }
+      - s3: { bucket: b, rules: [{ middle: x }] }
+)yaml");
+  ASSERT_EQ(errors.size(), 3u) << describe(errors);
+  EXPECT_TRUE(contains(errors[0].format(), "needs bucket")) << describe(errors);
+  EXPECT_TRUE(contains(errors[1].format(), "must name an S3 event type")) << describe(errors);
+  EXPECT_TRUE(contains(errors[2].format(), "{prefix: TEXT} or {suffix: TEXT}")) << describe(errors);
+}
 
 TEST_F(SnsEvents, TopicsByNameAreCreatedAndSubscribedOnce) {
   auto p = ok(R"yaml(

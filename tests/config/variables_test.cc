@@ -423,16 +423,16 @@ custom:
   fromAws: ${cf:other-stack.Output}
 resources:
   Resources:
-    Uploads:
-      Type: AWS::S3::Bucket
+    Cdn:
+      Type: AWS::CloudFront::Distribution
       Properties:
-        CorsConfiguration: ${ssm:/bucket/cors}
+        DistributionConfig: ${ssm:/cdn/config}
 functions:
   app:
     handler: handler.main
 )yaml");
   ASSERT_EQ(project.warnings.size(), 1u);
-  EXPECT_TRUE(contains(project.warnings[0], "AWS::S3::Bucket is not created by nimbus"))
+  EXPECT_TRUE(contains(project.warnings[0], "AWS::CloudFront::Distribution is not created by nimbus"))
       << project.warnings[0];
 }
 
