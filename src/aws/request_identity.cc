@@ -154,7 +154,22 @@ RequestIdentity identifyRequest(const HttpRequest& request) {
     identity.service = "lambda";
     return identity;
   }
-  if (isSnsAction(action)) identity.service = "sns";
+  if (isSnsAction(action)) {
+    identity.service = "sns";
+    return identity;
+  }
+  // S3: presigned URLs carry their credential scope in the query; everything else unsigned
+  // (a browser's upload, curl on an object URL, a CORS preflight) is S3's, as an S3 endpoint
+  // is the one AWS API addressed by plain paths.
+  std::string_view target = request.target;
+  if (auto q = target.find('?'); q != std::string_view::npos) {
+    std::string credential = queryParameter(target.substr(q + 1), "X-Amz-Credential");
+    if (!credential.empty() &&
+        parseSigV4Authorization("AWS4-HMAC-SHA256 Credential=" + credential, identity)) {
+      return identity;
+    }
+  }
+  if (action.empty() && !request.target.starts_with("/_nimbus")) identity.service = "s3";
   return identity;
 }
 

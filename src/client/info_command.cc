@@ -82,6 +82,7 @@ int runInfo(const InfoOptions& options) {
       printEndpoints(service.routes);
       printApiKeys(service.apiKeys);
     }
+    printResources(served.info->resources);
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
@@ -76,6 +77,12 @@ ServerInfoResult fetchServerInfo(const Endpoint& endpoint, const std::string& ur
       info.services.push_back(std::move(served));
     }
   }
+  if (auto kept = json.find("resources"); kept != json.end() && kept->is_array()) {
+    for (const auto& r : *kept) {
+      if (r.is_object())
+        info.resources.push_back({text(r, "kind"), text(r, "name"), text(r, "detail")});
+    }
+  }
   static const nlohmann::json kNone = nlohmann::json::array();
   auto concurrency = json.find("concurrency");
   const nlohmann::json& functions =
@@ -131,6 +138,20 @@ void printApiKeys(const std::vector<ServedApiKey>& keys) {
       for (char& c : period) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       fmt::print("    usage plan {}: {} of {} requests used this {} (until {})\n", k.plan,
                  k.quotaUsed, k.quotaLimit, period, k.periodEnd);
+    }
+  }
+}
+
+void printResources(const std::vector<ServedResource>& resources) {
+  std::vector<std::string> kinds;
+  for (const auto& r : resources) {
+    if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end()) kinds.push_back(r.kind);
+  }
+  for (const auto& kind : kinds) {
+    fmt::print("{}:\n", kind.ends_with("s") ? kind + "es" : kind + "s");
+    for (const auto& r : resources) {
+      if (r.kind != kind) continue;
+      fmt::print("  {}{}\n", r.name, r.detail.empty() ? "" : "  (" + r.detail + ")");
     }
   }
 }

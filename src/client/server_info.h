@@ -44,8 +44,14 @@ struct FunctionFigures {
   int provisionedAvailable = 0;
 };
 
+// Something a service keeps (a bucket, a bus, a rule, a schedule) with a short detail.
+struct ServedResource {
+  std::string kind, name, detail;
+};
+
 struct ServerInfo {
   std::string version;
+  std::vector<ServedResource> resources;
   std::string gateway;  // "http://127.0.0.1:3000".
   std::vector<ServedService> services;
   std::map<std::string, FunctionFigures> functions;  // By function name.
@@ -69,5 +75,8 @@ void printEndpoints(const std::vector<ServedRoute>& routes);
 // "api keys:" and per key "  name: value - description" as `serverless info` prints them, then
 // the key's usage plan and quota use; nothing when there are no keys.
 void printApiKeys(const std::vector<ServedApiKey>& keys);
+
+// "buckets:", "rules:", ... and one line per resource of that kind, "  name  (detail)".
+void printResources(const std::vector<ServedResource>& resources);
 
 }  // namespace nimbus::client

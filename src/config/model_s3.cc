@@ -3,11 +3,11 @@
 // AWS::S3::BucketPolicy.
 #include <fmt/format.h>
 
-#include "config/model_builder.h"
-#include "config/intrinsics.h"
-#include "config/text.h"
-
 #include <set>
+
+#include "config/intrinsics.h"
+#include "config/model_builder.h"
+#include "config/text.h"
 
 namespace nimbus::config {
 
@@ -17,11 +17,21 @@ constexpr std::string_view kAccount = "000000000000";
 
 // Properties of AWS::S3::Bucket that have no effect on a local run.
 const std::set<std::string, std::less<>> kIgnoredBucketProperties = {
-    "AccessControl",      "BucketEncryption",        "LifecycleConfiguration",
-    "LoggingConfiguration", "OwnershipControls",     "PublicAccessBlockConfiguration",
-    "Tags",               "WebsiteConfiguration",    "ObjectLockEnabled",
-    "ObjectLockConfiguration", "IntelligentTieringConfigurations", "MetricsConfigurations",
-    "AnalyticsConfigurations", "InventoryConfigurations", "ReplicationConfiguration",
+    "AccessControl",
+    "BucketEncryption",
+    "LifecycleConfiguration",
+    "LoggingConfiguration",
+    "OwnershipControls",
+    "PublicAccessBlockConfiguration",
+    "Tags",
+    "WebsiteConfiguration",
+    "ObjectLockEnabled",
+    "ObjectLockConfiguration",
+    "IntelligentTieringConfigurations",
+    "MetricsConfigurations",
+    "AnalyticsConfigurations",
+    "InventoryConfigurations",
+    "ReplicationConfiguration",
     "AccelerateConfiguration"};
 
 const Node* child(const Node& map, std::string_view key) {
@@ -209,8 +219,8 @@ void ModelBuilder::buildBucket(ProjectConfig& project, const ResourceEntry& reso
         }
       }
       if (child(value, "EventBridgeConfiguration")) {
-        warn(where, fmt::format("{}.EventBridgeConfiguration is not supported yet and is ignored",
-                                path));
+        warn(where,
+             fmt::format("{}.EventBridgeConfiguration is not supported yet and is ignored", path));
       }
     } else {
       warn(where, fmt::format("{} is not supported yet and is ignored", path));

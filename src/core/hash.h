@@ -1,6 +1,7 @@
 // Digests (OpenSSL).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,5 +12,8 @@ std::string sha256(std::string_view data);
 
 // Lower-case hexadecimal of `bytes` (two digits per byte).
 std::string hexEncode(std::string_view bytes);
+
+// The bytes of hexadecimal text (either case); nullopt for an odd length or a non-hex digit.
+std::optional<std::string> hexDecode(std::string_view hex);
 
 }  // namespace nimbus

@@ -85,7 +85,8 @@ void writeApiKeys(JsonWriter& w, const gateway::ApiKeyGate& gate) {
 
 HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
                         const std::string& version, const lambda::LambdaService& lambda,
-                        const gateway::ApiKeyGate* apiKeys) {
+                        const gateway::ApiKeyGate* apiKeys,
+                        const std::vector<InfoResource>& resources) {
   std::string body;
   JsonWriter w(body);
   w.beginObject().field("version", version).field("gateway", gatewayUrl);
@@ -114,6 +115,15 @@ HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gateway
     w.endArray();
     if (apiKeys) writeApiKeys(w, *apiKeys);
     w.endObject();
+  }
+  w.endArray();
+  w.key("resources").beginArray();
+  for (const auto& r : resources) {
+    w.beginObject()
+        .field("kind", r.kind)
+        .field("name", r.name)
+        .field("detail", r.detail)
+        .endObject();
   }
   w.endArray();
   writeConcurrency(w, lambda);

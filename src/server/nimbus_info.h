@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/http_message.h"
 #include "gateway/api_keys.h"
@@ -14,12 +15,22 @@ namespace nimbus::server {
 
 inline constexpr const char* kNimbusInfoPath = "/_nimbus/info";
 
+// One thing a service keeps that `nimbus info` lists: a bucket, an event bus, a rule, a
+// schedule. `detail` is a short phrase ("3 objects", "next firing 2026-12-07T10:00:00Z").
+struct InfoResource {
+  std::string kind;  // "bucket", "bus", "rule", "schedule".
+  std::string name;
+  std::string detail;
+};
+
 // The answer for `deployment` (null when no project is served) behind `gatewayUrl`, with the
 // concurrency figures of every function `lambda` runs: reservation, invocations running,
 // throttles, and per version its environments and cold starts; and the service's API keys
-// (`apiKeys`, may be null) with their usage in the current quota period.
+// (`apiKeys`, may be null) with their usage in the current quota period; and `resources`, what
+// the services keep.
 HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
                         const std::string& version, const lambda::LambdaService& lambda,
-                        const gateway::ApiKeyGate* apiKeys = nullptr);
+                        const gateway::ApiKeyGate* apiKeys = nullptr,
+                        const std::vector<InfoResource>& resources = {});
 
 }  // namespace nimbus::server

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "aws/dynamodb/dynamodb_service.h"
+#include "aws/s3/s3_service.h"
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_service.h"
 #include "store/store.h"
@@ -94,8 +95,8 @@ struct ProjectResources::Run {
 ProjectResources::ProjectResources(boost::asio::io_context& io,
                                    aws::dynamodb::DynamoDbService& dynamodb,
                                    aws::sqs::SqsService& sqs, aws::sns::SnsService& sns,
-                                   store::Store& store)
-    : io_(io), dynamodb_(dynamodb), sqs_(sqs), sns_(sns), store_(store) {}
+                                   aws::s3::S3Service& s3, store::Store& store)
+    : io_(io), dynamodb_(dynamodb), sqs_(sqs), sns_(sns), s3_(s3), store_(store) {}
 
 void ProjectResources::callSns(std::vector<std::pair<std::string, std::string>> params,
                                std::function<void(HttpResponse)> done) {
@@ -264,6 +265,45 @@ void ProjectResources::start(std::shared_ptr<Run> run) {
                   });
         };
         (*setNext)(0);
+      });
+    });
+  }
+
+  // Buckets (resources and s3 events), with their notification, CORS and versioning
+  // configurations, once the queues, topics and functions they notify exist.
+  for (const auto& bucket : r->project.buckets) {
+    steps.push_back([this, r, &bucket](std::function<void()> next) {
+      aws::s3::S3Service::ProjectBucket wanted;
+      wanted.name = bucket.name;
+      wanted.createIfMissing = !bucket.existing;
+      wanted.versioning = bucket.versioning;
+      wanted.policy = bucket.policy;
+      std::vector<aws::s3::NotificationTarget> targets;
+      for (size_t i = 0; i < bucket.notifications.size(); ++i) {
+        const auto& n = bucket.notifications[i];
+        aws::s3::NotificationTarget t;
+        t.kind = static_cast<aws::s3::NotificationTarget::Kind>(n.kind);
+        t.id = fmt::format("{}-{}", bucket.logicalId, i + 1);
+        t.arn = n.arn;
+        t.events = {n.event};
+        t.prefix = n.prefix;
+        t.suffix = n.suffix;
+        targets.push_back(std::move(t));
+      }
+      wanted.notifications = std::move(targets);
+      if (bucket.cors) {
+        std::vector<aws::s3::CorsRule> rules;
+        for (const auto& c : *bucket.cors) {
+          rules.push_back({c.id, c.allowedOrigins, c.allowedMethods, c.allowedHeaders,
+                           c.exposedHeaders, c.maxAge});
+        }
+        wanted.cors = std::move(rules);
+      }
+      s3_.applyProjectBucket(std::move(wanted), [this, r, &bucket, next](std::string error) {
+        boost::asio::post(io_, [r, &bucket, next, error = std::move(error)] {
+          if (!error.empty()) r->fail(bucket.where, bucket.path, error);
+          next();
+        });
       });
     });
   }

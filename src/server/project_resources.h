@@ -33,6 +33,9 @@ class SnsService;
 namespace nimbus::aws::dynamodb {
 class DynamoDbService;
 }
+namespace nimbus::aws::s3 {
+class S3Service;
+}
 
 namespace nimbus::server {
 
@@ -40,7 +43,8 @@ class ProjectResources {
  public:
   // Every argument must outlive this object.
   ProjectResources(boost::asio::io_context& io, aws::dynamodb::DynamoDbService& dynamodb,
-                   aws::sqs::SqsService& sqs, aws::sns::SnsService& sns, store::Store& store);
+                   aws::sqs::SqsService& sqs, aws::sns::SnsService& sns, aws::s3::S3Service& s3,
+                   store::Store& store);
   ~ProjectResources();
 
   // Applies what `project` declares. `done` gets one line per resource that could not be made
@@ -62,6 +66,7 @@ class ProjectResources {
   aws::dynamodb::DynamoDbService& dynamodb_;
   aws::sqs::SqsService& sqs_;
   aws::sns::SnsService& sns_;
+  aws::s3::S3Service& s3_;
   store::Store& store_;
   std::mutex mutex_;
   bool running_ = false;

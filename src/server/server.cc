@@ -14,6 +14,7 @@
 #include "aws/dynamodb/dynamodb_service.h"
 #include "aws/lambda/lambda_api.h"
 #include "aws/request_identity.h"
+#include "aws/s3/s3_service.h"
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_api.h"
 #include "aws/sqs/sqs_service.h"
@@ -151,6 +152,12 @@ void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t 
     for (const auto& e : f.snsEvents) {
       fmt::print("    sns    {}{}\n", e.topicArn, e.filterPolicy.empty() ? "" : "  (filtered)");
     }
+    for (const auto& e : f.s3Events) {
+      std::string filter = e.prefix.empty() && e.suffix.empty()
+                               ? ""
+                               : fmt::format("  (prefix '{}', suffix '{}')", e.prefix, e.suffix);
+      fmt::print("    s3     {}  {}{}\n", e.bucket, e.event, filter);
+    }
   }
   auto names = [](const auto& items) {
     std::string list;
@@ -160,6 +167,7 @@ void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t 
   if (!p.tables.empty()) fmt::print("  tables: {}\n", names(p.tables));
   if (!p.queues.empty()) fmt::print("  queues: {}\n", names(p.queues));
   if (!p.topics.empty()) fmt::print("  topics: {}\n", names(p.topics));
+  if (!p.buckets.empty()) fmt::print("  buckets: {}\n", names(p.buckets));
   std::fflush(stdout);
 }
 
@@ -261,9 +269,16 @@ int serve(const ServeOptions& options) {
   // to SQS queues and SNS topics.
   DynamoDbStreamSource streamSource(dynamodb.engine());
   mappings.setStreamSource(&streamSource, destinationSender(sqs, sns));
-  // serverless.yml's tables, queues, topics and subscriptions; the event source mappings start
-  // once the tables and queues they read exist.
-  ProjectResources resources(io, dynamodb, sqs, sns, *store);
+  // S3 buckets and objects: records in the store, bytes in files under the data dir.
+  S3Targets s3Targets(sqs, sns, async);
+  aws::s3::S3Settings s3Settings;
+  s3Settings.region = deployment->project.region;
+  s3Settings.dataDir = dataDir / "s3";
+  aws::s3::S3Service s3(*store, s3Targets, s3Settings);
+  for (const auto& w : s3.load()) fmt::print(stderr, "warning: {}\n", w);
+  // serverless.yml's tables, queues, topics, subscriptions and buckets; the event source
+  // mappings start once the tables and queues they read exist.
+  ProjectResources resources(io, dynamodb, sqs, sns, s3, *store);
   // serverless.yml's provisionedConcurrency: nimbus serve runs the file's functions as
   // $LATEST, so that is where their provisioned environments are kept.
   std::set<std::string> provisionedFunctions;
@@ -288,13 +303,14 @@ int serve(const ServeOptions& options) {
         mappings.setProjectMappings(d->eventSourceMappings);
         const auto& p = d->project;
         if (!p.tables.empty() || !p.queues.empty() || !p.topics.empty() ||
-            !p.subscriptions.empty()) {
+            !p.subscriptions.empty() || !p.buckets.empty()) {
           auto count = [](size_t n, const char* what) {
             return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
           };
-          fmt::print("resources ready: {}, {}, {}, {}\n", count(p.tables.size(), "table"),
+          fmt::print("resources ready: {}, {}, {}, {}, {}\n", count(p.tables.size(), "table"),
                      count(p.queues.size(), "queue"), count(p.topics.size(), "topic"),
-                     count(p.subscriptions.size(), "subscription"));
+                     count(p.subscriptions.size(), "subscription"),
+                     count(p.buckets.size(), "bucket"));
           std::fflush(stdout);
         }
       });
@@ -351,8 +367,13 @@ int serve(const ServeOptions& options) {
         if (request.method == "GET" && request.target == kNimbusInfoPath) {
           auto current = frontend.deployment();
           auto keys = usagePlans.gate();
+          std::vector<InfoResource> kept;
+          for (const auto& [name, objects] : s3.bucketSummary()) {
+            kept.push_back(
+                {"bucket", name, fmt::format("{} object{}", objects, objects == 1 ? "" : "s")});
+          }
           return responder.send(
-              nimbusInfo(current.get(), gatewayUrl, options.version, lambda, keys.get()));
+              nimbusInfo(current.get(), gatewayUrl, options.version, lambda, keys.get(), kept));
         }
         aws::RequestIdentity identity = aws::identifyRequest(request);
         if (identity.service == "lambda") {
@@ -363,6 +384,8 @@ int serve(const ServeOptions& options) {
           sqsApi.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "dynamodb") {
           dynamodb.handle(std::move(request), identity, std::move(responder));
+        } else if (identity.service == "s3") {
+          s3.handle(std::move(request), identity, std::move(responder));
         } else {
           answerUnavailable(identity, std::move(responder));
         }
@@ -444,6 +467,7 @@ int serve(const ServeOptions& options) {
     sqs.stop();
     sns.stop();
     dynamodb.stop();
+    s3.stop();
     async.stop();
     lambda.stop();
     work.reset();

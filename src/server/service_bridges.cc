@@ -181,6 +181,41 @@ void SnsTargets::invokeFunction(const std::string& functionArn, std::string even
                 });
 }
 
+void S3Targets::sendToQueue(const std::string& queueArn, std::string body,
+                            aws::s3::TargetDone done) {
+  sqs::OutgoingMessage message;
+  message.body = std::move(body);
+  std::vector<sqs::OutgoingMessage> batch;
+  batch.push_back(std::move(message));
+  sqs_.send(sqs::SqsService::queueName(queueArn), std::move(batch),
+            [done = std::move(done)](sqs::Result<std::vector<sqs::Result<sqs::SentMessage>>> r) {
+              if (!r.ok()) return done(describe(r.error()));
+              const auto& one = r.value().front();
+              done(one.ok() ? "" : describe(one.error()));
+            });
+}
+
+void S3Targets::publishToTopic(const std::string& topicArn, std::string message, std::string,
+                               aws::s3::TargetDone done) {
+  sns_.publishMessage(topicArn, std::move(message), {},
+                      [done = std::move(done)](std::string error) { done(std::move(error)); });
+}
+
+void S3Targets::invokeFunction(const std::string& functionArn, std::string event,
+                               aws::s3::TargetDone done) {
+  auto function = lambda::parseFunctionReference(functionArn);
+  async_.accept(
+      function.name, std::move(event),
+      [done = std::move(done)](const std::string&, const std::string& error) { done(error); });
+}
+
+bool S3Targets::targetExists(const std::string& arn) {
+  if (arn.rfind("arn:aws:sqs:", 0) == 0) return sqs_.hasQueue(sqs::SqsService::queueName(arn));
+  // Topics and functions are checked when an event is delivered: a function may be deployed
+  // after the bucket that notifies it.
+  return arn.rfind("arn:aws:sns:", 0) == 0 || arn.rfind("arn:aws:lambda:", 0) == 0;
+}
+
 lambda::DestinationSender destinationSender(aws::sqs::SqsService& sqsService,
                                             aws::sns::SnsService& sns) {
   return [&sqsService, &sns](const std::string& arn, std::string body,

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "aws/s3/event_targets.h"
 #include "aws/sns/delivery_targets.h"
 #include "lambda/async_invoker.h"
 #include "lambda/queue_source.h"
@@ -69,6 +70,27 @@ class SnsTargets : public aws::sns::SnsDeliveryTargets {
 
  private:
   aws::sqs::SqsService& sqs_;
+  lambda::AsyncInvoker& async_;
+};
+
+// S3 event notifications reach SQS queues, SNS topics and, through the durable asynchronous
+// queue, functions.
+class S3Targets : public aws::s3::S3EventTargets {
+ public:
+  S3Targets(aws::sqs::SqsService& sqs, aws::sns::SnsService& sns, lambda::AsyncInvoker& async)
+      : sqs_(sqs), sns_(sns), async_(async) {}
+
+  void sendToQueue(const std::string& queueArn, std::string body,
+                   aws::s3::TargetDone done) override;
+  void publishToTopic(const std::string& topicArn, std::string message, std::string subject,
+                      aws::s3::TargetDone done) override;
+  void invokeFunction(const std::string& functionArn, std::string event,
+                      aws::s3::TargetDone done) override;
+  bool targetExists(const std::string& arn) override;
+
+ private:
+  aws::sqs::SqsService& sqs_;
+  aws::sns::SnsService& sns_;
   lambda::AsyncInvoker& async_;
 };
 

@@ -25,8 +25,25 @@ TEST(RequestIdentity, FallsBackToTargetThenPath) {
   EXPECT_EQ(identifyRequest(sqs).service, "sqs");
   HttpRequest invoke{"POST", "/2015-03-31/functions/f/invocations", {}, "", "", "HTTP/1.1"};
   EXPECT_EQ(identifyRequest(invoke).service, "lambda");
-  HttpRequest unknown{"GET", "/", {}, "", "", "HTTP/1.1"};
-  EXPECT_EQ(identifyRequest(unknown).service, "");
+  // Unsigned requests nothing else claims are S3's: object URLs, uploads, preflights.
+  HttpRequest object{"GET", "/photos/cat.jpg", {}, "", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(object).service, "s3");
+  HttpRequest probe{"GET", "/_nimbus/unknown", {}, "", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(probe).service, "");
+}
+
+TEST(RequestIdentity, PresignedUrlsNameTheirScope) {
+  HttpRequest presigned{"PUT",
+                        "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20261207%2F"
+                        "eu-west-1%2Fs3%2Faws4_request&X-Amz-Signature=00",
+                        {},
+                        "",
+                        "",
+                        "HTTP/1.1"};
+  auto id = identifyRequest(presigned);
+  EXPECT_EQ(id.service, "s3");
+  EXPECT_EQ(id.region, "eu-west-1");
+  EXPECT_EQ(id.accessKeyId, "test");
 }
 
 TEST(RequestIdentity, UnsignedSnsLinksAndFormsAreSns) {
