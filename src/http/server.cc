@@ -53,6 +53,11 @@ const std::string& currentHttpDate() {
 // I/O thread (shared by every connection) for more than a fraction of a millisecond.
 constexpr size_t kPieceBytes = 1 << 20;
 
+// Bodies larger than this (or chunked) are read through a buffer of kReadBufferBytes, the most
+// Beast reads at once; smaller ones through what the header left, without an allocation.
+constexpr uint64_t kLargeBodyBytes = 16 * 1024;
+constexpr size_t kReadBufferBytes = 64 * 1024;
+
 // How long a connection closed after an early error answer (413 before the body was read) keeps
 // reading and discarding what the client still sends, so that the client reads the answer
 // instead of a reset (closing a socket with unread input sends RST, which can destroy it).
@@ -329,6 +334,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // Moves the header into a parser of the body type chosen in onHeader (Beast allows it while
   // no body byte has been read) and reads the body.
   void readBody(uint64_t bodyLimit) {
+    auto contentLength = headerParser_->content_length();
+    if (!headerParser_->is_done() && (!contentLength || *contentLength > kLargeBodyBytes)) {
+      // Beast reads no more than the buffer's free capacity at a time, and a header leaves it
+      // near 512 bytes: a large body would cost a system call and a handler per 512 bytes.
+      buffer_.reserve(kReadBufferBytes);
+    }
     if (spooled_) {
       spoolParser_.emplace(std::move(*headerParser_));
       headerParser_.reset();
@@ -348,7 +359,14 @@ class Session : public std::enable_shared_from_this<Session> {
         [self = shared_from_this()](beast::error_code ec, size_t) { self->onBody(ec); });
   }
 
+  // Gives back what readBody reserved for a large body, so that idle keep-alive connections
+  // stay small.
+  void releaseReadBuffer() {
+    if (buffer_.capacity() >= kReadBufferBytes) buffer_.shrink_to_fit();
+  }
+
   void onBody(beast::error_code ec) {
+    releaseReadBuffer();
     if (ec == bhttp::error::body_limit) return answerEarly(HttpResponse(server_->limits.tooLarge));
     if (ec) return onReadError(ec);
     request_.body = std::move(parser_->get().body());
@@ -357,6 +375,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void onSpooledBody(beast::error_code ec) {
+    releaseReadBuffer();
     int writeError = spoolParser_->get().body().error;
     uint64_t size = spoolParser_->get().body().size;
     spoolParser_.reset();
