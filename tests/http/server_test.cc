@@ -306,6 +306,23 @@ TEST_F(ServerTest, SpoolsContentLengthUploadToFile) {
   EXPECT_EQ(inbox_.pop().target, "/next");
 }
 
+TEST_F(ServerTest, SpooledBodyEndsWhereItsContentLengthSays) {
+  ServerLimits limits = spoolingLimits();
+  limits.spoolAboveBytes = 0;
+  startRecording(limits);
+  RawClient client(port_);
+  ASSERT_TRUE(client.connected());
+  // The body and the next request arrive together, within the header's first read.
+  ASSERT_TRUE(
+      client.send("PUT /spool/tiny HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"
+                  "0123456789"
+                  "GET /next HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(client.readResponse());
+  ASSERT_TRUE(client.readResponse());
+  expectSpooled(inbox_.pop(), "0123456789", spoolDir_);
+  EXPECT_EQ(inbox_.pop().target, "/next");
+}
+
 TEST_F(ServerTest, KeepsSmallOrUnselectedBodiesInMemory) {
   startRecording(spoolingLimits());
   RawClient client(port_);
