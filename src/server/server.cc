@@ -15,6 +15,7 @@
 #include "aws/lambda/lambda_api.h"
 #include "aws/request_identity.h"
 #include "aws/s3/s3_service.h"
+#include "aws/scheduler/scheduler_service.h"
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_api.h"
 #include "aws/sqs/sqs_service.h"
@@ -262,6 +263,11 @@ int serve(const ServeOptions& options) {
   aws::sns::SnsService sns(*store, snsTargets, snsSettings);
   for (const auto& w : sns.load()) fmt::print(stderr, "warning: {}\n", w);
   async.setDestinationSender(destinationSender(sqs, sns));
+  // EventBridge Scheduler's schedules, fired once per scheduled time across restarts.
+  SchedulerTargets schedulerTargets(sqs, sns, async);
+  aws::scheduler::SchedulerService scheduler(io, *store, schedulerTargets,
+                                             {deployment->project.region, "000000000000"});
+  for (const auto& w : scheduler.load()) fmt::print(stderr, "warning: {}\n", w);
   // DynamoDB tables, their items and streams, kept across restarts.
   aws::dynamodb::DynamoDbService dynamodb(*store, {deployment->project.region, "000000000000"});
   for (const auto& w : dynamodb.load()) fmt::print(stderr, "warning: {}\n", w);
@@ -384,6 +390,8 @@ int serve(const ServeOptions& options) {
           sqsApi.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "dynamodb") {
           dynamodb.handle(std::move(request), identity, std::move(responder));
+        } else if (identity.service == "scheduler") {
+          scheduler.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "s3") {
           s3.handle(std::move(request), identity, std::move(responder));
         } else {
@@ -423,6 +431,7 @@ int serve(const ServeOptions& options) {
   sns.setEndpointUrl(awsEndpointUrl(options, awsPort));
   sns.start();
   dynamodb.start();
+  scheduler.start();
   ready.store(true, std::memory_order_release);
   fmt::print("nimbus serving on http://{}:{} (AWS endpoint http://{}:{})\n", options.host, port,
              options.host, awsPort);
@@ -468,6 +477,7 @@ int serve(const ServeOptions& options) {
     sns.stop();
     dynamodb.stop();
     s3.stop();
+    scheduler.stop();
     async.stop();
     lambda.stop();
     work.reset();

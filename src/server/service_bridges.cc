@@ -181,6 +181,35 @@ void SnsTargets::invokeFunction(const std::string& functionArn, std::string even
                 });
 }
 
+void SchedulerTargets::invokeFunction(const std::string& functionArn, std::string payload,
+                                      aws::scheduler::TargetDone done) {
+  auto function = lambda::parseFunctionReference(functionArn);
+  async_.accept(
+      function.name, function.qualifier, std::move(payload),
+      [done = std::move(done)](const std::string&, const std::string& error) { done(error); });
+}
+
+void SchedulerTargets::sendMessage(const std::string& queueArn, std::string body,
+                                   std::string messageGroupId, aws::scheduler::TargetDone done) {
+  sqs::OutgoingMessage message;
+  message.body = std::move(body);
+  message.groupId = std::move(messageGroupId);
+  std::vector<sqs::OutgoingMessage> batch;
+  batch.push_back(std::move(message));
+  sqs_.send(sqs::SqsService::queueName(queueArn), std::move(batch),
+            [done = std::move(done)](sqs::Result<std::vector<sqs::Result<sqs::SentMessage>>> r) {
+              if (!r.ok()) return done(describe(r.error()));
+              const auto& one = r.value().front();
+              done(one.ok() ? "" : describe(one.error()));
+            });
+}
+
+void SchedulerTargets::publish(const std::string& topicArn, std::string message,
+                               aws::scheduler::TargetDone done) {
+  sns_.publishMessage(topicArn, std::move(message), {},
+                      [done = std::move(done)](std::string error) { done(std::move(error)); });
+}
+
 void S3Targets::sendToQueue(const std::string& queueArn, std::string body,
                             aws::s3::TargetDone done) {
   sqs::OutgoingMessage message;

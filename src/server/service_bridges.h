@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "aws/s3/event_targets.h"
+#include "aws/scheduler/schedule_targets.h"
 #include "aws/sns/delivery_targets.h"
 #include "lambda/async_invoker.h"
 #include "lambda/queue_source.h"
@@ -70,6 +71,27 @@ class SnsTargets : public aws::sns::SnsDeliveryTargets {
 
  private:
   aws::sqs::SqsService& sqs_;
+  lambda::AsyncInvoker& async_;
+};
+
+// Schedules deliver to functions through the durable asynchronous queue, to SQS queues and to SNS
+// topics.
+class SchedulerTargets : public aws::scheduler::ScheduleTargets {
+ public:
+  SchedulerTargets(aws::sqs::SqsService& sqs, aws::sns::SnsService& sns,
+                   lambda::AsyncInvoker& async)
+      : sqs_(sqs), sns_(sns), async_(async) {}
+
+  void invokeFunction(const std::string& functionArn, std::string payload,
+                      aws::scheduler::TargetDone done) override;
+  void sendMessage(const std::string& queueArn, std::string body, std::string messageGroupId,
+                   aws::scheduler::TargetDone done) override;
+  void publish(const std::string& topicArn, std::string message,
+               aws::scheduler::TargetDone done) override;
+
+ private:
+  aws::sqs::SqsService& sqs_;
+  aws::sns::SnsService& sns_;
   lambda::AsyncInvoker& async_;
 };
 
