@@ -375,3 +375,36 @@ def test_js_sdk_v3_with_default_checksums(s3server):
     assert seen["badChecksum"] == "BadDigest"
     # What the SDK stored is what boto3 reads.
     assert s3.get_object(Bucket="jsbucket", Key="streamed.bin")["ContentLength"] == seen["streamedLength"]
+
+
+def test_browser_form_upload_with_a_post_policy(s3server, scratch):
+    import boto3
+    import botocore.config
+    n, port, _ = s3server
+    s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test",
+                      config=botocore.config.Config(signature_version="s3v4"))
+    s3.create_bucket(Bucket="forms")
+    photo = scratch / "photo.png"
+    photo.write_bytes(b"\x89PNG not really" * 10)
+
+    def post(key, conditions_key="uploads/", path=photo):
+        form = s3.generate_presigned_post(
+            "forms", key, Fields={"success_action_status": "201", "Content-Type": "image/png"},
+            Conditions=[["starts-with", "$key", conditions_key], {"success_action_status": "201"},
+                        ["starts-with", "$Content-Type", "image/"], ["content-length-range", 1, 1000]],
+            ExpiresIn=300)
+        args = []
+        for name, value in form["fields"].items():
+            args += ["--form-string", "%s=%s" % (name, value)]
+        return curl(*args, "-F", "file=@%s" % path, form["url"])
+    code, body = post("uploads/${filename}")
+    assert code == 201 and b"<Key>uploads/photo.png</Key>" in body, body
+    got = s3.get_object(Bucket="forms", Key="uploads/photo.png")
+    assert got["Body"].read() == photo.read_bytes() and got["ContentType"] == "image/png"
+    code, body = post("elsewhere/photo.png")
+    assert code == 403 and b"Invalid according to Policy" in body
+    big = scratch / "big.png"
+    big.write_bytes(b"x" * 5000)
+    code, body = post("uploads/big.png", path=big)
+    assert code == 400 and b"EntityTooLarge" in body

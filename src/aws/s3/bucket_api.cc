@@ -389,6 +389,7 @@ void bucketOperation(S3Service::Impl& s3, const RequestPtr& r) {
     return answer(*r, HttpResponse{200, {{"x-amz-bucket-region", region}}, {}});
   }
   if (method == "POST" && r->has("delete")) return deleteObjects(s3, r);
+  if (method == "POST" && r->query.empty()) return postObject(s3, r);
   fail(*r, s3Error("MethodNotAllowed", "The specified method is not allowed against this resource.",
                    405));
 }

@@ -161,6 +161,8 @@ void listObjectVersions(S3Service::Impl& s3, const RequestPtr& r, BucketEntry& b
 void listMultipartUploads(S3Service::Impl& s3, const RequestPtr& r, BucketEntry& bucket);
 void multipartOperation(S3Service::Impl& s3, const RequestPtr& r);
 void deleteObjects(S3Service::Impl& s3, const RequestPtr& r);
+// A browser's form upload (POST to the bucket), post_object.cc.
+void postObject(S3Service::Impl& s3, const RequestPtr& r);
 // CORS: the preflight (OPTIONS) answer, and the headers an actual request's answer carries.
 void answerPreflight(S3Service::Impl& s3, const RequestPtr& r);
 std::vector<HttpHeader> corsHeadersFor(const Bucket& bucket, const S3Request& r);
