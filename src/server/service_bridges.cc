@@ -19,6 +19,30 @@ std::string describe(const sqs::SqsError& e) {
   return std::string(sqs::spellingOf(e.code).jsonType) + ": " + e.message;
 }
 
+// Sends one message to the queue `queueArn` names; `done` gets "" once it is stored, or what
+// SQS refused.
+void sendOneMessage(sqs::SqsService& service, const std::string& queueArn,
+                    sqs::OutgoingMessage message, std::function<void(std::string)> done) {
+  std::vector<sqs::OutgoingMessage> batch;
+  batch.push_back(std::move(message));
+  service.send(sqs::SqsService::queueName(queueArn), std::move(batch),
+               [done = std::move(done)](sqs::Result<std::vector<sqs::Result<sqs::SentMessage>>> r) {
+                 if (!r.ok()) return done(describe(r.error()));
+                 const auto& one = r.value().front();
+                 done(one.ok() ? "" : describe(one.error()));
+               });
+}
+
+// Queues an asynchronous invocation of the function (and version or alias) `functionArn` names;
+// `done` gets "" once it is stored, or why not.
+void invokeAsynchronously(lambda::AsyncInvoker& async, const std::string& functionArn,
+                          std::string payload, std::function<void(std::string)> done) {
+  auto function = lambda::parseFunctionReference(functionArn);
+  async.accept(
+      function.name, function.qualifier, std::move(payload),
+      [done = std::move(done)](const std::string&, const std::string& error) { done(error); });
+}
+
 }  // namespace
 
 void SqsQueueSource::receive(const std::string& queueArn, int maxMessages,
@@ -183,10 +207,7 @@ void SnsTargets::invokeFunction(const std::string& functionArn, std::string even
 
 void SchedulerTargets::invokeFunction(const std::string& functionArn, std::string payload,
                                       aws::scheduler::TargetDone done) {
-  auto function = lambda::parseFunctionReference(functionArn);
-  async_.accept(
-      function.name, function.qualifier, std::move(payload),
-      [done = std::move(done)](const std::string&, const std::string& error) { done(error); });
+  invokeAsynchronously(async_, functionArn, std::move(payload), std::move(done));
 }
 
 void SchedulerTargets::sendMessage(const std::string& queueArn, std::string body,
@@ -194,48 +215,29 @@ void SchedulerTargets::sendMessage(const std::string& queueArn, std::string body
   sqs::OutgoingMessage message;
   message.body = std::move(body);
   message.groupId = std::move(messageGroupId);
-  std::vector<sqs::OutgoingMessage> batch;
-  batch.push_back(std::move(message));
-  sqs_.send(sqs::SqsService::queueName(queueArn), std::move(batch),
-            [done = std::move(done)](sqs::Result<std::vector<sqs::Result<sqs::SentMessage>>> r) {
-              if (!r.ok()) return done(describe(r.error()));
-              const auto& one = r.value().front();
-              done(one.ok() ? "" : describe(one.error()));
-            });
+  sendOneMessage(sqs_, queueArn, std::move(message), std::move(done));
 }
 
 void SchedulerTargets::publish(const std::string& topicArn, std::string message,
                                aws::scheduler::TargetDone done) {
-  sns_.publishMessage(topicArn, std::move(message), {},
-                      [done = std::move(done)](std::string error) { done(std::move(error)); });
+  sns_.publishMessage(topicArn, std::move(message), {}, std::move(done));
 }
 
 void S3Targets::sendToQueue(const std::string& queueArn, std::string body,
                             aws::s3::TargetDone done) {
   sqs::OutgoingMessage message;
   message.body = std::move(body);
-  std::vector<sqs::OutgoingMessage> batch;
-  batch.push_back(std::move(message));
-  sqs_.send(sqs::SqsService::queueName(queueArn), std::move(batch),
-            [done = std::move(done)](sqs::Result<std::vector<sqs::Result<sqs::SentMessage>>> r) {
-              if (!r.ok()) return done(describe(r.error()));
-              const auto& one = r.value().front();
-              done(one.ok() ? "" : describe(one.error()));
-            });
+  sendOneMessage(sqs_, queueArn, std::move(message), std::move(done));
 }
 
 void S3Targets::publishToTopic(const std::string& topicArn, std::string message, std::string,
                                aws::s3::TargetDone done) {
-  sns_.publishMessage(topicArn, std::move(message), {},
-                      [done = std::move(done)](std::string error) { done(std::move(error)); });
+  sns_.publishMessage(topicArn, std::move(message), {}, std::move(done));
 }
 
 void S3Targets::invokeFunction(const std::string& functionArn, std::string event,
                                aws::s3::TargetDone done) {
-  auto function = lambda::parseFunctionReference(functionArn);
-  async_.accept(
-      function.name, std::move(event),
-      [done = std::move(done)](const std::string&, const std::string& error) { done(error); });
+  invokeAsynchronously(async_, functionArn, std::move(event), std::move(done));
 }
 
 bool S3Targets::targetExists(const std::string& arn) {
@@ -260,15 +262,8 @@ lambda::DestinationSender destinationSender(aws::sqs::SqsService& sqsService,
     message.body = std::move(body);
     for (auto& a : attributes) message.attributes.push_back({a.name, a.dataType, a.value});
     sqs::sortAttributes(message.attributes);
-    std::vector<sqs::OutgoingMessage> batch;
-    batch.push_back(std::move(message));
-    sqsService.send(
-        sqs::SqsService::queueName(arn), std::move(batch),
-        [done = std::move(done)](sqs::Result<std::vector<sqs::Result<sqs::SentMessage>>> r) {
-          if (!r.ok()) return done(describe(r.error()));
-          const auto& one = r.value().front();
-          done(one.ok() ? "" : describe(one.error()));
-        });
+    sendOneMessage(sqsService, arn, std::move(message),
+                   [done = std::move(done)](std::string error) { done(error); });
   };
 }
 

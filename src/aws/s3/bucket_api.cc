@@ -23,7 +23,7 @@ std::function<void(std::string)> answerWhenSaved(const RequestPtr& r, int status
 std::string tagSetXml(const NameValues& tags) {
   std::string out = "<TagSet>";
   for (const auto& [k, v] : tags) {
-    out += fmt::format("<Tag><Key>{}</Key><Value>{}</Value></Tag>", xmlEscape(k), xmlEscape(v));
+    out += fmt::format("<Tag><Key>{}</Key><Value>{}</Value></Tag>", xmlEscaped(k), xmlEscaped(v));
   }
   return out + "</TagSet>";
 }
@@ -31,7 +31,7 @@ std::string tagSetXml(const NameValues& tags) {
 void createBucket(S3Service::Impl& s3, const RequestPtr& r) {
   if (!isValidBucketName(r->bucket)) {
     return fail(*r, s3Error("InvalidBucketName", "The specified bucket is not valid.", 400),
-                "<BucketName>" + xmlEscape(r->bucket) + "</BucketName>");
+                "<BucketName>" + xmlEscaped(r->bucket) + "</BucketName>");
   }
   std::string region = s3.settings.region;
   if (!r->http.body.empty()) {
@@ -65,7 +65,7 @@ void createBucket(S3Service::Impl& s3, const RequestPtr& r) {
                           "Your previous request to create the named bucket succeeded and you "
                           "already own it.",
                           409),
-                  "<BucketName>" + xmlEscape(r->bucket) + "</BucketName>");
+                  "<BucketName>" + xmlEscaped(r->bucket) + "</BucketName>");
     }
     s3.buckets[bucket.name].bucket = bucket;
   }
@@ -87,7 +87,7 @@ void deleteBucket(S3Service::Impl& s3, const RequestPtr& r) {
     if (!bucket) return fail(*r, noSuchBucket(r->bucket));
     if (!bucket->objects.empty()) {
       return fail(*r, s3Error("BucketNotEmpty", "The bucket you tried to delete is not empty", 409),
-                  "<BucketName>" + xmlEscape(r->bucket) + "</BucketName>");
+                  "<BucketName>" + xmlEscaped(r->bucket) + "</BucketName>");
     }
     for (const auto& [id, upload] : s3.uploads) {
       if (upload.bucket == r->bucket) uploadIds.push_back(id);
@@ -188,7 +188,7 @@ void putBucketSubresource(S3Service::Impl& s3, const RequestPtr& r) {
                             "Unable to validate the following destination configurations", 400),
                     fmt::format("<ArgumentName>{}</ArgumentName><ArgumentValue>Not found"
                                 "</ArgumentValue>",
-                                xmlEscape(t.arn)));
+                                xmlEscaped(t.arn)));
       }
     }
     return changeBucket(s3, r, [&](Bucket& b) -> std::optional<ServiceError> {
@@ -364,7 +364,7 @@ void listBuckets(S3Service::Impl& s3, const RequestPtr& r) {
       buckets += fmt::format(
           "<Bucket><Name>{}</Name><CreationDate>{}</CreationDate><BucketRegion>{}</BucketRegion>"
           "</Bucket>",
-          xmlEscape(name), xmlTime(entry.bucket.createdMs), entry.bucket.region);
+          xmlEscaped(name), xmlTime(entry.bucket.createdMs), entry.bucket.region);
     }
   }
   answerXml(*r, fmt::format("<ListAllMyBucketsResult xmlns=\"{}\"><Owner><ID>{}</ID>"

@@ -118,7 +118,7 @@ void answerPreflight(S3Service::Impl& s3, const RequestPtr& r) {
                           "resource's CORS spec."
                         : "CORSResponse: CORS is not enabled for this bucket.",
                 403),
-        fmt::format("<Method>{}</Method><ResourceType>OBJECT</ResourceType>", xmlEscape(*method)));
+        fmt::format("<Method>{}</Method><ResourceType>OBJECT</ResourceType>", xmlEscaped(*method)));
   }
   r->corsHeaders = std::move(allowed);
   answer(*r, HttpResponse{200, {}, {}});
@@ -142,15 +142,15 @@ std::string corsConfigurationXml(const Bucket& bucket) {
   std::string rules;
   for (const auto& rule : bucket.cors) {
     rules += "<CORSRule>";
-    if (!rule.id.empty()) rules += "<ID>" + xmlEscape(rule.id) + "</ID>";
+    if (!rule.id.empty()) rules += "<ID>" + xmlEscaped(rule.id) + "</ID>";
     for (const auto& h : rule.allowedHeaders)
-      rules += "<AllowedHeader>" + xmlEscape(h) + "</AllowedHeader>";
+      rules += "<AllowedHeader>" + xmlEscaped(h) + "</AllowedHeader>";
     for (const auto& m : rule.allowedMethods)
-      rules += "<AllowedMethod>" + xmlEscape(m) + "</AllowedMethod>";
+      rules += "<AllowedMethod>" + xmlEscaped(m) + "</AllowedMethod>";
     for (const auto& o : rule.allowedOrigins)
-      rules += "<AllowedOrigin>" + xmlEscape(o) + "</AllowedOrigin>";
+      rules += "<AllowedOrigin>" + xmlEscaped(o) + "</AllowedOrigin>";
     for (const auto& e : rule.exposeHeaders)
-      rules += "<ExposeHeader>" + xmlEscape(e) + "</ExposeHeader>";
+      rules += "<ExposeHeader>" + xmlEscaped(e) + "</ExposeHeader>";
     if (rule.maxAgeSeconds)
       rules += fmt::format("<MaxAgeSeconds>{}</MaxAgeSeconds>", *rule.maxAgeSeconds);
     rules += "</CORSRule>";

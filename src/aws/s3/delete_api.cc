@@ -113,12 +113,12 @@ void deleteObjects(S3Service::Impl& s3, const RequestPtr& r) {
             entry = fmt::format(
                 "<Error><Key>{}</Key>{}<Code>{}</Code><Message>{}</Message>"
                 "</Error>",
-                xmlEscape(key),
-                versionId.empty() ? "" : "<VersionId>" + xmlEscape(versionId) + "</VersionId>",
-                outcome.error->code, xmlEscape(outcome.error->message));
+                xmlEscaped(key),
+                versionId.empty() ? "" : "<VersionId>" + xmlEscaped(versionId) + "</VersionId>",
+                outcome.error->code, xmlEscaped(outcome.error->message));
           } else if (!batch->quiet) {
-            entry = "<Deleted><Key>" + xmlEscape(key) + "</Key>";
-            if (!versionId.empty()) entry += "<VersionId>" + xmlEscape(versionId) + "</VersionId>";
+            entry = "<Deleted><Key>" + xmlEscaped(key) + "</Key>";
+            if (!versionId.empty()) entry += "<VersionId>" + xmlEscaped(versionId) + "</VersionId>";
             if (outcome.deleteMarker) {
               entry += "<DeleteMarker>true</DeleteMarker>";
               if (versionId.empty()) {

@@ -69,7 +69,7 @@ Result<Page> readPage(const S3Request& r, std::string_view sizeParameter) {
 }
 
 std::string keyText(const Page& page, std::string_view key) {
-  return page.urlEncoding ? urlEncodeKey(key) : xmlEscape(key);
+  return page.urlEncoding ? urlEncodeKey(key) : xmlEscaped(key);
 }
 
 // Walks keys from `start` (inclusive) in order, folding keys under a delimiter into common
@@ -190,10 +190,10 @@ void listObjects(S3Service::Impl& s3, const RequestPtr& r, BucketEntry& bucket) 
         return true;
       });
   std::string xml = fmt::format("<ListBucketResult xmlns=\"{}\"><Name>{}</Name><Prefix>{}</Prefix>",
-                                kS3Namespace, xmlEscape(r->bucket), keyText(*page, page->prefix));
+                                kS3Namespace, xmlEscaped(r->bucket), keyText(*page, page->prefix));
   if (v2) {
     if (r->has("continuation-token")) {
-      xml += "<ContinuationToken>" + xmlEscape(token) + "</ContinuationToken>";
+      xml += "<ContinuationToken>" + xmlEscaped(token) + "</ContinuationToken>";
     }
     if (r->has("start-after")) {
       xml += "<StartAfter>" + keyText(*page, r->param("start-after")) + "</StartAfter>";
@@ -281,8 +281,8 @@ void listObjectVersions(S3Service::Impl& s3, const RequestPtr& r, BucketEntry& b
   std::string xml = fmt::format(
       "<ListVersionsResult xmlns=\"{}\"><Name>{}</Name><Prefix>{}</Prefix><KeyMarker>{}"
       "</KeyMarker><VersionIdMarker>{}</VersionIdMarker>",
-      kS3Namespace, xmlEscape(r->bucket), keyText(*page, page->prefix), keyText(*page, keyMarker),
-      xmlEscape(versionMarker));
+      kS3Namespace, xmlEscaped(r->bucket), keyText(*page, page->prefix), keyText(*page, keyMarker),
+      xmlEscaped(versionMarker));
   if (truncated) {
     xml += "<NextKeyMarker>" + keyText(*page, nextKey) + "</NextKeyMarker><NextVersionIdMarker>" +
            nextVersion + "</NextVersionIdMarker>";
@@ -368,7 +368,7 @@ void listMultipartUploads(S3Service::Impl& s3, const RequestPtr& r, BucketEntry&
   std::string xml = fmt::format(
       "<ListMultipartUploadsResult xmlns=\"{}\"><Bucket>{}</Bucket><KeyMarker>{}</KeyMarker>"
       "<UploadIdMarker>{}</UploadIdMarker><Prefix>{}</Prefix>",
-      kS3Namespace, xmlEscape(r->bucket), keyText(*page, keyMarker), xmlEscape(uploadMarker),
+      kS3Namespace, xmlEscaped(r->bucket), keyText(*page, keyMarker), xmlEscaped(uploadMarker),
       keyText(*page, page->prefix));
   if (truncated) {
     xml += "<NextKeyMarker>" + keyText(*page, nextKey) + "</NextKeyMarker><NextUploadIdMarker>" +

@@ -78,11 +78,11 @@ void createUpload(S3Service::Impl& s3, const RequestPtr& r) {
       r->corsHeaders.push_back({"x-amz-checksum-algorithm", upload.checksumAlgorithm});
       r->corsHeaders.push_back({"x-amz-checksum-type", upload.checksumType});
     }
-    answerXml(
-        *r, fmt::format("<InitiateMultipartUploadResult xmlns=\"{}\"><Bucket>{}</Bucket>"
-                        "<Key>{}</Key><UploadId>{}</UploadId>"
-                        "</InitiateMultipartUploadResult>",
-                        kS3Namespace, xmlEscape(upload.bucket), xmlEscape(upload.key), upload.id));
+    answerXml(*r, fmt::format("<InitiateMultipartUploadResult xmlns=\"{}\"><Bucket>{}</Bucket>"
+                              "<Key>{}</Key><UploadId>{}</UploadId>"
+                              "</InitiateMultipartUploadResult>",
+                              kS3Namespace, xmlEscaped(upload.bucket), xmlEscaped(upload.key),
+                              upload.id));
   });
 }
 
@@ -289,7 +289,7 @@ void completeUpload(S3Service::Impl& s3, const RequestPtr& r) {
                           "match the part's entity tag.",
                           400),
                   fmt::format("<UploadId>{}</UploadId><PartNumber>{}</PartNumber><ETag>{}</ETag>",
-                              upload.id, want.number, xmlEscape(want.etag)));
+                              upload.id, want.number, xmlEscaped(want.etag)));
     }
     parts.push_back(it->second);
   }
@@ -391,12 +391,13 @@ void completeUpload(S3Service::Impl& s3, const RequestPtr& r) {
             r->corsHeaders.push_back({"x-amz-version-id", event.versionId});
           }
           std::string host = r->headerOr("Host", "localhost");
-          answerXml(*r, fmt::format(
-                            "<CompleteMultipartUploadResult xmlns=\"{}\"><Location>http://{}/{}/{}"
-                            "</Location><Bucket>{}</Bucket><Key>{}</Key><ETag>&quot;{}&quot;"
-                            "</ETag>{}</CompleteMultipartUploadResult>",
-                            kS3Namespace, xmlEscape(host), xmlEscape(r->bucket), xmlEscape(r->key),
-                            xmlEscape(r->bucket), xmlEscape(r->key), event.etag, checksum));
+          answerXml(
+              *r,
+              fmt::format("<CompleteMultipartUploadResult xmlns=\"{}\"><Location>http://{}/{}/{}"
+                          "</Location><Bucket>{}</Bucket><Key>{}</Key><ETag>&quot;{}&quot;"
+                          "</ETag>{}</CompleteMultipartUploadResult>",
+                          kS3Namespace, xmlEscaped(host), xmlEscaped(r->bucket), xmlEscaped(r->key),
+                          xmlEscaped(r->bucket), xmlEscaped(r->key), event.etag, checksum));
         });
   });
 }
@@ -469,8 +470,8 @@ void listParts(S3Service::Impl& s3, const RequestPtr& r) {
                     "</StorageClass><PartNumberMarker>{}</PartNumberMarker><NextPartNumberMarker>"
                     "{}</NextPartNumberMarker><MaxParts>{}</MaxParts><IsTruncated>{}"
                     "</IsTruncated>{}{}</ListPartsResult>",
-                    kS3Namespace, xmlEscape(upload.bucket), xmlEscape(upload.key), upload.id, owner,
-                    owner, marker, last, maxParts, truncated ? "true" : "false",
+                    kS3Namespace, xmlEscaped(upload.bucket), xmlEscaped(upload.key), upload.id,
+                    owner, owner, marker, last, maxParts, truncated ? "true" : "false",
                     upload.checksumAlgorithm.empty()
                         ? ""
                         : "<ChecksumAlgorithm>" + upload.checksumAlgorithm + "</ChecksumAlgorithm>",

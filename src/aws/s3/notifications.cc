@@ -152,17 +152,17 @@ std::string notificationConfigurationXml(const Bucket& bucket) {
     const char* arnElement = t.kind == NotificationTarget::Kind::Queue   ? "Queue"
                              : t.kind == NotificationTarget::Kind::Topic ? "Topic"
                                                                          : "CloudFunction";
-    out += fmt::format("<{0}><Id>{1}</Id><{2}>{3}</{2}>", element, xmlEscape(t.id), arnElement,
-                       xmlEscape(t.arn));
-    for (const auto& e : t.events) out += "<Event>" + xmlEscape(e) + "</Event>";
+    out += fmt::format("<{0}><Id>{1}</Id><{2}>{3}</{2}>", element, xmlEscaped(t.id), arnElement,
+                       xmlEscaped(t.arn));
+    for (const auto& e : t.events) out += "<Event>" + xmlEscaped(e) + "</Event>";
     if (!t.prefix.empty() || !t.suffix.empty()) {
       out += "<Filter><S3Key>";
       if (!t.prefix.empty()) {
-        out += "<FilterRule><Name>Prefix</Name><Value>" + xmlEscape(t.prefix) +
+        out += "<FilterRule><Name>Prefix</Name><Value>" + xmlEscaped(t.prefix) +
                "</Value></FilterRule>";
       }
       if (!t.suffix.empty()) {
-        out += "<FilterRule><Name>Suffix</Name><Value>" + xmlEscape(t.suffix) +
+        out += "<FilterRule><Name>Suffix</Name><Value>" + xmlEscaped(t.suffix) +
                "</Value></FilterRule>";
       }
       out += "</S3Key></Filter>";

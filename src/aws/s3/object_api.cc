@@ -144,7 +144,7 @@ void getObject(S3Service::Impl& s3, const RequestPtr& r) {
       return fail(*r, s3Error("InvalidRange", "The requested range is not satisfiable", 416),
                   fmt::format("<RangeRequested>{}</RangeRequested><ActualObjectSize>{}"
                               "</ActualObjectSize>",
-                              xmlEscape(*range), v.size));
+                              xmlEscaped(*range), v.size));
     }
     if (parsed.valid) {
       offset = parsed.first;
@@ -353,8 +353,8 @@ void objectTagging(S3Service::Impl& s3, const RequestPtr& r) {
   if (r->http.method == "GET") {
     std::string tags;
     for (const auto& [k, value] : v.tags) {
-      tags +=
-          fmt::format("<Tag><Key>{}</Key><Value>{}</Value></Tag>", xmlEscape(k), xmlEscape(value));
+      tags += fmt::format("<Tag><Key>{}</Key><Value>{}</Value></Tag>", xmlEscaped(k),
+                          xmlEscaped(value));
     }
     return answerXml(
         *r, fmt::format("<Tagging xmlns=\"{}\"><TagSet>{}</TagSet></Tagging>", kS3Namespace, tags));

@@ -350,7 +350,7 @@ void postObject(S3Service::Impl& s3, const RequestPtr& r) {
             response.body = fmt::format(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PostResponse><Location>{}</Location>"
                 "<Bucket>{}</Bucket><Key>{}</Key><ETag>&quot;{}&quot;</ETag></PostResponse>",
-                xmlEscape(location), xmlEscape(r->bucket), xmlEscape(object.key), object.etag);
+                xmlEscaped(location), xmlEscaped(r->bucket), xmlEscaped(object.key), object.etag);
             return answer(*r, std::move(response));
           }
           response.status = status == "200" ? 200 : 204;

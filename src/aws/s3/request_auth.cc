@@ -48,7 +48,7 @@ std::optional<Refusal> checkSignature(const S3Service::Impl& s3, const S3Request
   if (auth.outcome != S3Authentication::Outcome::Rejected) return std::nullopt;
   Refusal refusal{s3Error(auth.error.code, auth.error.message, auth.error.status), ""};
   for (const auto& [name, value] : auth.error.details) {
-    refusal.details += "<" + name + ">" + xmlEscape(value) + "</" + name + ">";
+    refusal.details += "<" + name + ">" + xmlEscaped(value) + "</" + name + ">";
   }
   return refusal;
 }

@@ -144,48 +144,18 @@ void fail(S3Request& request, const ServiceError& error, std::string_view extra)
   response.headers.push_back({"Content-Type", "application/xml"});
   std::string resource;
   if (error.code == "NoSuchBucket") {
-    resource = "<BucketName>" + xmlEscape(request.bucket) + "</BucketName>";
+    resource = "<BucketName>" + xmlEscaped(request.bucket) + "</BucketName>";
   } else if (error.code == "NoSuchKey") {
-    resource = "<Key>" + xmlEscape(request.key) + "</Key>";
+    resource = "<Key>" + xmlEscaped(request.key) + "</Key>";
   } else {
-    resource = "<Resource>" + xmlEscape(request.resource()) + "</Resource>";
+    resource = "<Resource>" + xmlEscaped(request.resource()) + "</Resource>";
   }
   response.body = fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message>{}{}"
       "<RequestId>{}</RequestId><HostId>{}</HostId></Error>",
-      xmlEscape(error.code), xmlEscape(error.message), resource, extra, request.requestId,
+      xmlEscaped(error.code), xmlEscaped(error.message), resource, extra, request.requestId,
       request.requestId);
   answer(request, std::move(response));
-}
-
-std::string xmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 std::string xmlTime(int64_t epochMs) {

@@ -12,6 +12,7 @@
 
 #include "core/http_message.h"
 #include "core/result.h"
+#include "core/xml_text.h"
 #include "http/server.h"
 
 namespace nimbus::aws::s3 {
@@ -57,8 +58,6 @@ void answerXml(S3Request& request, std::string xml, int status = 200);
 // Sends S3's error document; `extra` are additional child elements, already XML.
 void fail(S3Request& request, const ServiceError& error, std::string_view extra = {});
 
-// Escapes text for XML element content and attribute values.
-std::string xmlEscape(std::string_view text);
 // "2026-12-07T10:00:00.000Z", as S3 writes times in XML.
 std::string xmlTime(int64_t epochMs);
 // "Mon, 07 Dec 2026 10:00:00 GMT", as S3 writes Last-Modified.

@@ -87,38 +87,6 @@ std::vector<std::pair<std::string, std::string>> QueryParams::stringMap(
   return out;
 }
 
-void appendXmlEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        // Other control characters cannot appear in XML 1.0 at all.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += "\xEF\xBF\xBD";
-        } else {
-          out += c;
-        }
-    }
-  }
-}
-
 XmlWriter& XmlWriter::open(std::string_view name) {
   out_ += '<';
   out_ += name;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/http_message.h"
+#include "core/xml_text.h"
 
 namespace nimbus::aws::sns {
 
@@ -41,9 +42,6 @@ class QueryParams {
  private:
   std::map<std::string, std::string, std::less<>> values_;
 };
-
-// Appends `text` escaped for XML character content and attribute values.
-void appendXmlEscaped(std::string& out, std::string_view text);
 
 // A small writer for query-protocol answers.
 class XmlWriter {

@@ -351,30 +351,6 @@ class JsonOutput final : public Output {
 
 }  // namespace
 
-void appendXmlEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\r':
-        out += "&#xD;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 std::unique_ptr<Params> parseQueryRequest(const HttpRequest& request, std::string& action) {
   auto form = std::make_shared<FormMap>();
   auto add = [&](std::string_view name, std::string_view value) {

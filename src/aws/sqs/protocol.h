@@ -19,6 +19,7 @@
 #include "aws/sqs/message.h"
 #include "aws/sqs/sqs_error.h"
 #include "core/http_message.h"
+#include "core/xml_text.h"
 
 namespace nimbus::aws::sqs {
 
@@ -84,8 +85,5 @@ std::unique_ptr<Output> newOutput(Protocol protocol, std::string_view action, bo
                                   std::string_view requestId);
 
 HttpResponse errorResponse(Protocol protocol, const SqsError& error, std::string_view requestId);
-
-// `text` escaped for XML character data; \r is kept as &#xD; so that parsers do not fold it.
-void appendXmlEscaped(std::string& out, std::string_view text);
 
 }  // namespace nimbus::aws::sqs
