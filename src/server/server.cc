@@ -21,6 +21,7 @@
 #include "aws/sqs/sqs_service.h"
 #include "build/project_build.h"
 #include "config/project.h"
+#include "core/time_format.h"
 #include "http/server.h"
 #include "lambda/async_invoker.h"
 #include "lambda/code_store.h"
@@ -377,6 +378,14 @@ int serve(const ServeOptions& options) {
           for (const auto& [name, objects] : s3.bucketSummary()) {
             kept.push_back(
                 {"bucket", name, fmt::format("{} object{}", objects, objects == 1 ? "" : "s")});
+          }
+          for (const auto& s : scheduler.schedules()) {
+            std::string detail = s.state == "DISABLED" ? "disabled" : "no firing left";
+            if (s.nextFireMs) {
+              detail = "next firing " +
+                       isoTimeMillis(WallTime(std::chrono::milliseconds(*s.nextFireMs)));
+            }
+            kept.push_back({"schedule", s.arn, std::move(detail)});
           }
           return responder.send(
               nimbusInfo(current.get(), gatewayUrl, options.version, lambda, keys.get(), kept));

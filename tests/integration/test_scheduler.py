@@ -5,6 +5,7 @@ import datetime
 import json
 import signal
 import time
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
@@ -206,6 +207,13 @@ def test_rate_schedule_sends_to_a_queue_and_a_restart_does_not_repeat_it(project
     # A rate schedule without a StartDate fires at once, then every minute.
     wait_until(lambda: len(receive()) >= 1, what="the first firing")
     assert bodies[0].startswith("tick ")
+    # nimbus info lists the schedule with its next firing.
+    with urllib.request.urlopen("http://127.0.0.1:%d/_nimbus/info" % port) as r:
+        info = json.loads(r.read())
+    listed = [x for x in info["resources"] if x["kind"] == "schedule"]
+    assert [x["name"] for x in listed] == [
+        "arn:aws:scheduler:us-east-1:000000000000:schedule/default/tick"]
+    assert listed[0]["detail"].startswith("next firing ")
 
     first.proc.send_signal(signal.SIGKILL)
     first.proc.wait()
