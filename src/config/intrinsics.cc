@@ -128,7 +128,7 @@ bool isIntrinsic(const Node& node) {
          (node.keys[0] == "Ref" || node.keys[0].rfind("Fn::", 0) == 0);
 }
 
-std::string functionLogicalId(std::string_view functionKey) {
+std::string normalizedFunctionName(std::string_view functionKey) {
   std::string id;
   for (char c : functionKey) {
     if (c == '-') {
@@ -139,7 +139,11 @@ std::string functionLogicalId(std::string_view functionKey) {
       id += c;
     }
   }
-  return capitalized(std::move(id)) + "LambdaFunction";
+  return capitalized(std::move(id));
+}
+
+std::string functionLogicalId(std::string_view functionKey) {
+  return normalizedFunctionName(functionKey) + "LambdaFunction";
 }
 
 std::string topicLogicalId(std::string_view topicName) {

@@ -48,6 +48,8 @@ bool isIntrinsic(const Node& node);
 // Serverless Framework logical ids: "my-func" -> "MyDashfuncLambdaFunction";
 // "order events" -> "SNSTopicOrderevents".
 std::string functionLogicalId(std::string_view functionKey);
+// "my-func" -> "MyDashfunc": a function key as the Framework's logical ids begin with it.
+std::string normalizedFunctionName(std::string_view functionKey);
 std::string topicLogicalId(std::string_view topicName);
 
 class TemplateScope {

@@ -865,6 +865,7 @@ void ModelBuilder::buildEvents(FunctionConfig& function, const Entry& events) {
           fmt::format("must be a list of events, got {}", events.node->kindName()));
     return;
   }
+  int scheduleNumber = 0;  // The Framework numbers a function's schedules from 1.
   for (size_t i = 0; i < events.node->children.size(); ++i) {
     Node& item = events.node->children[i];
     std::string path = itemPath(events.path, i);
@@ -889,7 +890,7 @@ void ModelBuilder::buildEvents(FunctionConfig& function, const Entry& events) {
     const SourceLocation& where = item.keyLocations[0];
     std::string typePath = childPath(path, type);
     if (type != "httpApi" && type != "http" && type != "sqs" && type != "sns" && type != "stream" &&
-        type != "s3") {
+        type != "s3" && type != "eventBridge" && type != "schedule") {
       warn(where, fmt::format("{} is not supported yet and is ignored", typePath));
       continue;
     }
@@ -898,6 +899,14 @@ void ModelBuilder::buildEvents(FunctionConfig& function, const Entry& events) {
     if (type == "s3") {
       if (isIntrinsic(value) && !evaluateInPlace(value, where, typePath)) continue;
       if (auto s3 = s3Event(value, where, typePath)) function.s3Events.push_back(std::move(*s3));
+      continue;
+    }
+    if (type == "eventBridge") {
+      eventBridgeEvent(function, value, where, typePath, i + 1);
+      continue;
+    }
+    if (type == "schedule") {
+      scheduleEvents(function, value, where, typePath, scheduleNumber);
       continue;
     }
     if (type == "sqs" || type == "sns" || type == "stream") {

@@ -74,6 +74,15 @@ class ModelBuilder {
                                          const std::string& path);
   std::optional<std::string> streamFailureDestination(const Entry& destinations);
   void checkRoutes();
+  // `eventBridge` and `schedule` events (model_events.cc).
+  void eventBridgeEvent(FunctionConfig& function, Node& value, const SourceLocation& where,
+                        const std::string& path, size_t index);
+  void scheduleEvents(FunctionConfig& function, Node& value, const SourceLocation& where,
+                      const std::string& path, int& scheduleNumber);
+  // A rule target's input, inputPath and inputTransformer (at most one); false when reported.
+  bool ruleTargetInput(const Node& map, const std::string& path, EventRuleConfig& rule);
+  // A rule's `name`: 1-64 of [.-_A-Za-z0-9]; false when reported.
+  bool ruleName(const Entry& entry, std::string& name);
 
   // API Gateway settings (model_gateway.cc): provider.apiGateway.resourcePolicy,
   // provider.httpApi.cors, custom.apiGatewayThrottling, and the `cors` and `throttling` of

@@ -279,6 +279,29 @@ struct S3Event {
   SourceLocation where;
 };
 
+// An `eventBridge` or `schedule` event: an EventBridge rule with the function as its one target,
+// named as the Serverless Framework names it. A bus given by name (not `default`, not an ARN) is
+// created, as the Framework creates it.
+struct EventRuleConfig {
+  std::string type;  // "eventBridge" or "schedule".
+  std::string busName = "default";
+  bool createsBus = false;
+  std::string name;                // The rule's name.
+  std::string targetId;            // The target's Id.
+  std::string eventPattern;        // JSON text; empty when the rule is scheduled only.
+  std::string scheduleExpression;  // "rate(1 minute)", "cron(...)"; empty for patterns only.
+  bool enabled = true;
+  std::string description;
+  std::optional<std::string> input;             // JSON text.
+  std::optional<std::string> inputPath;         // A JSON path.
+  std::optional<std::string> inputTransformer;  // {"InputPathsMap":...,"InputTemplate":...}
+  std::optional<int> maximumRetryAttempts;      // retryPolicy.maximumRetryAttempts (0-185).
+  std::optional<int> maximumEventAge;           // retryPolicy.maximumEventAge (60-86400 s).
+  std::string deadLetterArn;                    // deadLetterQueueArn: an SQS queue.
+  SourceLocation where;
+  std::string path;  // functions.app.events[2].eventBridge, for messages.
+};
+
 struct FunctionConfig {
   std::string key;          // Short name under `functions:` ("app").
   std::string name;         // Deployed name: `name:` if given, else "{service}-{stage}-{key}".
@@ -297,6 +320,7 @@ struct FunctionConfig {
   std::vector<SnsEvent> snsEvents;
   std::vector<StreamEvent> streamEvents;
   std::vector<S3Event> s3Events;
+  std::vector<EventRuleConfig> eventRules;  // `eventBridge` and `schedule` events, in file order.
   std::string description;
   // Asynchronous invocation settings (Lambda's EventInvokeConfig): retries (0-2) and event age
   // (60-21600 s) when set; destinations as written (a function key, a function name or an ARN).

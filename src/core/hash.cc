@@ -1,5 +1,6 @@
 #include "core/hash.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 namespace nimbus {
@@ -8,6 +9,13 @@ std::string sha256(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
   return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+}
+
+std::string md5(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
 std::string hexEncode(std::string_view bytes) {

@@ -10,6 +10,9 @@ namespace nimbus {
 // The raw 32-byte SHA-256 of `data`.
 std::string sha256(std::string_view data);
 
+// The raw 16-byte MD5 of `data` (names the Serverless Framework derives from a hash).
+std::string md5(std::string_view data);
+
 // Lower-case hexadecimal of `bytes` (two digits per byte).
 std::string hexEncode(std::string_view bytes);
 

@@ -81,12 +81,32 @@ void writeApiKeys(JsonWriter& w, const gateway::ApiKeyGate& gate) {
   w.endArray();
 }
 
+// "rules": [{bus, name, arn, state, schedule, targets, nextFiring}], nextFiring as ISO 8601.
+void writeRules(JsonWriter& w, const aws::events::EventsService& events) {
+  w.key("rules").beginArray();
+  for (const auto& rule : events.rules()) {
+    w.beginObject()
+        .field("bus", rule.bus)
+        .field("name", rule.name)
+        .field("arn", rule.arn)
+        .field("state", rule.state)
+        .field("targets", static_cast<int64_t>(rule.targets));
+    if (!rule.scheduleExpression.empty()) w.field("schedule", rule.scheduleExpression);
+    if (rule.nextFiringMs) {
+      w.field("nextFiring", isoTimeMillis(WallTime(std::chrono::milliseconds(*rule.nextFiringMs))));
+    }
+    w.endObject();
+  }
+  w.endArray();
+}
+
 }  // namespace
 
 HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
                         const std::string& version, const lambda::LambdaService& lambda,
                         const gateway::ApiKeyGate* apiKeys,
-                        const std::vector<InfoResource>& resources) {
+                        const std::vector<InfoResource>& resources,
+                        const aws::events::EventsService* events) {
   std::string body;
   JsonWriter w(body);
   w.beginObject().field("version", version).field("gateway", gatewayUrl);
@@ -127,6 +147,7 @@ HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gateway
   }
   w.endArray();
   writeConcurrency(w, lambda);
+  if (events) writeRules(w, *events);
   w.endObject();
   return HttpResponse{200, {{"Content-Type", "application/json"}}, std::move(body)};
 }

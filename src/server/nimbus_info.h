@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/events/events_service.h"
 #include "core/http_message.h"
 #include "gateway/api_keys.h"
 #include "lambda/invoker.h"
@@ -26,11 +27,12 @@ struct InfoResource {
 // The answer for `deployment` (null when no project is served) behind `gatewayUrl`, with the
 // concurrency figures of every function `lambda` runs: reservation, invocations running,
 // throttles, and per version its environments and cold starts; and the service's API keys
-// (`apiKeys`, may be null) with their usage in the current quota period; and `resources`, what
-// the services keep.
+// (`apiKeys`, may be null) with their usage in the current quota period; what the services keep
+// (`resources`); and EventBridge's rules (`events`, may be null) with their next firing.
 HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
                         const std::string& version, const lambda::LambdaService& lambda,
                         const gateway::ApiKeyGate* apiKeys = nullptr,
-                        const std::vector<InfoResource>& resources = {});
+                        const std::vector<InfoResource>& resources = {},
+                        const aws::events::EventsService* events = nullptr);
 
 }  // namespace nimbus::server

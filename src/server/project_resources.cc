@@ -6,9 +6,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "aws/dynamodb/dynamodb_service.h"
+#include "aws/events/events_service.h"
 #include "aws/s3/s3_service.h"
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_service.h"
@@ -66,6 +68,18 @@ void appendMap(Params& params, const std::string& prefix,
   }
 }
 
+// The store's record of a rule nimbus made for the project: key = "{bus}/{rule}".
+constexpr const char* kRuleRecord = "project.rule";
+
+// EventBridge's refusal, "Type: message", or "" for a success.
+std::string eventsError(const HttpResponse& response) {
+  if (response.status < 300) return "";
+  auto body = nlohmann::json::parse(response.body, nullptr, false);
+  if (!body.is_object()) return response.body;
+  return fmt::format("{}: {}", body.value("__type", std::string("Error")),
+                     body.value("message", std::string()));
+}
+
 // Subscription attributes and the value each goes back to when the file stops setting it.
 const std::pair<const char*, const char*> kSubscriptionDefaults[] = {
     {"FilterPolicyScope", "MessageAttributes"},
@@ -84,6 +98,7 @@ struct ProjectResources::Run {
   std::mutex mutex;
   std::vector<std::string> errors;
   std::set<std::string> subscriptionArns;  // Made or found for this project.
+  std::set<std::string> ruleKeys;          // "{bus}/{rule}" made for this project.
 
   void fail(const config::SourceLocation& where, const std::string& path,
             const std::string& message) {
@@ -95,8 +110,17 @@ struct ProjectResources::Run {
 ProjectResources::ProjectResources(boost::asio::io_context& io,
                                    aws::dynamodb::DynamoDbService& dynamodb,
                                    aws::sqs::SqsService& sqs, aws::sns::SnsService& sns,
-                                   aws::s3::S3Service& s3, store::Store& store)
-    : io_(io), dynamodb_(dynamodb), sqs_(sqs), sns_(sns), s3_(s3), store_(store) {}
+                                   aws::s3::S3Service& s3, aws::events::EventsService& events,
+                                   store::Store& store)
+    : io_(io), dynamodb_(dynamodb), sqs_(sqs), sns_(sns), s3_(s3), events_(events), store_(store) {}
+
+void ProjectResources::callEvents(const std::string& operation, std::string body,
+                                  std::function<void(HttpResponse)> done) {
+  events_.call(operation, std::move(body), [this, done = std::move(done)](HttpResponse answer) {
+    boost::asio::post(io_,
+                      [done, answer = std::move(answer)]() mutable { done(std::move(answer)); });
+  });
+}
 
 void ProjectResources::callSns(std::vector<std::pair<std::string, std::string>> params,
                                std::function<void(HttpResponse)> done) {
@@ -333,6 +357,8 @@ void ProjectResources::start(std::shared_ptr<Run> run) {
     one("");
   });
 
+  addEventRuleSteps(*r);
+
   // The chain: each step's `next` starts the following one; the last reports. A step's `next`
   // holds the chain (and so the run); the chain refers to itself only weakly.
   auto advance = std::make_shared<std::function<void()>>();
@@ -352,6 +378,111 @@ void ProjectResources::start(std::shared_ptr<Run> run) {
     step([self = weak.lock()] { (*self)(); });
   };
   (*advance)();
+}
+
+// Buses named by `eventBridge` events, then each event's rule and its one target, then the rules
+// an earlier version of the file made and this one does not declare.
+void ProjectResources::addEventRuleSteps(Run& run) {
+  using nlohmann::json;
+  Run* r = &run;
+  std::set<std::string> buses;
+  for (const auto& function : r->project.functions) {
+    for (const auto& rule : function.eventRules) {
+      if (!rule.createsBus || !buses.insert(rule.busName).second) continue;
+      r->steps.push_back([this, r, &rule](std::function<void()> next) {
+        callEvents("CreateEventBus", json{{"Name", rule.busName}}.dump(),
+                   [r, &rule, next](HttpResponse answer) {
+                     std::string e = eventsError(answer);
+                     if (!e.empty() && e.rfind("ResourceAlreadyExistsException", 0) != 0) {
+                       r->fail(rule.where, rule.path, e);
+                     }
+                     next();
+                   });
+      });
+    }
+  }
+  for (const auto& function : r->project.functions) {
+    std::string functionArn =
+        fmt::format("arn:aws:lambda:{}:000000000000:function:{}", r->project.region, function.name);
+    for (const auto& rule : function.eventRules) {
+      r->steps.push_back([this, r, &rule, functionArn](std::function<void()> next) {
+        json put{{"Name", rule.name},
+                 {"EventBusName", rule.busName},
+                 {"State", rule.enabled ? "ENABLED" : "DISABLED"}};
+        if (!rule.eventPattern.empty()) put["EventPattern"] = rule.eventPattern;
+        if (!rule.scheduleExpression.empty()) put["ScheduleExpression"] = rule.scheduleExpression;
+        if (!rule.description.empty()) put["Description"] = rule.description;
+        json target{{"Id", rule.targetId}, {"Arn", functionArn}};
+        if (rule.input) target["Input"] = *rule.input;
+        if (rule.inputPath) target["InputPath"] = *rule.inputPath;
+        if (rule.inputTransformer) target["InputTransformer"] = json::parse(*rule.inputTransformer);
+        if (rule.maximumRetryAttempts || rule.maximumEventAge) {
+          json retry = json::object();
+          if (rule.maximumRetryAttempts) retry["MaximumRetryAttempts"] = *rule.maximumRetryAttempts;
+          if (rule.maximumEventAge) retry["MaximumEventAgeInSeconds"] = *rule.maximumEventAge;
+          target["RetryPolicy"] = retry;
+        }
+        if (!rule.deadLetterArn.empty()) target["DeadLetterConfig"] = {{"Arn", rule.deadLetterArn}};
+        json targets{{"Rule", rule.name},
+                     {"EventBusName", rule.busName},
+                     {"Targets", json::array({target})}};
+        callEvents("PutRule", put.dump(), [this, r, &rule, targets, next](HttpResponse answer) {
+          if (auto e = eventsError(answer); !e.empty()) {
+            r->fail(rule.where, rule.path, e);
+            return next();
+          }
+          {
+            std::lock_guard lock(r->mutex);
+            r->ruleKeys.insert(rule.busName + "/" + rule.name);
+          }
+          callEvents("PutTargets", targets.dump(), [r, &rule, next](HttpResponse answer) {
+            std::string e = eventsError(answer);
+            if (e.empty()) {
+              auto body = json::parse(answer.body, nullptr, false);
+              if (body.is_object() && body.value("FailedEntryCount", 0) > 0) {
+                e = body["FailedEntries"][0].value("ErrorMessage", std::string("refused"));
+              }
+            }
+            if (!e.empty()) r->fail(rule.where, rule.path, e);
+            next();
+          });
+        });
+      });
+    }
+  }
+  r->steps.push_back([this, r](std::function<void()> next) {
+    auto previous = store_.records(kRuleRecord);
+    auto pending = std::make_shared<std::atomic<size_t>>(1);
+    auto one = [pending, next](const std::string&) {
+      if (pending->fetch_sub(1) == 1) next();
+    };
+    for (const auto& record : previous) {
+      if (r->ruleKeys.count(record.key)) continue;
+      auto slash = record.key.find('/');
+      if (slash == std::string::npos) continue;
+      pending->fetch_add(1);
+      std::string bus = record.key.substr(0, slash);
+      std::string name = record.key.substr(slash + 1);
+      std::string key = record.key;
+      json remove{{"Rule", name}, {"EventBusName", bus}, {"Ids", json::array({record.value})}};
+      callEvents("RemoveTargets", remove.dump(), [this, bus, name, key, one](HttpResponse) {
+        callEvents("DeleteRule", json{{"Name", name}, {"EventBusName", bus}}.dump(),
+                   [this, key, one](HttpResponse) { store_.deleteRecord(kRuleRecord, key, one); });
+      });
+    }
+    std::set<std::string> known;
+    for (const auto& record : previous) known.insert(record.key);
+    for (const auto& function : r->project.functions) {
+      for (const auto& rule : function.eventRules) {
+        std::string key = rule.busName + "/" + rule.name;
+        if (known.count(key) || !r->ruleKeys.count(key)) continue;
+        known.insert(key);
+        pending->fetch_add(1);
+        store_.putRecord({kRuleRecord, key, rule.targetId}, one);
+      }
+    }
+    one("");
+  });
 }
 
 }  // namespace nimbus::server

@@ -12,9 +12,11 @@
 #include <thread>
 
 #include "aws/dynamodb/dynamodb_service.h"
+#include "aws/events/events_service.h"
 #include "aws/lambda/lambda_api.h"
 #include "aws/request_identity.h"
 #include "aws/s3/s3_service.h"
+#include "aws/scheduler/schedule_runner.h"
 #include "aws/scheduler/scheduler_service.h"
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_api.h"
@@ -160,6 +162,11 @@ void printDeployment(const Deployment& d, const ServeOptions& options, uint16_t 
                                : fmt::format("  (prefix '{}', suffix '{}')", e.prefix, e.suffix);
       fmt::print("    s3     {}  {}{}\n", e.bucket, e.event, filter);
     }
+    for (const auto& e : f.eventRules) {
+      fmt::print("    {:<6} rule {} on {}{}{}\n", e.type == "schedule" ? "cron" : "events", e.name,
+                 e.busName, e.scheduleExpression.empty() ? "" : "  " + e.scheduleExpression,
+                 e.enabled ? "" : "  (disabled)");
+    }
   }
   auto names = [](const auto& items) {
     std::string list;
@@ -269,6 +276,14 @@ int serve(const ServeOptions& options) {
   aws::scheduler::SchedulerService scheduler(io, *store, schedulerTargets,
                                              {deployment->project.region, "000000000000"});
   for (const auto& w : scheduler.load()) fmt::print(stderr, "warning: {}\n", w);
+  // EventBridge buses, rules and targets, kept across restarts.
+  EventsTargets eventsTargets(sqs, sns, async, registry);
+  aws::events::EventsService events(io, *store, eventsTargets, {deployment->project.region});
+  // Scheduled rules fire once per scheduled time, across restarts.
+  aws::scheduler::ScheduleRunner ruleRunner(io, *store, "events.fired");
+  RuleScheduleRunner ruleSchedules(ruleRunner);
+  events.setSchedules(&ruleSchedules);
+  for (const auto& w : events.load()) fmt::print(stderr, "warning: {}\n", w);
   // DynamoDB tables, their items and streams, kept across restarts.
   aws::dynamodb::DynamoDbService dynamodb(*store, {deployment->project.region, "000000000000"});
   for (const auto& w : dynamodb.load()) fmt::print(stderr, "warning: {}\n", w);
@@ -283,9 +298,9 @@ int serve(const ServeOptions& options) {
   s3Settings.dataDir = dataDir / "s3";
   aws::s3::S3Service s3(*store, s3Targets, s3Settings);
   for (const auto& w : s3.load()) fmt::print(stderr, "warning: {}\n", w);
-  // serverless.yml's tables, queues, topics, subscriptions and buckets; the event source
-  // mappings start once the tables and queues they read exist.
-  ProjectResources resources(io, dynamodb, sqs, sns, s3, *store);
+  // serverless.yml's tables, queues, topics, subscriptions, buckets, buses and rules; the event
+  // source mappings start once the tables and queues they read exist.
+  ProjectResources resources(io, dynamodb, sqs, sns, s3, events, *store);
   // serverless.yml's provisionedConcurrency: nimbus serve runs the file's functions as
   // $LATEST, so that is where their provisioned environments are kept.
   std::set<std::string> provisionedFunctions;
@@ -387,8 +402,17 @@ int serve(const ServeOptions& options) {
             }
             kept.push_back({"schedule", s.arn, std::move(detail)});
           }
-          return responder.send(
-              nimbusInfo(current.get(), gatewayUrl, options.version, lambda, keys.get(), kept));
+          for (const auto& rule : events.rules()) {
+            std::string detail = rule.state == "ENABLED" ? "" : rule.state;
+            if (rule.nextFiringMs) {
+              detail = (detail.empty() ? "" : detail + ", ") + rule.scheduleExpression +
+                       ", next firing " +
+                       isoTimeMillis(WallTime(std::chrono::milliseconds(*rule.nextFiringMs)));
+            }
+            kept.push_back({"rule", rule.bus + "/" + rule.name, detail});
+          }
+          return responder.send(nimbusInfo(current.get(), gatewayUrl, options.version, lambda,
+                                           keys.get(), kept, &events));
         }
         aws::RequestIdentity identity = aws::identifyRequest(request);
         if (identity.service == "lambda") {
@@ -399,6 +423,8 @@ int serve(const ServeOptions& options) {
           sqsApi.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "dynamodb") {
           dynamodb.handle(std::move(request), identity, std::move(responder));
+        } else if (identity.service == "events") {
+          events.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "scheduler") {
           scheduler.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "s3") {
@@ -441,6 +467,7 @@ int serve(const ServeOptions& options) {
   sns.start();
   dynamodb.start();
   scheduler.start();
+  ruleRunner.start();
   ready.store(true, std::memory_order_release);
   fmt::print("nimbus serving on http://{}:{} (AWS endpoint http://{}:{})\n", options.host, port,
              options.host, awsPort);
@@ -484,6 +511,8 @@ int serve(const ServeOptions& options) {
     mappings.stop();
     sqs.stop();
     sns.stop();
+    events.stop();
+    ruleRunner.stop();
     dynamodb.stop();
     s3.stop();
     scheduler.stop();

@@ -6,8 +6,10 @@
 
 #include "aws/dynamodb/engine.h"
 #include "aws/dynamodb/streams.h"
+#include "aws/scheduler/schedule_runner.h"
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_service.h"
+#include "lambda/function_registry.h"
 
 namespace nimbus::server {
 
@@ -245,6 +247,95 @@ bool S3Targets::targetExists(const std::string& arn) {
   // Topics and functions are checked when an event is delivered: a function may be deployed
   // after the bucket that notifies it.
   return arn.rfind("arn:aws:sns:", 0) == 0 || arn.rfind("arn:aws:lambda:", 0) == 0;
+}
+
+void EventsTargets::sendToQueue(aws::events::QueueMessage delivery,
+                                aws::events::TargetCallback done) {
+  using aws::events::TargetResult;
+  std::string name = sqs::SqsService::queueName(delivery.queueArn);
+  if (!sqs_.hasQueue(name)) {
+    return done(TargetResult::notFound("Queue does not exist: " + delivery.queueArn));
+  }
+  bool fifo = name.size() > 5 && name.compare(name.size() - 5, 5, ".fifo") == 0;
+  sqs::OutgoingMessage message;
+  message.body = std::move(delivery.body);
+  for (auto& a : delivery.attributes) {
+    message.attributes.push_back({std::move(a.name), "String", std::move(a.value)});
+  }
+  sqs::sortAttributes(message.attributes);
+  if (fifo) {
+    message.groupId = std::move(delivery.messageGroupId);
+    message.dedupId = std::move(delivery.messageDeduplicationId);
+  }
+  message.senderId = delivery.senderId;
+  std::vector<sqs::OutgoingMessage> batch;
+  batch.push_back(std::move(message));
+  sqs_.send(name, std::move(batch),
+            [done = std::move(done)](sqs::Result<std::vector<sqs::Result<sqs::SentMessage>>> r) {
+              if (!r.ok()) {
+                bool missing = r.error().code == sqs::ErrorCode::kQueueDoesNotExist;
+                return done(missing ? TargetResult::notFound(describe(r.error()))
+                                    : TargetResult::unavailable(describe(r.error())));
+              }
+              const auto& one = r.value().front();
+              if (one.ok()) return done(TargetResult::accepted());
+              done(TargetResult::failed(std::string(sqs::spellingOf(one.error().code).jsonType),
+                                        one.error().message));
+            });
+}
+
+void EventsTargets::invokeFunction(const std::string& functionArn, std::string payload,
+                                   aws::events::TargetCallback done) {
+  using aws::events::TargetResult;
+  auto function = lambda::parseFunctionReference(functionArn);
+  std::string qualifier = function.qualifier.empty() ? "$LATEST" : function.qualifier;
+  if (!registry_.resolve(function.name, qualifier)) {
+    return done(TargetResult::notFound("Function not found: " + functionArn));
+  }
+  async_.accept(function.name, qualifier, std::move(payload),
+                [done = std::move(done)](const std::string&, const std::string& error) {
+                  done(error.empty() ? TargetResult::accepted() : TargetResult::unavailable(error));
+                });
+}
+
+void EventsTargets::publishToTopic(const std::string& topicArn, std::string message,
+                                   aws::events::TargetCallback done) {
+  using aws::events::TargetResult;
+  sns_.publishMessage(
+      topicArn, std::move(message), {}, [done = std::move(done)](const std::string& error) {
+        if (error.empty()) return done(TargetResult::accepted());
+        bool missing = std::string_view(error).starts_with("Topic does not exist");
+        done(missing ? TargetResult::notFound(error) : TargetResult::unavailable(error));
+      });
+}
+
+std::string RuleScheduleRunner::check(const std::string& expression) {
+  using aws::scheduler::ScheduleExpression;
+  auto parsed =
+      ScheduleExpression::parse(expression, "UTC", aws::scheduler::ScheduleApi::kEventsRule);
+  return parsed.ok() ? std::string() : parsed.error().message;
+}
+
+void RuleScheduleRunner::upsert(const std::string& key, const std::string& expression,
+                                int64_t anchorMs, int64_t sinceMs,
+                                std::function<void(int64_t)> fire) {
+  using aws::scheduler::ScheduleExpression;
+  auto parsed =
+      ScheduleExpression::parse(expression, "UTC", aws::scheduler::ScheduleApi::kEventsRule);
+  if (!parsed.ok()) return;  // PutRule checked it.
+  aws::scheduler::RunnerSchedule schedule(std::move(parsed.value()));
+  schedule.anchorMs = anchorMs;
+  // Only times after `sinceMs` fire: a rate's first firing is one period after the rule was made.
+  schedule.sinceMs = sinceMs + 1;
+  runner_.upsert(key, std::move(schedule), std::move(fire));
+}
+
+void RuleScheduleRunner::remove(const std::string& key) {
+  runner_.remove(key);
+}
+
+std::optional<int64_t> RuleScheduleRunner::nextFiringMs(const std::string& key) {
+  return runner_.nextFireMs(key);
 }
 
 lambda::DestinationSender destinationSender(aws::sqs::SqsService& sqsService,

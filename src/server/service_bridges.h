@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "aws/events/delivery_targets.h"
 #include "aws/s3/event_targets.h"
 #include "aws/scheduler/schedule_targets.h"
 #include "aws/sns/delivery_targets.h"
@@ -21,6 +22,12 @@ class SnsService;
 }
 namespace nimbus::aws::dynamodb {
 class Engine;
+}
+namespace nimbus::lambda {
+class FunctionRegistry;
+}
+namespace nimbus::aws::scheduler {
+class ScheduleRunner;
 }
 
 namespace nimbus::server {
@@ -114,6 +121,44 @@ class S3Targets : public aws::s3::S3EventTargets {
   aws::sqs::SqsService& sqs_;
   aws::sns::SnsService& sns_;
   lambda::AsyncInvoker& async_;
+};
+
+// EventBridge delivers rules' events to SQS queues, SNS topics and, through the durable
+// asynchronous queue, to functions (which must exist when the event is handed over, as
+// EventBridge's invocation requires).
+class EventsTargets : public aws::events::EventsDeliveryTargets {
+ public:
+  EventsTargets(aws::sqs::SqsService& sqs, aws::sns::SnsService& sns, lambda::AsyncInvoker& async,
+                lambda::FunctionRegistry& registry)
+      : sqs_(sqs), sns_(sns), async_(async), registry_(registry) {}
+
+  void sendToQueue(aws::events::QueueMessage message, aws::events::TargetCallback done) override;
+  void invokeFunction(const std::string& functionArn, std::string payload,
+                      aws::events::TargetCallback done) override;
+  void publishToTopic(const std::string& topicArn, std::string message,
+                      aws::events::TargetCallback done) override;
+
+ private:
+  aws::sqs::SqsService& sqs_;
+  aws::sns::SnsService& sns_;
+  lambda::AsyncInvoker& async_;
+  lambda::FunctionRegistry& registry_;
+};
+
+// Scheduled EventBridge rules fire through a ScheduleRunner, as Scheduler's schedules do: once
+// per scheduled time, across restarts (the runner keeps each rule's last firing in the store).
+class RuleScheduleRunner : public aws::events::RuleSchedules {
+ public:
+  explicit RuleScheduleRunner(aws::scheduler::ScheduleRunner& runner) : runner_(runner) {}
+
+  std::string check(const std::string& expression) override;
+  void upsert(const std::string& key, const std::string& expression, int64_t anchorMs,
+              int64_t sinceMs, std::function<void(int64_t)> fire) override;
+  void remove(const std::string& key) override;
+  std::optional<int64_t> nextFiringMs(const std::string& key) override;
+
+ private:
+  aws::scheduler::ScheduleRunner& runner_;
 };
 
 // Asynchronous invocations' destinations and dead-letter targets that are SQS queues or SNS

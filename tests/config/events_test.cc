@@ -274,5 +274,156 @@ functions:
   EXPECT_EQ(errorAt(errors, "functions.b.events[1].http").where.line, 17);
 }
 
+// `eventBridge` events: rules named as the Framework names them (function name, "rule", the
+// event's place), buses created when given by name, and every target setting.
+TEST_F(Events, EventBridgeRules) {
+  auto project = ok(withEvents(R"yaml(      - httpApi: '*'
+      - eventBridge:
+          pattern:
+            source: [shop]
+            detail:
+              n: [{numeric: ['>', 5]}]
+      - eventBridge:
+          eventBus: orders
+          name: order-rule
+          description: orders
+          enabled: false
+          pattern:
+            detail-type: [created]
+          inputTransformer:
+            inputPathsMap:
+              id: $.detail.id
+            inputTemplate: '{"id": <id>}'
+          retryPolicy:
+            maximumEventAge: 3600
+            maximumRetryAttempts: 2
+          deadLetterQueueArn: arn:aws:sqs:us-east-1:000000000000:dlq
+      - eventBridge:
+          eventBus: arn:aws:events:us-east-1:000000000000:event-bus/existing
+          schedule: rate(10 minutes)
+          input:
+            key: value
+)yaml"));
+  const auto& rules = project.functions.at(0).eventRules;
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(rules[0].type, "eventBridge");
+  EXPECT_EQ(rules[0].name, "shop-dev-app-rule-2");
+  EXPECT_EQ(rules[0].targetId, "shop-dev-app-rule-2-target");
+  EXPECT_EQ(rules[0].busName, "default");
+  EXPECT_FALSE(rules[0].createsBus);
+  EXPECT_EQ(rules[0].eventPattern, R"({"detail":{"n":[{"numeric":[">",5]}]},"source":["shop"]})");
+  EXPECT_TRUE(rules[0].enabled);
+  EXPECT_EQ(rules[1].name, "order-rule");
+  EXPECT_EQ(rules[1].busName, "orders");
+  EXPECT_TRUE(rules[1].createsBus);
+  EXPECT_FALSE(rules[1].enabled);
+  EXPECT_EQ(rules[1].description, "orders");
+  EXPECT_EQ(rules[1].inputTransformer,
+            R"({"InputPathsMap":{"id":"$.detail.id"},"InputTemplate":"{\"id\": <id>}"})");
+  EXPECT_EQ(rules[1].maximumEventAge, 3600);
+  EXPECT_EQ(rules[1].maximumRetryAttempts, 2);
+  EXPECT_EQ(rules[1].deadLetterArn, "arn:aws:sqs:us-east-1:000000000000:dlq");
+  EXPECT_EQ(rules[2].busName, "existing");
+  EXPECT_FALSE(rules[2].createsBus);
+  EXPECT_EQ(rules[2].scheduleExpression, "rate(10 minutes)");
+  EXPECT_EQ(rules[2].input, R"({"key":"value"})");
+  EXPECT_TRUE(project.warnings.empty());
+}
+
+TEST_F(Events, EventBridgeLongRuleNamesAreHashedAsTheFrameworkDoes) {
+  auto project =
+      ok("service: a-service-with-a-rather-long-name\nprovider:\n  name: aws\n  runtime: "
+         "nodejs20.x\nfunctions:\n  aVeryLongFunctionName1:\n    handler: h.main\n"
+         "    events:\n      - eventBridge:\n          pattern: {source: [x]}\n");
+  const auto& rule = project.functions.at(0).eventRules.at(0);
+  EXPECT_LE(rule.name.size(), 64u);
+  EXPECT_TRUE(rule.name.ends_with("-rule-1")) << rule.name;
+  EXPECT_EQ(rule.name.substr(0, 24), "a-service-with-a-rather-");
+}
+
+TEST_F(Events, EventBridgeErrors) {
+  auto errors = failing(withEvents(R"yaml(      - eventBridge:
+          eventBus: orders
+      - eventBridge:
+          pattern: {source: [x]}
+          input: {a: 1}
+          inputPath: $.detail
+      - eventBridge:
+          schedule: every minute
+      - eventBridge:
+          pattern: {source: [x]}
+          deadLetterQueueArn: arn:aws:sns:us-east-1:000000000000:topic
+          retryPolicy:
+            maximumRetryAttempts: 200
+      - eventBridge: rate(1 minute)
+)yaml"));
+  EXPECT_TRUE(contains(errorAt(errors, "functions.app.events[0].eventBridge").message,
+                       "needs pattern or schedule"));
+  EXPECT_TRUE(contains(errorAt(errors, "functions.app.events[1].eventBridge").message,
+                       "only set one of input, inputPath, or inputTransformer"));
+  EXPECT_EQ(errorAt(errors, "functions.app.events[2].eventBridge.schedule").where.line, 16);
+  EXPECT_TRUE(
+      contains(errorAt(errors, "functions.app.events[3].eventBridge.deadLetterQueueArn").message,
+               "not an SQS queue ARN"));
+  errorAt(errors, "functions.app.events[3].eventBridge.retryPolicy.maximumRetryAttempts");
+  EXPECT_TRUE(contains(errorAt(errors, "functions.app.events[4].eventBridge").message,
+                       "must be a mapping"));
+}
+
+// `schedule` events: one rule per expression on the default bus, numbered per function as the
+// Framework numbers them, with the Framework's target id.
+TEST_F(Events, ScheduleRules) {
+  auto project = ok(withEvents(R"yaml(      - schedule: rate(1 minute)
+      - schedule:
+          rate:
+            - cron(0 12 * * ? *)
+            - rate(2 hours)
+          enabled: false
+          input:
+            body: '{"a": 1}'
+      - schedule:
+          rate: rate(5 minutes)
+          name: nightly
+          description: every five minutes
+          inputPath: $.detail
+)yaml"));
+  const auto& rules = project.functions.at(0).eventRules;
+  ASSERT_EQ(rules.size(), 4u);
+  EXPECT_EQ(rules[0].type, "schedule");
+  EXPECT_EQ(rules[0].name, "shop-dev-AppEventsRuleSchedule1");
+  EXPECT_EQ(rules[0].targetId, "appSchedule");
+  EXPECT_EQ(rules[0].scheduleExpression, "rate(1 minute)");
+  EXPECT_EQ(rules[0].busName, "default");
+  EXPECT_TRUE(rules[0].enabled);
+  EXPECT_EQ(rules[1].name, "shop-dev-AppEventsRuleSchedule2");
+  EXPECT_EQ(rules[1].scheduleExpression, "cron(0 12 * * ? *)");
+  EXPECT_FALSE(rules[1].enabled);
+  EXPECT_EQ(rules[1].input, R"({"body":{"a":1}})");
+  EXPECT_EQ(rules[2].name, "shop-dev-AppEventsRuleSchedule3");
+  EXPECT_EQ(rules[2].scheduleExpression, "rate(2 hours)");
+  EXPECT_EQ(rules[3].name, "nightly");
+  EXPECT_EQ(rules[3].description, "every five minutes");
+  EXPECT_EQ(rules[3].inputPath, "$.detail");
+  EXPECT_TRUE(project.warnings.empty());
+}
+
+TEST_F(Events, ScheduleErrors) {
+  auto errors = failing(withEvents(R"yaml(      - schedule: every minute
+      - schedule: rate(1 minutes)
+      - schedule:
+          rate: [rate(1 hour), rate(2 hours)]
+          name: both
+      - schedule:
+          enabled: true
+      - schedule: cron(0 12 * * ?)
+)yaml"));
+  EXPECT_EQ(errorAt(errors, "functions.app.events[0].schedule").where.line, 9);
+  errorAt(errors, "functions.app.events[1].schedule");
+  EXPECT_TRUE(contains(errorAt(errors, "functions.app.events[2].schedule").message,
+                       "more than one rate expression"));
+  EXPECT_TRUE(contains(errorAt(errors, "functions.app.events[3].schedule").message, "needs rate"));
+  errorAt(errors, "functions.app.events[4].schedule");
+}
+
 }  // namespace
 }  // namespace nimbus::config::testing

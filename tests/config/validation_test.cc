@@ -393,7 +393,7 @@ functions:
     layers: [arn:aws:lambda:us-east-1:1:layer:x:1]
     events:
       - sqs: arn:aws:sqs:us-east-1:000000000000:queue
-      - schedule: rate(1 minute)
+      - cloudwatchLog: /aws/lambda/other
 layers:
   x:
     path: x
@@ -401,7 +401,8 @@ layers:
   std::vector<std::string> expected = {
       "serverless.yml:25: layers is not supported yet and is ignored",
       "serverless.yml:16: provider.tracing is not supported yet and is ignored",
-      "serverless.yml:24: functions.app.events[1].schedule is not supported yet and is ignored",
+      "serverless.yml:24: functions.app.events[1].cloudwatchLog is not supported yet and is "
+      "ignored",
       "serverless.yml:21: functions.app.layers is not supported yet and is ignored",
   };
   EXPECT_EQ(project.warnings, expected);

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "aws/pattern_compiler.h"
+
 namespace nimbus::aws::sns {
 
 enum class FilterScope { MessageAttributes, MessageBody };
@@ -43,9 +45,7 @@ std::string filterPolicyErrorMessage(const FilterPolicyError& error, bool fromSu
 
 class FilterPolicy {
  public:
-  struct Condition;
-  struct Leaf;
-  using Branch = std::vector<Leaf>;  // Every leaf must match.
+  using Branch = PatternBranch;  // Every leaf must match.
 
   using CompileResult = std::variant<std::shared_ptr<const FilterPolicy>, FilterPolicyError>;
 

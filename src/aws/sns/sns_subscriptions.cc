@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "aws/sns/policy_json.h"
+#include "aws/pattern_json.h"
 #include "aws/sns/sns_call.h"
 #include "aws/sns/sns_service.h"
 #include "core/ids.h"

@@ -1,9 +1,9 @@
-// JSON reading for SNS filter policies. SNS checks a policy in two passes and reports where each
-// problem is: first the JSON syntax ("failed to parse JSON. ..."), then the policy's meaning, read
-// token by token by a streaming parser whose position after each token is what the error names
-// ("line: 1, column: 22"). This reader stands where that parser stands: a string value's position
-// is just past its opening quote until its text is read, and reading a field name also reads the
-// start of the value that follows it.
+// JSON reading for SNS filter policies and EventBridge event patterns, which AWS checks with the
+// same engine, in two passes, reporting where each problem is: first the JSON syntax, then the
+// pattern's meaning, read token by token by a streaming parser whose position after each token is
+// what the error names ("line: 1, column: 22"). This reader stands where that parser stands: a
+// string value's position is just past its opening quote until its text is read, and reading a
+// field name also reads the start of the value that follows it.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nimbus::aws::sns {
+namespace nimbus::aws {
 
 struct JsonSyntaxError {
   std::string message;  // e.g. "Unexpected character ('i' (code 105)): was expecting ..."
@@ -78,4 +78,4 @@ class PolicyTokenReader {
 // Returns false on a malformed string.
 bool readJsonString(std::string_view in, size_t& pos, std::string& out);
 
-}  // namespace nimbus::aws::sns
+}  // namespace nimbus::aws

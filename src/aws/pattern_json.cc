@@ -1,4 +1,4 @@
-#include "aws/sns/policy_json.h"
+#include "aws/pattern_json.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-namespace nimbus::aws::sns {
+namespace nimbus::aws {
 
 namespace {
 
@@ -468,4 +468,4 @@ int PolicyTokenReader::column() const {
   return column;
 }
 
-}  // namespace nimbus::aws::sns
+}  // namespace nimbus::aws
