@@ -218,6 +218,15 @@ Section eventsSection(const config::ProjectConfig& project) {
       section.lines.push_back(fmt::format("stream   {} -> {} (batch size {}, from {})", stream.arn,
                                           function.key, stream.batchSize, stream.startingPosition));
     }
+    for (const auto& rule : function.eventRules) {
+      std::string what =
+          rule.scheduleExpression.empty()
+              ? "pattern"
+              : rule.scheduleExpression + (rule.eventPattern.empty() ? "" : " and a pattern");
+      section.lines.push_back(fmt::format("{:<8} rule {} on {} ({}) -> {}{}", rule.type, rule.name,
+                                          rule.busName, what, function.key,
+                                          rule.enabled ? "" : ", disabled"));
+    }
   }
   return section;
 }

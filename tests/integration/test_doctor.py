@@ -27,6 +27,7 @@ functions:
       - httpApi: GET /items
       - http: POST items
       - schedule: rate(1 minute)
+      - cloudwatchLog: /aws/lambda/other
   report:
     runtime: python3.12
     handler: reports/daily.main
@@ -86,7 +87,8 @@ def test_report_names_what_will_not_run_and_what_is_ignored(project):
 
     # What nimbus ignores, with file:line and why.
     assert "plugins are not loaded by nimbus and are ignored: serverless-offline\n" in out
-    assert "functions.api.events[2].schedule is not supported yet and is ignored" in out
+    assert "schedule rule checked-dev-ApiEventsRuleSchedule1 on default (rate(1 minute)) -> api" in out
+    assert "functions.api.events[3].cloudwatchLog is not supported yet and is ignored" in out
     assert "serverless.yml:10: constructs.uploads (storage) is not served yet" in out
 
     assert "1 problem:\n  function broken will not run: handler src/missing.main not found" in out
