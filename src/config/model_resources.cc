@@ -42,9 +42,13 @@ const std::set<std::string, std::less<>> kPermissionTypes = {
     "AWS::IAM::Role",        "AWS::IAM::Policy",      "AWS::IAM::ManagedPolicy"};
 
 // The resource types nimbus creates.
-const std::set<std::string, std::less<>> kCreatedTypes = {
-    "AWS::SQS::Queue",           "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::DynamoDB::Table",
-    "AWS::DynamoDB::GlobalTable", "AWS::S3::Bucket", "AWS::S3::BucketPolicy"};
+const std::set<std::string, std::less<>> kCreatedTypes = {"AWS::SQS::Queue",
+                                                          "AWS::SNS::Topic",
+                                                          "AWS::SNS::Subscription",
+                                                          "AWS::DynamoDB::Table",
+                                                          "AWS::DynamoDB::GlobalTable",
+                                                          "AWS::S3::Bucket",
+                                                          "AWS::S3::BucketPolicy"};
 
 // Template sections with no meaning for a local run.
 const std::set<std::string, std::less<>> kQuietSections = {"Outputs", "Description",

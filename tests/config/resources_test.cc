@@ -263,7 +263,8 @@ functions:
   EXPECT_FALSE(photos.existing);
   ASSERT_EQ(photos.notifications.size(), 2u);
   EXPECT_EQ(photos.notifications[0].event, "s3:ObjectCreated:*");
-  EXPECT_EQ(photos.notifications[0].arn, "arn:aws:lambda:us-east-1:000000000000:function:shop-dev-thumb");
+  EXPECT_EQ(photos.notifications[0].arn,
+            "arn:aws:lambda:us-east-1:000000000000:function:shop-dev-thumb");
   EXPECT_EQ(photos.notifications[1].event, "s3:ObjectRemoved:*");
   EXPECT_EQ(photos.notifications[1].prefix, "uploads/");
   EXPECT_EQ(photos.notifications[1].suffix, ".jpg");

@@ -432,7 +432,8 @@ functions:
     handler: handler.main
 )yaml");
   ASSERT_EQ(project.warnings.size(), 1u);
-  EXPECT_TRUE(contains(project.warnings[0], "AWS::CloudFront::Distribution is not created by nimbus"))
+  EXPECT_TRUE(
+      contains(project.warnings[0], "AWS::CloudFront::Distribution is not created by nimbus"))
       << project.warnings[0];
 }
 
