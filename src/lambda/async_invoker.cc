@@ -81,6 +81,7 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
     // Events stored before versions existed carry no qualifier: $LATEST.
     request.qualifier = event.qualifier == "$LATEST" ? std::string() : event.qualifier;
     request.payload = event.payload;
+    request.requestId = event.id;
     lambda.invoke(std::move(request),
                   [self = shared_from_this(), event = std::move(event)](
                       InvokeResult&& result) mutable { self->onResult(std::move(event), result); });

@@ -177,7 +177,7 @@ void LambdaService::invoke(InvokeRequest request, InvokeCallback done) {
     }
   }
   InvokeResult early;
-  early.requestId = newUuid();
+  early.requestId = request.requestId.empty() ? newUuid() : request.requestId;
   if (!pool || !slots) {
     early.status = InvokeStatus::NotFound;
     done(std::move(early));

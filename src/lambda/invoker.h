@@ -35,6 +35,10 @@ struct InvokeRequest {
   // Empty or "$LATEST", a version ("3") or an alias ("live"), as the caller named it. An alias
   // runs one of its versions, chosen by its routing weights.
   std::string qualifier;
+  // The invocation's request id; empty for a new one. An asynchronous event keeps the id its
+  // 202 answer gave through every attempt, as Lambda does (context.awsRequestId tells retries
+  // from new events).
+  std::string requestId;
 };
 
 enum class InvokeStatus {

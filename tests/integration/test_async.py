@@ -28,6 +28,8 @@ def rec(event, context):
     time.sleep(event.get("sleep", 0))
     with open(os.environ["SEEN_FILE"], "a") as f:
         f.write(str(event["id"]) + "\\n")
+    with open(os.environ["SEEN_FILE"] + ".requests", "a") as f:
+        f.write(context.aws_request_id + "\\n")
     if event.get("fail"):
         raise RuntimeError("failing on purpose")
     return "ok"
@@ -82,9 +84,12 @@ def test_failing_event_is_tried_three_times_then_dropped(project, serve):
     d = project({"serverless.yml": SERVERLESS_YML, "app.py": APP})
     n = start(serve, d, "--async-retry-delay", "0.2")
     c = lambda_client(aws_port(n))
-    send(c, {"id": "bad", "fail": True})
+    accepted = send(c, {"id": "bad", "fail": True})
     n.wait_for(r"async event .* dropped after 3 attempts: RuntimeError")
     assert seen(d).count("bad") == 3, "one attempt and Lambda's two retries"
+    # Every attempt runs with the request id the 202 answered with.
+    request_ids = (d.parent / (d.name + "-seen.txt.requests")).read_text().split()
+    assert request_ids == [accepted["ResponseMetadata"]["RequestId"]] * 3
 
 
 def test_async_payload_limit(project, serve):
