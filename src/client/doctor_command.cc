@@ -218,6 +218,13 @@ Section eventsSection(const config::ProjectConfig& project) {
       section.lines.push_back(fmt::format("stream   {} -> {} (batch size {}, from {})", stream.arn,
                                           function.key, stream.batchSize, stream.startingPosition));
     }
+    for (const auto& s3 : function.s3Events) {
+      std::string filters;
+      if (!s3.prefix.empty()) filters += ", prefix " + s3.prefix;
+      if (!s3.suffix.empty()) filters += ", suffix " + s3.suffix;
+      section.lines.push_back(fmt::format("s3       {} {}{}{} -> {}", s3.bucket, s3.event, filters,
+                                          s3.existing ? ", existing bucket" : "", function.key));
+    }
     for (const auto& rule : function.eventRules) {
       std::string what =
           rule.scheduleExpression.empty()
@@ -231,7 +238,7 @@ Section eventsSection(const config::ProjectConfig& project) {
   return section;
 }
 
-// Tables, queues, topics and subscriptions created at start.
+// Tables, queues, topics, subscriptions and buckets created at start.
 Section resourcesSection(const config::ProjectConfig& project) {
   Section section{"resources", {}};
   for (const auto& table : project.tables) {
@@ -251,6 +258,14 @@ Section resourcesSection(const config::ProjectConfig& project) {
     section.lines.push_back(fmt::format("subscription  {} -> {} {}  ({})", subscription.topicArn,
                                         subscription.protocol, subscription.endpoint,
                                         subscription.path));
+  }
+  for (const auto& bucket : project.buckets) {
+    if (bucket.existing) continue;
+    std::string extra;
+    if (!bucket.versioning.empty()) extra += ", versioning " + bucket.versioning;
+    if (bucket.eventBridge) extra += ", events to EventBridge";
+    section.lines.push_back(
+        fmt::format("bucket        {}  ({}{})", bucket.name, bucket.path, extra));
   }
   return section;
 }

@@ -165,6 +165,10 @@ class ModelBuilder {
   void buildBucketPolicy(ProjectConfig& project, const ResourceEntry& resource,
                          const Node& properties);
   void buildS3EventResources(ProjectConfig& project);
+  // A bucket's CORS rules, with CloudFormation's keys or Lift's (allowedOrigins, ...); rules
+  // without origins or methods are reported against `where` and `path` and left out.
+  std::vector<BucketCorsRule> corsRules(const Node& rules, const SourceLocation& where,
+                                        const std::string& path);
   struct PendingBucketPolicy {
     std::string bucket;
     std::string policy;
@@ -182,6 +186,8 @@ class ModelBuilder {
   void buildConstructs(ProjectConfig& project, const Settings& provider);
   void buildQueueConstruct(ProjectConfig& project, const Settings& provider, Node& node,
                            ConstructConfig& construct, const std::string& path);
+  void buildStorageConstruct(ProjectConfig& project, Node& node, ConstructConfig& construct,
+                             const std::string& path);
   void buildTableConstruct(ProjectConfig& project, Node& node, ConstructConfig& construct,
                            const std::string& path);
   // A function a construct defines inline (a queue's worker, a webhook's authorizer), built as

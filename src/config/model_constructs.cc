@@ -1,9 +1,10 @@
 // The model builder's part for serverless-lift's `constructs:`. Lift turns each construct into
 // CloudFormation resources and Framework functions; nimbus builds the same things from the
 // services it has: a `queue` becomes an SQS queue, its dead-letter queue and a worker function
-// fed by an event source mapping; a `database/dynamodb-single-table` becomes a DynamoDB table.
-// The types that need S3, EventBridge or CloudFront are read, validated and warned about, and
-// their `${construct:}` variables still resolve, so the rest of the project serves.
+// fed by an event source mapping; a `database/dynamodb-single-table` becomes a DynamoDB table; a
+// `storage` becomes a versioned S3 bucket. The types that need CloudFront or API Gateway's
+// service integrations are read, validated and warned about, and their `${construct:}` variables
+// still resolve, so the rest of the project serves.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -101,28 +102,29 @@ const std::vector<ConstructType>& constructTypes() {
       {"storage",
        {"archive", "encryption", "allowAcl", "publicPath", "cors", "lifecycleRules"},
        {},
-       "its S3 bucket is not created (S3 is not served yet)"},
+       ""},
       {"webhook",
        {"authorizer", "insecure", "path", "eventType", "method"},
        {"path"},
-       "its HTTP endpoint and EventBridge bus are not created (EventBridge is not served yet)"},
+       "its HTTP endpoint and EventBridge bus are not created (API Gateway's integration with "
+       "EventBridge is not served yet)"},
       {"static-website",
        {"path", "domain", "certificate", "security", "errorPage", "redirectToMainDomain",
         "versionedAssets"},
        {"path"},
-       "its S3 bucket and CloudFront distribution are not created (S3 and CloudFront are not "
-       "served yet)"},
+       "its S3 bucket and CloudFront distribution are not created (CloudFront is not served "
+       "yet)"},
       {"single-page-app",
        {"path", "domain", "certificate", "security", "errorPage", "redirectToMainDomain",
         "versionedAssets"},
        {"path"},
-       "its S3 bucket and CloudFront distribution are not created (S3 and CloudFront are not "
-       "served yet)"},
+       "its S3 bucket and CloudFront distribution are not created (CloudFront is not served "
+       "yet)"},
       {"server-side-website",
        {"apiGateway", "assets", "errorPage", "versionedAssets", "domain", "redirectToMainDomain",
         "certificate", "forwardedHeaders"},
        {},
-       "its assets bucket and CloudFront distribution are not created (S3 and CloudFront are not "
+       "its assets bucket and CloudFront distribution are not created (CloudFront is not "
        "served yet); the API's own routes are served from its functions' events"},
       {"database/dynamodb-single-table", {"localSecondaryIndexes", "gsiCount"}, {}, ""},
       {"vpc",
@@ -339,6 +341,7 @@ void ModelBuilder::buildConstructs(ProjectConfig& project, const Settings& provi
       if (Entry archive = get(node, "archive", path); archive.node) {
         numberSetting(archive, 30, 1e9, false);
       }
+      buildStorageConstruct(project, node, construct, path);
     } else if (type->name == "static-website" || type->name == "single-page-app" ||
                type->name == "server-side-website") {
       if (Entry sitePath = get(node, "path", path); sitePath.node) stringSetting(sitePath);
@@ -387,6 +390,32 @@ std::optional<size_t> ModelBuilder::constructFunction(ProjectConfig& project,
     }
   }
   return project.functions.size() - 1;
+}
+
+// A `storage` construct, as Lift builds it: a versioned bucket, with the CORS rules of `cors` (an
+// origin allowed to GET, PUT and DELETE with any header, or a list of rules). Encryption, archive
+// tiers and lifecycle rules change nothing observable here.
+void ModelBuilder::buildStorageConstruct(ProjectConfig& project, Node& node,
+                                         ConstructConfig& construct, const std::string& path) {
+  StackInfo stack{service_, stage_, project.region, options_.awsEndpointUrl};
+  BucketResource bucket;
+  bucket.logicalId = cdkLogicalId(construct.id, "Bucket");
+  bucket.name = bucketName(stack, construct.id, "Bucket");
+  bucket.versioning = "Enabled";
+  bucket.where = construct.where;
+  bucket.path = path;
+  if (Entry cors = get(node, "cors", path); cors.node) {
+    if (cors.node->kind == Node::Kind::Seq) {
+      bucket.cors = corsRules(*cors.node, cors.where, cors.path);
+    } else if (auto origin = stringSetting(cors)) {
+      BucketCorsRule rule;
+      rule.allowedOrigins = {*origin};
+      rule.allowedMethods = {"GET", "PUT", "DELETE"};
+      rule.allowedHeaders = {"*"};
+      bucket.cors = std::vector<BucketCorsRule>{rule};
+    }
+  }
+  project.buckets.push_back(std::move(bucket));
 }
 
 // A `queue` construct, as Lift builds it: the queue "{stack}-{id}" with a visibility timeout of

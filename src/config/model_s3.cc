@@ -3,11 +3,13 @@
 // AWS::S3::BucketPolicy.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <set>
 
 #include "config/intrinsics.h"
 #include "config/model_builder.h"
 #include "config/text.h"
+#include "core/s3_names.h"
 
 namespace nimbus::config {
 
@@ -145,6 +147,34 @@ std::optional<S3Event> ModelBuilder::s3Event(Node& value, const SourceLocation& 
   return event;
 }
 
+std::vector<BucketCorsRule> ModelBuilder::corsRules(const Node& rules, const SourceLocation& where,
+                                                    const std::string& path) {
+  // CloudFormation's keys, or Lift's (the same in lower camel case: Lift capitalizes them).
+  auto field = [](const Node& rule, std::string key) {
+    if (const Node* found = child(rule, key)) return found;
+    key[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(key[0])));
+    return child(rule, key);
+  };
+  std::vector<BucketCorsRule> cors;
+  for (const auto& rule : rules.children) {
+    BucketCorsRule r;
+    if (const Node* id = field(rule, "Id")) r.id = scalarToString(*id).value_or("");
+    r.allowedOrigins = stringList(field(rule, "AllowedOrigins"));
+    r.allowedMethods = stringList(field(rule, "AllowedMethods"));
+    r.allowedHeaders = stringList(field(rule, "AllowedHeaders"));
+    r.exposedHeaders = stringList(field(rule, "ExposedHeaders"));
+    if (const Node* age = field(rule, "MaxAge")) {
+      if (auto text = scalarToString(*age)) r.maxAge = std::atoi(text->c_str());
+    }
+    if (r.allowedOrigins.empty() || r.allowedMethods.empty()) {
+      error(where, path, "each rule needs AllowedOrigins and AllowedMethods");
+      continue;
+    }
+    cors.push_back(std::move(r));
+  }
+  return cors;
+}
+
 void ModelBuilder::buildBucket(ProjectConfig& project, const ResourceEntry& resource,
                                const Node& properties) {
   auto name = resourceName(resource);
@@ -175,24 +205,7 @@ void ModelBuilder::buildBucket(ProjectConfig& project, const ResourceEntry& reso
         error(where, path + ".CorsRules", "must be a list of CORS rules");
         continue;
       }
-      std::vector<BucketCorsRule> cors;
-      for (const auto& rule : rules->children) {
-        BucketCorsRule r;
-        if (const Node* id = child(rule, "Id")) r.id = scalarToString(*id).value_or("");
-        r.allowedOrigins = stringList(child(rule, "AllowedOrigins"));
-        r.allowedMethods = stringList(child(rule, "AllowedMethods"));
-        r.allowedHeaders = stringList(child(rule, "AllowedHeaders"));
-        r.exposedHeaders = stringList(child(rule, "ExposedHeaders"));
-        if (const Node* age = child(rule, "MaxAge")) {
-          if (auto text = scalarToString(*age)) r.maxAge = std::atoi(text->c_str());
-        }
-        if (r.allowedOrigins.empty() || r.allowedMethods.empty()) {
-          error(where, path + ".CorsRules", "each rule needs AllowedOrigins and AllowedMethods");
-          continue;
-        }
-        cors.push_back(std::move(r));
-      }
-      bucket.cors = std::move(cors);
+      bucket.cors = corsRules(*rules, where, path + ".CorsRules");
     } else if (key == "NotificationConfiguration") {
       static const std::pair<const char*, BucketNotification::Kind> kLists[] = {
           {"LambdaConfigurations", BucketNotification::Kind::Function},
@@ -218,9 +231,10 @@ void ModelBuilder::buildBucket(ProjectConfig& project, const ResourceEntry& reso
           bucket.notifications.push_back(std::move(n));
         }
       }
-      if (child(value, "EventBridgeConfiguration")) {
-        warn(where,
-             fmt::format("{}.EventBridgeConfiguration is not supported yet and is ignored", path));
+      if (const Node* eventBridge = child(value, "EventBridgeConfiguration")) {
+        // CloudFormation's EventBridgeEnabled is true by default once the element is there.
+        const Node* enabled = child(*eventBridge, "EventBridgeEnabled");
+        bucket.eventBridge = !enabled || scalarToString(*enabled).value_or("true") == "true";
       }
     } else {
       warn(where, fmt::format("{} is not supported yet and is ignored", path));
@@ -269,6 +283,14 @@ void ModelBuilder::buildS3EventResources(ProjectConfig& project) {
       }
       it->notifications.push_back({BucketNotification::Kind::Function, functionArn, event.event,
                                    event.prefix, event.suffix});
+    }
+  }
+  for (const auto& bucket : project.buckets) {
+    if (!bucket.existing && !isValidBucketName(bucket.name)) {
+      error(bucket.where, bucket.path,
+            fmt::format("'{}' is not a valid S3 bucket name: 3 to 63 lower-case letters, digits, "
+                        "dots and hyphens, starting and ending with a letter or a digit",
+                        bucket.name));
     }
   }
   for (const auto& [bucketName, policy, where, path] : pendingBucketPolicies_) {

@@ -412,8 +412,9 @@ struct BucketResource {
   bool existing = false;  // Of an `s3` event with `existing: true`: not created by nimbus.
   std::vector<BucketNotification> notifications;
   std::optional<std::vector<BucketCorsRule>> cors;
-  std::string versioning;  // "Enabled", "Suspended" or "" (unversioned).
-  std::string policy;      // JSON text of an AWS::S3::BucketPolicy's PolicyDocument.
+  std::string versioning;    // "Enabled", "Suspended" or "" (unversioned).
+  std::string policy;        // JSON text of an AWS::S3::BucketPolicy's PolicyDocument.
+  bool eventBridge = false;  // NotificationConfiguration.EventBridgeConfiguration enabled.
   SourceLocation where;
   std::string path;
 };

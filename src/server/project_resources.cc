@@ -300,6 +300,7 @@ void ProjectResources::start(std::shared_ptr<Run> run) {
       aws::s3::S3Service::ProjectBucket wanted;
       wanted.name = bucket.name;
       wanted.createIfMissing = !bucket.existing;
+      wanted.eventBridge = bucket.eventBridge;
       wanted.versioning = bucket.versioning;
       wanted.policy = bucket.policy;
       std::vector<aws::s3::NotificationTarget> targets;

@@ -292,7 +292,7 @@ int serve(const ServeOptions& options) {
   DynamoDbStreamSource streamSource(dynamodb.engine());
   mappings.setStreamSource(&streamSource, destinationSender(sqs, sns));
   // S3 buckets and objects: records in the store, bytes in files under the data dir.
-  S3Targets s3Targets(sqs, sns, async);
+  S3Targets s3Targets(sqs, sns, async, events);
   aws::s3::S3Settings s3Settings;
   s3Settings.region = deployment->project.region;
   s3Settings.dataDir = dataDir / "s3";

@@ -6,6 +6,7 @@
 
 #include "aws/dynamodb/engine.h"
 #include "aws/dynamodb/streams.h"
+#include "aws/events/events_service.h"
 #include "aws/scheduler/schedule_runner.h"
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_service.h"
@@ -240,6 +241,12 @@ void S3Targets::publishToTopic(const std::string& topicArn, std::string message,
 void S3Targets::invokeFunction(const std::string& functionArn, std::string event,
                                aws::s3::TargetDone done) {
   invokeAsynchronously(async_, functionArn, std::move(event), std::move(done));
+}
+
+void S3Targets::putEventBridgeEvent(std::string detailType, std::string detailJson,
+                                    std::string bucketArn, aws::s3::TargetDone done) {
+  events_.putServiceEvent("aws.s3", detailType, detailJson, {std::move(bucketArn)},
+                          [done = std::move(done)] { done(""); });
 }
 
 bool S3Targets::targetExists(const std::string& arn) {

@@ -29,6 +29,9 @@ class FunctionRegistry;
 namespace nimbus::aws::scheduler {
 class ScheduleRunner;
 }
+namespace nimbus::aws::events {
+class EventsService;
+}
 
 namespace nimbus::server {
 
@@ -102,12 +105,13 @@ class SchedulerTargets : public aws::scheduler::ScheduleTargets {
   lambda::AsyncInvoker& async_;
 };
 
-// S3 event notifications reach SQS queues, SNS topics and, through the durable asynchronous
-// queue, functions.
+// S3 event notifications reach SQS queues, SNS topics, EventBridge's default bus and, through the
+// durable asynchronous queue, functions.
 class S3Targets : public aws::s3::S3EventTargets {
  public:
-  S3Targets(aws::sqs::SqsService& sqs, aws::sns::SnsService& sns, lambda::AsyncInvoker& async)
-      : sqs_(sqs), sns_(sns), async_(async) {}
+  S3Targets(aws::sqs::SqsService& sqs, aws::sns::SnsService& sns, lambda::AsyncInvoker& async,
+            aws::events::EventsService& events)
+      : sqs_(sqs), sns_(sns), async_(async), events_(events) {}
 
   void sendToQueue(const std::string& queueArn, std::string body,
                    aws::s3::TargetDone done) override;
@@ -115,12 +119,15 @@ class S3Targets : public aws::s3::S3EventTargets {
                       aws::s3::TargetDone done) override;
   void invokeFunction(const std::string& functionArn, std::string event,
                       aws::s3::TargetDone done) override;
+  void putEventBridgeEvent(std::string detailType, std::string detailJson, std::string bucketArn,
+                           aws::s3::TargetDone done) override;
   bool targetExists(const std::string& arn) override;
 
  private:
   aws::sqs::SqsService& sqs_;
   aws::sns::SnsService& sns_;
   lambda::AsyncInvoker& async_;
+  aws::events::EventsService& events_;
 };
 
 // EventBridge delivers rules' events to SQS queues, SNS topics and, through the durable

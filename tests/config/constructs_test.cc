@@ -167,7 +167,7 @@ constructs:
   EXPECT_EQ(queueNamed(p, "shop-dev-jobs")->attributes.at("VisibilityTimeout"), "120");
 }
 
-TEST_F(Constructs, TypesNimbusDoesNotServeYetStillResolve) {
+TEST_F(Constructs, StorageIsServedAndTypesNimbusDoesNotServeYetStillResolve) {
   auto p = ok(R"yaml(
 service: shop
 provider:
@@ -177,6 +177,7 @@ constructs:
   avatars:
     type: storage
     publicPath: public/
+    cors: https://app.example.com
   stripe:
     type: webhook
     path: /stripe
@@ -218,8 +219,19 @@ functions:
   // The webhook's authorizer is a function of the service, as Lift adds it.
   EXPECT_TRUE(functionKeyed(p, "stripeAuthorizer"));
   ASSERT_EQ(p.constructs.size(), 3u);
-  for (const auto& construct : p.constructs) EXPECT_FALSE(construct.served) << construct.id;
-  EXPECT_TRUE(anyWarning(p, "serverless.yml:6: constructs.avatars (storage) is not served yet"));
+  for (const auto& construct : p.constructs) {
+    EXPECT_EQ(construct.served, construct.id == "avatars") << construct.id;
+  }
+  EXPECT_FALSE(anyWarning(p, "constructs.avatars (storage) is not served yet"));
+  // The storage construct's bucket, as Lift configures it: versioned, CORS from `cors`.
+  ASSERT_EQ(p.buckets.size(), 1u);
+  const BucketResource& avatars = p.buckets[0];
+  EXPECT_EQ(avatars.name, bucket);
+  EXPECT_EQ(avatars.versioning, "Enabled");
+  ASSERT_TRUE(avatars.cors.has_value());
+  ASSERT_EQ(avatars.cors->size(), 1u);
+  EXPECT_EQ((*avatars.cors)[0].allowedOrigins, std::vector<std::string>{"https://app.example.com"});
+  EXPECT_EQ((*avatars.cors)[0].allowedMethods, (std::vector<std::string>{"GET", "PUT", "DELETE"}));
   EXPECT_TRUE(anyWarning(p, "constructs.stripe (webhook) is not served yet"));
   EXPECT_TRUE(anyWarning(p, "constructs.site (static-website) is not served yet"));
   EXPECT_TRUE(p.queues.empty());

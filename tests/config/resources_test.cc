@@ -332,6 +332,33 @@ functions:
   EXPECT_TRUE(contains(errors[2].format(), "{prefix: TEXT} or {suffix: TEXT}")) << describe(errors);
 }
 
+TEST_F(S3Events, ABucketNameS3RefusesIsAnErrorWithItsLine) {
+  auto errors = failing(R"yaml(
+service: shop
+provider: { name: aws, runtime: nodejs20.x }
+functions:
+  app:
+    handler: h.main
+    events:
+      - s3: <your-bucket-name>
+      - s3: { bucket: Someone-Elses, existing: true }
+resources:
+  Resources:
+    Logs:
+      Type: AWS::S3::Bucket
+      Properties: { BucketName: logs..archive }
+)yaml");
+  ASSERT_EQ(errors.size(), 2u) << describe(errors);
+  EXPECT_TRUE(contains(errors[0].format(),
+                       "serverless.yml:11:5: resources.Resources.Logs: 'logs..archive' is not a "
+                       "valid S3 bucket name"))
+      << describe(errors);
+  EXPECT_TRUE(contains(errors[1].format(),
+                       "serverless.yml:7:9: functions.app.events.s3: '<your-bucket-name>' is not "
+                       "a valid S3 bucket name"))
+      << describe(errors);
+}
+
 TEST_F(SnsEvents, TopicsByNameAreCreatedAndSubscribedOnce) {
   auto p = ok(R"yaml(
 service: shop

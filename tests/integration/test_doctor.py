@@ -16,8 +16,7 @@ constructs:
     type: queue
     worker:
       handler: src/worker.handler
-  uploads:
-    type: storage
+  hook: {type: webhook, path: /hook, insecure: true}
 functions:
   api:
     handler: src/api.handler
@@ -28,6 +27,7 @@ functions:
       - http: POST items
       - schedule: rate(1 minute)
       - cloudwatchLog: /aws/lambda/other
+      - s3: {bucket: photos-in, rules: [{suffix: .jpg}]}
   report:
     runtime: python3.12
     handler: reports/daily.main
@@ -83,13 +83,15 @@ def test_report_names_what_will_not_run_and_what_is_ignored(project):
     # Constructs: what is served, what is not and why, and the variables' values.
     assert "jobs (queue): served" in out
     assert "${construct:jobs.queueUrl} = http://127.0.0.1:4566/000000000000/checked-dev-jobs" in out
-    assert "uploads (storage): NOT SERVED YET: its S3 bucket is not created" in out
+    assert "hook (webhook): NOT SERVED YET: its HTTP endpoint and EventBridge bus are not created" in out
 
     # What nimbus ignores, with file:line and why.
     assert "plugins are not loaded by nimbus and are ignored: serverless-offline\n" in out
     assert "schedule rule checked-dev-ApiEventsRuleSchedule1 on default (rate(1 minute)) -> api" in out
+    assert "s3       photos-in s3:ObjectCreated:*, suffix .jpg -> api" in out
+    assert "bucket        photos-in  (functions.api.events.s3)" in out
     assert "functions.api.events[3].cloudwatchLog is not supported yet and is ignored" in out
-    assert "serverless.yml:10: constructs.uploads (storage) is not served yet" in out
+    assert "serverless.yml:10: constructs.hook (webhook) is not served yet" in out
 
     assert "1 problem:\n  function broken will not run: handler src/missing.main not found" in out
 

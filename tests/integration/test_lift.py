@@ -1,7 +1,6 @@
 """A project built with serverless-lift constructs: a `queue` construct (its queue, dead-letter
 queue and Node.js worker) and a `database/dynamodb-single-table` construct the worker writes to,
-found through `${construct:...}` variables; a `storage` construct that is not served yet only
-warns. Messages go in with boto3 to the URL a function's environment got from
+found through `${construct:...}` variables; a `storage` construct's versioned bucket. Messages go in with boto3 to the URL a function's environment got from
 `${construct:jobs.queueUrl}`; one that keeps failing ends in the dead-letter queue after
 maxRetries receives."""
 import json
@@ -82,8 +81,7 @@ def test_queue_construct_worker_and_dead_letter_queue(project, serve, tmp_path_f
     n = serve(d, "--data-dir", str(tmp_path_factory.mktemp("data")))
     n.wait_for(r"resources ready: 1 table, 2 queues")
     port = aws_port(n)
-    # The storage construct is named in one warning, and the rest of the project serves.
-    assert "constructs.uploads (storage) is not served yet" in n.output()
+    assert "constructs.uploads (storage) is not served yet" not in n.output()
     assert "serverless-lift" not in n.output()
 
     lam = aws_client("lambda", port)
@@ -95,6 +93,8 @@ def test_queue_construct_worker_and_dead_letter_queue(project, serve, tmp_path_f
     assert queue_url == "http://127.0.0.1:%d/000000000000/lifted-dev-jobs" % port
     assert env["DLQ_URL"] == "http://127.0.0.1:%d/000000000000/lifted-dev-jobs-dlq" % port
     assert env["BUCKET"].startswith("lifted-dev-uploadsbucket")
+    s3 = aws_client("s3", port)
+    assert s3.get_bucket_versioning(Bucket=env["BUCKET"])["Status"] == "Enabled"
     table = environment_of(lam, "lifted-dev-jobsWorker")["TABLE"]
     assert table.startswith("lifted-dev-dbTable")
 

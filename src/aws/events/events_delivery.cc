@@ -82,6 +82,20 @@ class Countdown {
   std::atomic<int> pending_;
 };
 
+// An event as rules and targets see it (PutEvents' entry, a service's event, a schedule's).
+json envelope(const EventsSettings& settings, const std::string& id, const std::string& detailType,
+              const std::string& source, int64_t timeMs, json resources, json detail) {
+  return json{{"version", "0"},
+              {"id", id},
+              {"detail-type", detailType},
+              {"source", source},
+              {"account", settings.accountId},
+              {"time", eventTime(timeMs)},
+              {"region", settings.region},
+              {"resources", std::move(resources)},
+              {"detail", std::move(detail)}};
+}
+
 }  // namespace
 
 void EventsService::rebuildBusLocked(const std::string& bus) {
@@ -181,20 +195,24 @@ void EventsService::putEvents(Call& call) {
     json resources = json::array();
     if (auto it = entry.find("Resources"); it != entry.end() && it->is_array()) resources = *it;
     std::string id = newUuid();
-    json event{{"version", "0"},
-               {"id", id},
-               {"detail-type", *detailType},
-               {"source", *source},
-               {"account", settings_.accountId},
-               {"time", eventTime(timeMs)},
-               {"region", settings_.region},
-               {"resources", resources},
-               {"detail", detailJson}};
+    json event = envelope(settings_, id, *detailType, *source, timeMs, std::move(resources),
+                          std::move(detailJson));
     (*results)[i] = json{{"EventId", id}};
     countdown->add();
     route(bus, event.dump(), 0, [countdown](bool) { countdown->complete(); });
   }
   countdown->complete();
+}
+
+void EventsService::putServiceEvent(const std::string& source, const std::string& detailType,
+                                    const std::string& detailJson,
+                                    std::vector<std::string> resources,
+                                    std::function<void()> done) {
+  json detail = json::parse(detailJson, nullptr, false);
+  if (!detail.is_object()) return done();
+  json event =
+      envelope(settings_, newUuid(), detailType, source, nowMs(), resources, std::move(detail));
+  route("default", event.dump(), 0, [done = std::move(done)](bool) { done(); });
 }
 
 void EventsService::route(const std::string& bus, std::string eventJson, int depth,
@@ -374,15 +392,8 @@ void EventsService::fireScheduledRule(const std::string& busName, const std::str
     rule = it->second;
   }
   std::string id = newUuid();
-  json event{{"version", "0"},
-             {"id", id},
-             {"detail-type", "Scheduled Event"},
-             {"source", "aws.events"},
-             {"account", settings_.accountId},
-             {"time", eventTime(scheduledAtMs)},
-             {"region", settings_.region},
-             {"resources", json::array({rule->arn})},
-             {"detail", json::object()}};
+  json event = envelope(settings_, id, "Scheduled Event", "aws.events", scheduledAtMs,
+                        json::array({rule->arn}), json::object());
   deliverToRule(rule, event.dump(), id, 0, [] {});
 }
 

@@ -64,6 +64,13 @@ class EventsService {
   // from any thread.
   void call(const std::string& operation, std::string body, std::function<void(HttpResponse)> done);
 
+  // Puts an event an AWS service emits (source "aws.s3", detail-type "Object Created") on the
+  // default bus, where PutEvents refuses "aws." sources. `done` runs once every matching target
+  // has it on its durable path (or has been given up on).
+  void putServiceEvent(const std::string& source, const std::string& detailType,
+                       const std::string& detailJson, std::vector<std::string> resources,
+                       std::function<void()> done);
+
   // Fires a scheduled rule now, as its schedule would at `scheduledAtMs`.
   void fireScheduledRule(const std::string& busName, const std::string& ruleName,
                          int64_t scheduledAtMs);

@@ -21,6 +21,10 @@ class S3EventTargets {
   // An asynchronous invocation (InvocationType Event): Lambda retries it as any other.
   virtual void invokeFunction(const std::string& functionArn, std::string event,
                               TargetDone done) = 0;
+  // An event from source "aws.s3" ("Object Created", "Object Deleted") on the default bus of
+  // EventBridge, which routes it to the rules that match.
+  virtual void putEventBridgeEvent(std::string detailType, std::string detailJson,
+                                   std::string bucketArn, TargetDone done) = 0;
   // Whether the target exists now: S3 refuses a notification configuration whose destination
   // it cannot reach ("Unable to validate the following destination configurations").
   virtual bool targetExists(const std::string& arn) = 0;

@@ -4,6 +4,7 @@
 // holds it durably; load() hands on what an earlier run left.
 #include <fmt/format.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "aws/s3/s3_impl.h"
@@ -54,6 +55,41 @@ std::string eventRecord(const S3Service::Impl& s3, const EventSource& e, const O
   return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+// The "detail" of the event EventBridge receives from "aws.s3", and its "detail-type".
+std::pair<std::string, std::string> eventBridgeDetail(const S3Service::Impl& s3,
+                                                      const EventSource& e, const ObjectVersion& v,
+                                                      const Bucket& bucket) {
+  bool created = e.name.starts_with("ObjectCreated");
+  nlohmann::ordered_json object = {{"key", eventKey(v.key)}};
+  if (created) {
+    object["size"] = v.size;
+    object["etag"] = v.etag;
+  }
+  if (!bucket.versioning.empty()) object["version-id"] = v.versionId;
+  object["sequencer"] = fmt::format("{:016X}", v.sequence);
+  static const std::map<std::string_view, std::string_view> kReasons = {
+      {"ObjectCreated:Put", "PutObject"},
+      {"ObjectCreated:Post", "POST Object"},
+      {"ObjectCreated:Copy", "CopyObject"},
+      {"ObjectCreated:CompleteMultipartUpload", "CompleteMultipartUpload"}};
+  auto reason = kReasons.find(e.name);
+  nlohmann::ordered_json detail = {
+      {"version", "0"},
+      {"bucket", {{"name", bucket.name}}},
+      {"object", object},
+      {"request-id", e.requestId},
+      {"requester", s3.settings.accountId},
+      {"source-ip-address", e.sourceIp.empty() ? "127.0.0.1" : e.sourceIp},
+      {"reason", reason != kReasons.end() ? reason->second : "DeleteObject"}};
+  if (!created) {
+    detail["deletion-type"] = e.name == "ObjectRemoved:DeleteMarkerCreated"
+                                  ? "Delete Marker Created"
+                                  : "Permanently Deleted";
+  }
+  return {detail.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
+          created ? "Object Created" : "Object Deleted"};
+}
+
 }  // namespace
 
 std::string eventKey(std::string_view key) {
@@ -87,6 +123,14 @@ std::vector<OutboxEntry> S3Service::Impl::outboxFor(const Bucket& bucket,
     nlohmann::json entry = {{"kind", static_cast<int>(target.kind)},
                             {"arn", target.arn},
                             {"body", eventRecord(*this, event, version, target, bucket)}};
+    entries.push_back({fmt::format("{:020}", ++outboxSequence), entry.dump()});
+  }
+  if (bucket.eventBridge) {
+    auto [detail, detailType] = eventBridgeDetail(*this, event, version, bucket);
+    nlohmann::json entry = {{"kind", static_cast<int>(NotificationTarget::Kind::EventBridge)},
+                            {"arn", "arn:aws:s3:::" + bucket.name},
+                            {"detailType", detailType},
+                            {"body", detail}};
     entries.push_back({fmt::format("{:020}", ++outboxSequence), entry.dump()});
   }
   return entries;
@@ -138,6 +182,10 @@ void S3Service::Impl::deliverOutbox(std::string key, std::string value) {
       break;
     case NotificationTarget::Kind::Function:
       targets.invokeFunction(arn, std::move(body), std::move(done));
+      break;
+    case NotificationTarget::Kind::EventBridge:
+      targets.putEventBridgeEvent(entry.value("detailType", ""), std::move(body), arn,
+                                  std::move(done));
       break;
   }
 }

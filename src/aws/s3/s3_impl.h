@@ -17,6 +17,7 @@
 #include "aws/s3/s3_model.h"
 #include "aws/s3/s3_request.h"
 #include "aws/s3/s3_service.h"
+#include "core/s3_names.h"
 #include "store/store.h"
 
 namespace nimbus::aws::s3 {
@@ -135,7 +136,6 @@ struct Refusal {
 std::optional<Refusal> checkSignature(const S3Service::Impl& s3, const S3Request& r);
 
 // Request documents (request_xml.cc), checked as S3 checks them.
-bool isValidBucketName(std::string_view name);
 Result<std::string> readLocationConstraint(std::string_view xml);
 Result<std::string> readVersioningStatus(std::string_view xml);
 // Tag sets: PutObjectTagging's and PutBucketTagging's documents, and the x-amz-tagging header.

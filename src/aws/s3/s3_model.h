@@ -65,7 +65,9 @@ struct CorsRule {
 
 // Where a bucket sends notifications (PutBucketNotificationConfiguration).
 struct NotificationTarget {
-  enum class Kind { Queue, Topic, Function };
+  // EventBridge is the default bus of a bucket with EventBridgeConfiguration: it names outbox
+  // entries only, never one of a bucket's `notifications`.
+  enum class Kind { Queue, Topic, Function, EventBridge };
   Kind kind = Kind::Queue;
   std::string id;
   std::string arn;

@@ -328,6 +328,7 @@ void S3Service::applyProjectBucket(ProjectBucket wanted, std::function<void(std:
       bucket.createdMs = nowMs();
     }
     bucket.notifications = wanted.notifications;
+    bucket.eventBridge = wanted.eventBridge;
     if (!wanted.policy.empty()) bucket.policy = wanted.policy;
     if (wanted.cors) {
       bucket.cors = *wanted.cors;

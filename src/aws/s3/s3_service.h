@@ -72,8 +72,9 @@ class S3Service {
     bool createIfMissing = true;  // false: `existing: true`, the bucket must be there already.
     std::vector<NotificationTarget> notifications;
     std::optional<std::vector<CorsRule>> cors;
-    std::string versioning;  // "" leaves it as it is
-    std::string policy;      // "" leaves it as it is
+    std::string versioning;    // "" leaves it as it is
+    std::string policy;        // "" leaves it as it is
+    bool eventBridge = false;  // EventBridgeConfiguration: events also go to the default bus.
   };
   void applyProjectBucket(ProjectBucket bucket, std::function<void(std::string error)> done);
 
