@@ -79,6 +79,21 @@ struct PatternIndex::Paths {
   std::vector<std::vector<std::vector<CompiledLeaf>>> rules;  // rule -> branch -> leaves
   size_t slotCount = 0;
 
+  // Most rules name exact strings somewhere ("source": ["shop"]): such a branch can only match
+  // an event holding one of them at that path. Each branch with a leaf of exact strings only is
+  // filed under those strings at the leaf's slot, and only the branches filed under the event's
+  // values there are checked; the others are checked for every event.
+  struct BranchRef {
+    uint32_t rule;
+    uint32_t branch;
+  };
+  struct SlotKeys {
+    int32_t slot;
+    std::unordered_map<std::string, std::vector<BranchRef>, PathHash, std::equal_to<>> byValue;
+  };
+  std::vector<SlotKeys> keyed;
+  std::vector<BranchRef> unkeyed;
+
   void collect(simdjson::dom::element node, std::string& path, Scratch& scratch) const;
   void addLeafValues(simdjson::dom::element node, int32_t slot, Scratch& scratch) const;
 };
@@ -210,6 +225,39 @@ PatternIndex::PatternIndex(std::vector<std::shared_ptr<const EventPattern>> patt
       }
     }
   }
+  for (uint32_t r = 0; r < p.rules.size(); ++r) {
+    const auto& branches = patterns_[r]->branches();
+    for (uint32_t b = 0; b < branches.size(); ++b) {
+      const Paths::CompiledLeaf* key = nullptr;
+      for (const auto& leaf : p.rules[r][b]) {
+        const auto& conditions = leaf.leaf->conditions;
+        bool exactOnly = !conditions.empty() &&
+                         std::all_of(conditions.begin(), conditions.end(),
+                                     [](const auto& c) { return c.kind == Kind::ExactString; });
+        if (exactOnly) {
+          key = &leaf;
+          break;
+        }
+      }
+      if (!key) {
+        p.unkeyed.push_back({r, b});
+        continue;
+      }
+      auto slotKeys = std::find_if(p.keyed.begin(), p.keyed.end(),
+                                   [&](const auto& k) { return k.slot == key->slot; });
+      if (slotKeys == p.keyed.end()) {
+        p.keyed.push_back({key->slot, {}});
+        slotKeys = std::prev(p.keyed.end());
+      }
+      for (const auto& c : key->leaf->conditions) {
+        auto& refs = slotKeys->byValue[c.text];
+        // A value listed twice in one leaf files the branch once.
+        if (refs.empty() || refs.back().rule != r || refs.back().branch != b) {
+          refs.push_back({r, b});
+        }
+      }
+    }
+  }
 }
 
 PatternIndex::~PatternIndex() = default;
@@ -227,22 +275,28 @@ bool PatternIndex::match(std::string_view eventJson, std::vector<size_t>& matche
   scratch.reset(p.slotCount);
   path.clear();
   p.collect(root, path, scratch);
-  for (size_t r = 0; r < p.rules.size(); ++r) {
-    for (const auto& branch : p.rules[r]) {
-      bool all = true;
-      for (const auto& leaf : branch) {
-        const auto& values = scratch.slots[leaf.slot];
-        if (!leafMatches(*leaf.leaf, values.data(), values.size())) {
-          all = false;
-          break;
-        }
-      }
-      if (all) {
-        matched.push_back(r);
-        break;
-      }
+  thread_local std::vector<size_t> found;
+  found.clear();
+  auto check = [&](Paths::BranchRef ref) {
+    for (const auto& leaf : p.rules[ref.rule][ref.branch]) {
+      const auto& values = scratch.slots[leaf.slot];
+      if (!leafMatches(*leaf.leaf, values.data(), values.size())) return;
+    }
+    found.push_back(ref.rule);
+  };
+  for (const auto& keys : p.keyed) {
+    for (const auto& value : scratch.slots[keys.slot]) {
+      if (value.type != Value::Type::String) continue;
+      auto it = keys.byValue.find(value.text);
+      if (it == keys.byValue.end()) continue;
+      for (auto ref : it->second) check(ref);
     }
   }
+  for (auto ref : p.unkeyed) check(ref);
+  // A rule matched through several branches or values counts once, in the rules' order.
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  matched.insert(matched.end(), found.begin(), found.end());
   return true;
 }
 

@@ -6,7 +6,8 @@
 // matches when any element does). Bad patterns are refused with the service's own reasons.
 //
 // Many rules are matched together through a PatternIndex: the event is read once, only along the
-// paths some rule names, and each rule's conditions are checked against the values found there.
+// paths some rule names; rules that name exact strings are found by the event's values at those
+// paths, and only they and the rules without exact strings are checked.
 #pragma once
 
 #include <cstddef>

@@ -194,6 +194,26 @@ TEST(EventPattern, IndexMatchesManyPatternsAtOnce) {
   EXPECT_TRUE(matched.empty());
 }
 
+TEST(EventPattern, IndexFindsRulesByTheirExactValuesAndCountsEachRuleOnce) {
+  // Rules filed under exact strings (one value among several, a value inside an event's array,
+  // two $or branches both matching) beside rules with no exact leaf, which every event checks.
+  std::vector<std::shared_ptr<const EventPattern>> patterns = {
+      compiled(R"({"source": ["aws.s3", "aws.ec2"], "detail": {"state": ["terminated"]}})"),
+      compiled(R"({"source": ["aws.ec2"], "detail": {"state": ["running"]}})"),
+      compiled(
+          R"({"resources": ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0"]})"),
+      compiled(R"({"$or": [{"source": ["aws.ec2"]}, {"detail": {"state": ["terminated"]}}]})"),
+      compiled(R"({"source": [{"prefix": "aws."}], "detail": {"flag": [true]}})"),
+      compiled(R"({"source": ["aws.ec2", {"prefix": "zzz"}]})"),
+      compiled(R"({"source": ["other"]})"),
+      compiled(R"({"detail": {"c-count": [5]}, "region": ["us-west-1"]})"),
+  };
+  PatternIndex index(patterns);
+  std::vector<size_t> matched;
+  ASSERT_TRUE(index.match(kEvent, matched));
+  EXPECT_EQ(matched, (std::vector<size_t>{0, 2, 3, 4, 5, 7}));
+}
+
 TEST(EventPattern, Refusals) {
   EXPECT_EQ(refusal(R"({"source": "aws.ec2"})"),
             "Event pattern is not valid. Reason: \"source\" must be an object or an array\n at "
