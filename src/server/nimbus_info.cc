@@ -1,8 +1,12 @@
 #include "server/nimbus_info.h"
 
+#include <fmt/format.h>
+
 #include <map>
 #include <vector>
 
+#include "aws/s3/s3_service.h"
+#include "aws/scheduler/scheduler_service.h"
 #include "core/json_writer.h"
 #include "core/time_format.h"
 
@@ -101,6 +105,36 @@ void writeRules(JsonWriter& w, const aws::events::EventsService& events) {
 }
 
 }  // namespace
+
+std::vector<InfoResource> serviceResources(aws::s3::S3Service& s3,
+                                           const aws::scheduler::SchedulerService& scheduler,
+                                           const aws::events::EventsService& events) {
+  auto firing = [](int64_t ms) {
+    return "next firing " + isoTimeMillis(WallTime(std::chrono::milliseconds(ms)));
+  };
+  std::vector<InfoResource> out;
+  for (const auto& [name, objects] : s3.bucketSummary()) {
+    out.push_back({"bucket", name, fmt::format("{} object{}", objects, objects == 1 ? "" : "s")});
+  }
+  for (const auto& s : scheduler.schedules()) {
+    std::string detail = s.state == "DISABLED" ? "disabled" : "no firing left";
+    if (s.nextFireMs) detail = firing(*s.nextFireMs);
+    out.push_back({"schedule", s.arn, std::move(detail)});
+  }
+  for (const auto& bus : events.buses()) {
+    out.push_back(
+        {"bus", bus.name, fmt::format("{} rule{}", bus.rules, bus.rules == 1 ? "" : "s")});
+  }
+  for (const auto& rule : events.rules()) {
+    std::string detail = rule.state == "ENABLED" ? "" : rule.state;
+    if (rule.nextFiringMs) {
+      detail = (detail.empty() ? "" : detail + ", ") + rule.scheduleExpression + ", " +
+               firing(*rule.nextFiringMs);
+    }
+    out.push_back({"rule", rule.bus + "/" + rule.name, detail});
+  }
+  return out;
+}
 
 HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
                         const std::string& version, const lambda::LambdaService& lambda,

@@ -12,6 +12,13 @@
 #include "lambda/invoker.h"
 #include "server/deployment.h"
 
+namespace nimbus::aws::s3 {
+class S3Service;
+}
+namespace nimbus::aws::scheduler {
+class SchedulerService;
+}
+
 namespace nimbus::server {
 
 inline constexpr const char* kNimbusInfoPath = "/_nimbus/info";
@@ -29,6 +36,13 @@ struct InfoResource {
 // throttles, and per version its environments and cold starts; and the service's API keys
 // (`apiKeys`, may be null) with their usage in the current quota period; what the services keep
 // (`resources`); and EventBridge's rules (`events`, may be null) with their next firing.
+// What S3, EventBridge Scheduler and EventBridge keep, in that order: buckets with their object
+// counts, schedules and scheduled rules with their next firing, buses with their rule counts,
+// rules with their state.
+std::vector<InfoResource> serviceResources(aws::s3::S3Service& s3,
+                                           const aws::scheduler::SchedulerService& scheduler,
+                                           const aws::events::EventsService& events);
+
 HttpResponse nimbusInfo(const Deployment* deployment, const std::string& gatewayUrl,
                         const std::string& version, const lambda::LambdaService& lambda,
                         const gateway::ApiKeyGate* apiKeys = nullptr,

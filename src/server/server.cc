@@ -389,28 +389,7 @@ int serve(const ServeOptions& options) {
         if (request.method == "GET" && request.target == kNimbusInfoPath) {
           auto current = frontend.deployment();
           auto keys = usagePlans.gate();
-          std::vector<InfoResource> kept;
-          for (const auto& [name, objects] : s3.bucketSummary()) {
-            kept.push_back(
-                {"bucket", name, fmt::format("{} object{}", objects, objects == 1 ? "" : "s")});
-          }
-          for (const auto& s : scheduler.schedules()) {
-            std::string detail = s.state == "DISABLED" ? "disabled" : "no firing left";
-            if (s.nextFireMs) {
-              detail = "next firing " +
-                       isoTimeMillis(WallTime(std::chrono::milliseconds(*s.nextFireMs)));
-            }
-            kept.push_back({"schedule", s.arn, std::move(detail)});
-          }
-          for (const auto& rule : events.rules()) {
-            std::string detail = rule.state == "ENABLED" ? "" : rule.state;
-            if (rule.nextFiringMs) {
-              detail = (detail.empty() ? "" : detail + ", ") + rule.scheduleExpression +
-                       ", next firing " +
-                       isoTimeMillis(WallTime(std::chrono::milliseconds(*rule.nextFiringMs)));
-            }
-            kept.push_back({"rule", rule.bus + "/" + rule.name, detail});
-          }
+          auto kept = serviceResources(s3, scheduler, events);
           return responder.send(nimbusInfo(current.get(), gatewayUrl, options.version, lambda,
                                            keys.get(), kept, &events));
         }

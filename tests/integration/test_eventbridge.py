@@ -11,7 +11,7 @@ import urllib.request
 import botocore.exceptions
 import pytest
 
-from conftest import CREDENTIALS, aws_client, aws_port
+from conftest import CREDENTIALS, NIMBUS, aws_client, aws_port
 
 SERVERLESS_YML = """
 service: ebit
@@ -294,6 +294,11 @@ def test_serverless_yml_event_bridge_and_schedule_events(server):
     planned = [r for r in info["rules"] if r["name"] == "ebit-dev-RecEventsRuleSchedule1"]
     assert planned and planned[0]["schedule"] == "rate(1 minute)"
     assert "nextFiring" in planned[0]
+    # nimbus info lists the buses with their rules, and the scheduled rule's next firing.
+    out = subprocess.run([NIMBUS, "info", "--endpoint", "http://127.0.0.1:%d" % server.aws_port],
+                         capture_output=True, text=True, check=True).stdout
+    assert "buses:\n" in out and "\n  orders  (1 rule)\n" in out, out
+    assert "  default/ebit-dev-RecEventsRuleSchedule1  (rate(1 minute), next firing " in out, out
 
     # An event on the bus reaches the function when the pattern matches, and only then.
     ev.put_events(Entries=[

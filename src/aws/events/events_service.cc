@@ -682,4 +682,14 @@ std::vector<EventsService::RuleSummary> EventsService::rules() const {
   return out;
 }
 
+std::vector<EventsService::BusSummary> EventsService::buses() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, size_t> counts;
+  for (const auto& [name, bus] : buses_) counts[name] = 0;
+  for (const auto& [key, rule] : rules_) ++counts[rule->busName];
+  std::vector<BusSummary> out;
+  for (const auto& [name, rules] : counts) out.push_back({name, rules});
+  return out;
+}
+
 }  // namespace nimbus::aws::events

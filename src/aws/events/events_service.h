@@ -86,6 +86,12 @@ class EventsService {
     std::optional<int64_t> nextFiringMs;
   };
   std::vector<RuleSummary> rules() const;
+  // What nimbus info shows of each bus: its name and how many rules it has.
+  struct BusSummary {
+    std::string name;
+    size_t rules = 0;
+  };
+  std::vector<BusSummary> buses() const;
 
   struct Call;
   struct Delivery;
