@@ -34,6 +34,52 @@ bool isSnsAction(std::string_view action) {
   return kActions.count(action) > 0;
 }
 
+// Query-protocol actions that only CloudWatch has (TagResource, UntagResource and
+// ListTagsForResource are SNS's too, and stay SNS's when unsigned).
+bool isCloudWatchAction(std::string_view action) {
+  static const std::set<std::string_view> kActions = {"DeleteAlarmMuteRule",
+                                                      "DeleteAlarms",
+                                                      "DeleteAnomalyDetector",
+                                                      "DeleteDashboards",
+                                                      "DeleteInsightRules",
+                                                      "DeleteMetricStream",
+                                                      "DescribeAlarmContributors",
+                                                      "DescribeAlarmHistory",
+                                                      "DescribeAlarms",
+                                                      "DescribeAlarmsForMetric",
+                                                      "DescribeAnomalyDetectors",
+                                                      "DescribeInsightRules",
+                                                      "DisableAlarmActions",
+                                                      "DisableInsightRules",
+                                                      "EnableAlarmActions",
+                                                      "EnableInsightRules",
+                                                      "GetAlarmMuteRule",
+                                                      "GetDashboard",
+                                                      "GetInsightRuleReport",
+                                                      "GetMetricData",
+                                                      "GetMetricStatistics",
+                                                      "GetMetricStream",
+                                                      "GetMetricWidgetImage",
+                                                      "ListAlarmMuteRules",
+                                                      "ListDashboards",
+                                                      "ListManagedInsightRules",
+                                                      "ListMetricStreams",
+                                                      "ListMetrics",
+                                                      "PutAlarmMuteRule",
+                                                      "PutAnomalyDetector",
+                                                      "PutCompositeAlarm",
+                                                      "PutDashboard",
+                                                      "PutInsightRule",
+                                                      "PutManagedInsightRules",
+                                                      "PutMetricAlarm",
+                                                      "PutMetricData",
+                                                      "PutMetricStream",
+                                                      "SetAlarmState",
+                                                      "StartMetricStreams",
+                                                      "StopMetricStreams"};
+  return kActions.count(action) > 0;
+}
+
 // The SQS operations, to tell an unsigned query-protocol request (Action=...) for SQS from one
 // for another query-protocol service (SNS, STS, ...).
 constexpr std::array<std::string_view, 23> kSqsActions = {"AddPermission",
@@ -156,6 +202,13 @@ RequestIdentity identifyRequest(const HttpRequest& request) {
   }
   if (isSnsAction(action)) {
     identity.service = "sns";
+    return identity;
+  }
+  // CloudWatch: Smithy RPC v2 CBOR requests name the service in their path; query requests by
+  // an action only CloudWatch has.
+  if (request.target.rfind("/service/GraniteServiceVersion20100801/", 0) == 0 ||
+      isCloudWatchAction(action)) {
+    identity.service = "monitoring";
     return identity;
   }
   // S3: presigned URLs carry their credential scope in the query; everything else unsigned

@@ -10,6 +10,7 @@
 #include "client/doctor_command.h"
 #include "client/info_command.h"
 #include "client/invoke_command.h"
+#include "client/logs_command.h"
 #include "client/remove_command.h"
 #include "client/rollback_command.h"
 #include "lambda/runtime_catalog.h"
@@ -116,6 +117,27 @@ int main(int argc, char** argv) {
   invokeCmd->add_option("--config", invokeConfig, "serverless.yml that names the functions")
       ->capture_default_str();
   invokeCmd->add_option("--stage", invokeStage, "Stage used to name the functions");
+
+  nimbus::client::LogsOptions logs;
+  std::string logsStart, logsStage, logsConfig = projectConfigFile();
+  int64_t logsIntervalMs = 1000;
+  auto* logsCmd = app.add_subcommand(
+      "logs", "Print a function's logs from a running nimbus (CloudWatch Logs), or follow them");
+  logsCmd
+      ->add_option("-f,--function", logs.function,
+                   "Function: its name under `functions:` or its deployed name")
+      ->required();
+  logsCmd->add_flag("-t,--tail", logs.tail, "Keep printing new events as they are written");
+  logsCmd->add_option("--startTime", logsStart,
+                      "From when: 30m, 2h, 1d, 2026-12-08, an ISO time or epoch ms (default 10m)");
+  logsCmd->add_option("--filter", logs.filter, "CloudWatch Logs filter pattern, e.g. ERROR");
+  logsCmd->add_option("-i,--interval", logsIntervalMs, "Milliseconds between polls with --tail")
+      ->capture_default_str();
+  logsCmd->add_option("--endpoint", logs.endpoint, "AWS endpoint of the running nimbus")
+      ->capture_default_str();
+  logsCmd->add_option("--config", logsConfig, "serverless.yml that names the functions")
+      ->capture_default_str();
+  logsCmd->add_option("--stage", logsStage, "Stage used to name the functions");
 
   nimbus::client::InfoOptions info;
   auto* infoCmd = app.add_subcommand(
@@ -225,6 +247,13 @@ int main(int argc, char** argv) {
     rollback.configFile = rollbackConfig;
     if (!rollbackStage.empty()) rollback.stage = rollbackStage;
     return nimbus::client::runRollback(rollback);
+  }
+  if (logsCmd->parsed()) {
+    if (!logsStart.empty()) logs.startTime = logsStart;
+    if (!logsStage.empty()) logs.stage = logsStage;
+    logs.configFile = logsConfig;
+    logs.interval = std::chrono::milliseconds(std::max<int64_t>(logsIntervalMs, 100));
+    return nimbus::client::runLogs(logs);
   }
   if (invokeCmd->parsed()) {
     if (dataOption->count() > 0) invoke.data = invokeData;

@@ -10,7 +10,7 @@
 
 #include "build/project_build.h"
 #include "client/command_project.h"
-#include "client/lambda_api.h"
+#include "client/api_client.h"
 #include "client/package.h"
 #include "client/server_info.h"
 #include "core/base64.h"
@@ -102,7 +102,7 @@ struct Outcome {
 class Deployer {
  public:
   // With `versionFunctions`, each deployed function gets a version matching its $LATEST.
-  Deployer(const LambdaApi& api, bool versionFunctions)
+  Deployer(const ApiClient& api, bool versionFunctions)
       : api_(api), versionFunctions_(versionFunctions) {}
 
   Outcome deploy(const FunctionPlan& plan) {
@@ -327,7 +327,7 @@ class Deployer {
     return true;
   }
 
-  const LambdaApi& api_;
+  const ApiClient& api_;
   bool versionFunctions_;
 };
 
@@ -497,7 +497,7 @@ int runDeploy(const DeployOptions& options) {
     users.erase(it);
   }
 
-  LambdaApi api(*endpoint, options.endpoint, project->region);
+  ApiClient api(*endpoint, options.endpoint, project->region);
   Deployer deployer(api, project->versionFunctions);
   fmt::print("functions:\n");
   for (const auto& plan : plans) {

@@ -5,14 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "client/endpoint.h"
-#include "client/lambda_api.h"
+#include "client/api_client.h"
 #include "client/server_info.h"
 
 namespace nimbus::client {
 
 namespace {
 
-std::optional<nlohmann::json> getJson(const LambdaApi& api, const std::string& target) {
+std::optional<nlohmann::json> getJson(const ApiClient& api, const std::string& target) {
   auto r = api.call("GET", target, std::nullopt, std::chrono::seconds(30));
   if (!r.reached) {
     fmt::print(stderr, "error: {}\n", r.errorText());
@@ -34,7 +34,7 @@ int runInfo(const InfoOptions& options) {
     fmt::print(stderr, "error: --endpoint '{}' is not an http://host:port URL\n", options.endpoint);
     return 2;
   }
-  LambdaApi api(*endpoint, options.endpoint, "us-east-1");
+  ApiClient api(*endpoint, options.endpoint, "us-east-1");
   auto settings = getJson(api, "/2016-08-19/account-settings/");
   if (!settings) return 1;
   auto list = getJson(api, "/2015-03-31/functions/");

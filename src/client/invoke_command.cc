@@ -8,7 +8,7 @@
 
 #include "client/command_project.h"
 #include "client/endpoint.h"
-#include "client/lambda_api.h"
+#include "client/api_client.h"
 #include "core/base64.h"
 
 namespace nimbus::client {
@@ -52,7 +52,7 @@ int runInvoke(const InvokeOptions& options) {
   if (options.log) request.headers.push_back({"X-Amz-Log-Type", "Tail"});
   request.body = std::move(payload);
 
-  LambdaApi api(*endpoint, options.endpoint, target->region);
+  ApiClient api(*endpoint, options.endpoint, target->region);
   auto r = api.send(std::move(request), std::chrono::seconds(960));
   if (!r.reached || r.status >= 300) {
     fmt::print(stderr, "error: {}\n", r.errorText());

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "client/command_project.h"
-#include "client/lambda_api.h"
+#include "client/api_client.h"
 
 namespace nimbus::client {
 
@@ -16,7 +16,7 @@ int runRemove(const RemoveOptions& options) {
   auto project = loadCommandProject({options.configFile, options.stage, options.region, false});
   if (!project) return 2;
 
-  LambdaApi api(*endpoint, options.endpoint, project->region);
+  ApiClient api(*endpoint, options.endpoint, project->region);
   fmt::print("removing service {} (stage {}, region {}) from {}\n", project->service,
              project->stage, project->region, options.endpoint);
   for (const auto& f : project->functions) {

@@ -6,7 +6,7 @@
 
 #include "client/command_project.h"
 #include "client/endpoint.h"
-#include "client/lambda_api.h"
+#include "client/api_client.h"
 
 namespace nimbus::client {
 
@@ -49,7 +49,7 @@ int runRollback(const RollbackOptions& options) {
   auto target = resolveFunctionTarget(options.function, options.configFile, options.stage);
   if (!target) return 2;
 
-  LambdaApi api(*endpoint, options.endpoint, target->region);
+  ApiClient api(*endpoint, options.endpoint, target->region);
   std::string path =
       "/2015-03-31/functions/" + uriEncode(target->name) + "/aliases/" + uriEncode(options.alias);
   auto current = api.call("GET", path);

@@ -6,7 +6,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "client/lambda_api.h"
+#include "client/api_client.h"
 #include "http/client.h"
 
 namespace nimbus::client {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,6 +57,18 @@ struct FileBody {
   uint64_t length = 0;  // Bytes to send; the response's Content-Length.
 };
 
+// The write side of a response body that has no end fixed in advance (server-sent events): the
+// server sends the header, then each piece as it is written, and closes the connection when the
+// stream is closed or dropped. Thread-safe.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Queues `piece`; false once the client has gone (or too much is waiting for it), after which
+  // the writer should drop the stream.
+  virtual bool write(std::string piece) = 0;
+  virtual void close() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::vector<HttpHeader> headers;  // Repeated names (Set-Cookie) stay separate entries.
@@ -63,6 +76,8 @@ struct HttpResponse {
   // Set to stream the body from a file; shared so that a response (and its tooLarge-style
   // templates) stays copyable while the descriptor has one owner.
   std::shared_ptr<FileBody> fileBody;
+  // Set to answer with an open-ended body: called with the stream once the header is sent.
+  std::function<void(std::shared_ptr<BodyStream>)> openStream;
 };
 
 // Case-insensitive ASCII comparison, as HTTP header names compare.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -62,6 +64,8 @@ constexpr size_t kReadBufferBytes = 64 * 1024;
 // reading and discarding what the client still sends, so that the client reads the answer
 // instead of a reset (closing a socket with unread input sends RST, which can destroy it).
 constexpr auto kLingerTime = std::chrono::seconds(2);
+// What an open-ended body (server-sent events) may have waiting for a slow reader.
+constexpr size_t kMaxPendingStreamBytes = 4 << 20;
 
 const HttpResponse& internalError() {
   static const HttpResponse response{
@@ -499,6 +503,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!hasDate) fields.set(bhttp::field::date, currentHttpDate());
 
     if (file && !isHead_) return writeFile(std::move(fields), response.status, std::move(file));
+    if (response.openStream && !isHead_) {
+      return writeStream(std::move(fields), response.status, std::move(response.openStream));
+    }
 
     auto out = makeResponse<bhttp::string_body>(response.status, std::move(fields));
     if (isHead_) {
@@ -537,6 +544,87 @@ class Session : public std::enable_shared_from_this<Session> {
           if (ec) return self->finish();
           self->sendFilePiece(file, 0);
         });
+  }
+
+  // An open-ended body: the header without a length, then pieces as the stream's owner writes
+  // them; the body ends when the connection closes, so it is never kept alive.
+  struct StreamState {
+    std::atomic<bool> gone{false};   // The client left, or the stream was closed.
+    std::atomic<size_t> pending{0};  // Bytes written by the owner, not yet sent.
+  };
+
+  class StreamSink : public BodyStream {
+   public:
+    StreamSink(std::shared_ptr<Session> session, std::shared_ptr<StreamState> state)
+        : session_(std::move(session)), state_(std::move(state)) {}
+    ~StreamSink() override { close(); }
+
+    bool write(std::string piece) override {
+      if (state_->gone) return false;
+      if (state_->pending.fetch_add(piece.size()) + piece.size() > kMaxPendingStreamBytes) {
+        // A reader this far behind is not reading: give up on it rather than hold memory.
+        close();
+        return false;
+      }
+      asio::dispatch(session_->stream_.get_executor(),
+                     [self = session_, p = std::move(piece)]() mutable {
+                       self->queueStreamPiece(std::move(p));
+                     });
+      return true;
+    }
+
+    void close() override {
+      if (state_->gone.exchange(true)) return;
+      // Runs after every piece written before it, which the strand keeps in order.
+      asio::dispatch(session_->stream_.get_executor(), [self = session_] { self->endStream(); });
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+    std::shared_ptr<StreamState> state_;
+  };
+
+  void writeStream(bhttp::fields&& fields, int status,
+                   std::function<void(std::shared_ptr<BodyStream>)> open) {
+    keepAlive_ = false;
+    auto out = makeResponse<bhttp::empty_body>(status, std::move(fields));
+    bhttp::async_write(
+        stream_, *out,
+        [self = shared_from_this(), out, open = std::move(open)](beast::error_code ec, size_t) {
+          if (ec) return self->finish();
+          // The stream waits for pieces as long as it lasts: no timeout.
+          self->stream_.expires_never();
+          self->streamState_ = std::make_shared<StreamState>();
+          open(std::make_shared<StreamSink>(self, self->streamState_));
+        });
+  }
+
+  void queueStreamPiece(std::string piece) {
+    if (finished_) return;
+    streamQueue_.push_back(std::move(piece));
+    if (streamQueue_.size() == 1) writeStreamPiece();
+  }
+
+  void writeStreamPiece() {
+    if (streamQueue_.empty()) {
+      if (streamEnding_) finish();
+      return;
+    }
+    asio::async_write(stream_, asio::buffer(streamQueue_.front()),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) {
+                          self->streamQueue_.clear();
+                          return self->finish();
+                        }
+                        self->streamState_->pending -= self->streamQueue_.front().size();
+                        self->streamQueue_.pop_front();
+                        self->writeStreamPiece();
+                      });
+  }
+
+  void endStream() {
+    streamEnding_ = true;
+    if (streamQueue_.empty()) finish();
   }
 
   void sendFilePiece(const std::shared_ptr<FileBody>& file, uint64_t sent) {
@@ -590,6 +678,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void finish() {
     if (finished_) return;
     finished_ = true;
+    if (streamState_) streamState_->gone = true;  // Its owner stops writing.
     spooled_.reset();
     spoolFile_.reset();
     beast::error_code ec;
@@ -621,6 +710,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool isHead_ = false;
   bool linger_ = false;  // Close with lingerThenFinish (the request's body was not all read).
   bool finished_ = false;
+  // An open-ended body being written (writeStream): its state shared with the owner's sink, and
+  // the pieces waiting, oldest first.
+  std::shared_ptr<StreamState> streamState_;
+  bool streamEnding_ = false;
+  std::deque<std::string> streamQueue_;
 };
 
 void HttpServer::State::accept() {

@@ -110,7 +110,9 @@ ServiceContext::ServiceContext(boost::asio::io_context& io, observe::LogStore& l
       housekeeping(io) {}
 
 FunctionPool::FunctionPool(ServiceContext& context, FunctionSpec spec)
-    : context_(context), spec_(std::make_shared<const FunctionSpec>(std::move(spec))) {
+    : context_(context),
+      spec_(std::make_shared<const FunctionSpec>(std::move(spec))),
+      counters_(context_.metrics.function(spec_->name)) {
   launch_ = context_.catalog.launch(spec_->runtime, spec_->codeDirectory);
 }
 
@@ -376,6 +378,7 @@ void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, In
                    duration, initDuration, memorySize, status = std::move(reportStatus),
                    wasDelivered]() mutable {
     std::string requestId = inv.requestId;
+    bool failed = result.status != InvokeStatus::Ok;
     bool tail = inv.request.tailLog;
     if (!tail) inv.done(std::move(result));
     env->drainLogs(env->state == ExecutionEnvironment::State::Dead);
@@ -398,6 +401,15 @@ void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, In
     if (initDuration) report += fmt::format("Init Duration: {:.2f} ms\t", *initDuration);
     report += status;
     env->log(std::move(report));
+    observe::InvocationSample sample;
+    sample.version = env->spec().version;
+    sample.durationMs = duration;
+    sample.coldStart = initDuration.has_value();
+    sample.initDurationMs = initDuration.value_or(0.0);
+    sample.error = failed;
+    sample.memorySizeMb = memorySize;
+    sample.billedMs = static_cast<int64_t>(billed);
+    self->context_.metrics.recordInvocation(*self->counters_, sample);
     if (tail) {
       // Lambda's LogResult: the last 4 KB of the invocation's log.
       result.logTail = env->takeCapture(4096);

@@ -17,6 +17,7 @@
 #include "lambda/invoker.h"
 #include "lambda/memory_limit.h"
 #include "lambda/runtime_catalog.h"
+#include "observe/function_metrics.h"
 
 namespace nimbus::lambda {
 
@@ -28,6 +29,8 @@ struct FunctionConcurrency {
   std::atomic<int> reserved{-1};  // Reserved concurrency; -1 when the function has none.
   std::atomic<int> inflight{0};   // Invocations admitted and not finished.
   std::atomic<uint64_t> throttles{0};
+  // What /_nimbus/metrics and CloudWatch count for the function, resolved once.
+  std::shared_ptr<observe::FunctionCounters> counters;
 };
 
 // Shared by the service and all pools; outlives every environment.
@@ -36,6 +39,7 @@ struct ServiceContext {
 
   boost::asio::io_context& io;
   observe::LogStore& logs;
+  observe::FunctionMetrics metrics;
   LambdaOptions options;
   RuntimeCatalog catalog;
   MemoryLimiter memory;
@@ -136,6 +140,7 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
 
   ServiceContext& context_;
   std::shared_ptr<const FunctionSpec> spec_;
+  std::shared_ptr<observe::FunctionCounters> counters_;  // Shared with the function's versions.
   std::optional<RuntimeLaunch> launch_;
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<ExecutionEnvironment>> environments_;

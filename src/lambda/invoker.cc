@@ -95,6 +95,7 @@ void LambdaService::deploy(std::vector<FunctionSpec> functions) {
       auto it = context_->concurrency.find(name);
       auto entry =
           it != context_->concurrency.end() ? it->second : std::make_shared<FunctionConcurrency>();
+      if (!entry->counters) entry->counters = context_->metrics.function(name);
       entry->reserved = reserved;
       reservedTotal += std::max(reserved, 0);
       concurrency.emplace(name, std::move(entry));
@@ -208,6 +209,7 @@ void LambdaService::invoke(InvokeRequest request, InvokeCallback done) {
   }
   if (!admitted) {
     slots->throttles.fetch_add(1);
+    if (slots->counters) context_->metrics.recordThrottle(*slots->counters);
     early.status = InvokeStatus::Throttled;
     early.throttleReason = fromReserved ? "ReservedFunctionConcurrentInvocationLimitExceeded"
                                         : "ConcurrentInvocationLimitExceeded";
@@ -271,6 +273,10 @@ size_t LambdaService::environmentCount(const std::string& functionName,
   std::lock_guard lock(context_->registryMutex);
   auto it = context_->pools.find(poolKey(functionName, version));
   return it == context_->pools.end() ? 0 : it->second->environmentCount();
+}
+
+observe::FunctionMetrics& LambdaService::metrics() {
+  return context_->metrics;
 }
 
 size_t LambdaService::coldStarts(const std::string& functionName,

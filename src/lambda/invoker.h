@@ -19,8 +19,9 @@ namespace boost::asio {
 class io_context;
 }
 namespace nimbus::observe {
+class FunctionMetrics;
 class LogStore;
-}
+}  // namespace nimbus::observe
 
 namespace nimbus::lambda {
 
@@ -120,6 +121,10 @@ class LambdaService {
   std::vector<FunctionSpec> functions() const;
   std::optional<FunctionSpec> function(const std::string& name,
                                        const std::string& version = "$LATEST") const;
+
+  // Invocations, errors, throttles and durations per function, for /_nimbus/metrics and
+  // CloudWatch's AWS/Lambda metrics.
+  observe::FunctionMetrics& metrics();
 
   // Counters for tests and `nimbus info`, per function version.
   size_t environmentCount(const std::string& functionName,

@@ -1,12 +1,36 @@
 #include "observe/log_store.h"
 
+#include <fmt/format.h>
+
+#include "core/time_format.h"
+
 namespace nimbus::observe {
 
 namespace fs = std::filesystem;
 
-LogStore::LogStore(fs::path dataDir, std::FILE* console)
-    : dataDir_(std::move(dataDir)), console_(console) {
-  writer_ = std::thread([this] { run(); });
+namespace {
+
+// What a queued line holds in memory, counted against the queue's bound.
+size_t lineBytes(const LogLine& line) {
+  return line.text.size() + line.group.size() + line.stream.size() + 64;
+}
+
+}  // namespace
+
+LogStore::LogStore(fs::path dataDir, std::FILE* console, LogStoreLimits limits)
+    : console_(console), limits_(limits) {
+  std::error_code ec;
+  fs::create_directories(dataDir, ec);
+  fs::path file = dataDir / "logs.db";
+  writerDb_ = std::make_unique<LogDatabase>(file);
+  if (writerDb_->error().empty()) readerDb_ = std::make_unique<LogDatabase>(file);
+  if (!writerDb_->error().empty() || !readerDb_->error().empty()) {
+    error_ = !writerDb_->error().empty() ? writerDb_->error() : readerDb_->error();
+    writerDb_.reset();
+    readerDb_.reset();
+  }
+  writer_ = std::thread([this] { runWriter(); });
+  reader_ = std::thread([this] { runReader(); });
 }
 
 LogStore::~LogStore() {
@@ -15,47 +39,65 @@ LogStore::~LogStore() {
     stopping_ = true;
   }
   wake_.notify_all();
+  readerWake_.notify_all();
+  drained_.notify_all();
   writer_.join();
-  for (auto& [_, f] : files_) std::fclose(f);
+  reader_.join();
 }
 
 void LogStore::append(LogLine line) {
+  if (line.timestampMs == 0) line.timestampMs = nowMs();
+  size_t bytes = lineBytes(line);
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(line));
+    if (queuedBytes_ + bytes > limits_.maxQueuedBytes) {
+      ++dropped_;
+      ++droppedByStream_[{line.group, line.stream}];
+      return;
+    }
+    queuedBytes_ += bytes;
+    queue_.push_back(Item{std::move(line), {}});
     ++queued_;
   }
   wake_.notify_one();
 }
 
+void LogStore::write(std::function<void(LogDatabase*)> task) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(Item{{}, std::move(task)});
+    ++queued_;
+  }
+  wake_.notify_one();
+}
+
+void LogStore::read(std::function<void(LogDatabase*)> task) {
+  {
+    std::lock_guard lock(mutex_);
+    reads_.emplace_back(queued_, std::move(task));
+  }
+  readerWake_.notify_one();
+}
+
+void LogStore::setLineObserver(std::function<void(const LogLine&)> observer) {
+  std::lock_guard lock(mutex_);
+  lineObserver_ = std::move(observer);
+}
+
 void LogStore::flush() {
   std::unique_lock lock(mutex_);
   uint64_t target = queued_;
-  drained_.wait(lock, [&] { return written_ >= target; });
+  drained_.wait(lock, [&] { return written_ >= target || stopping_; });
 }
 
-fs::path LogStore::streamPath(const std::string& group, const std::string& stream) const {
-  std::string relativeGroup = group;
-  while (!relativeGroup.empty() && relativeGroup.front() == '/') relativeGroup.erase(0, 1);
-  return dataDir_ / "logs" / relativeGroup / stream;
-}
-
-std::FILE* LogStore::open(const std::string& group, const std::string& stream) {
-  if (dataDir_.empty()) return nullptr;
-  std::string key = group + "\n" + stream;
-  auto it = files_.find(key);
-  if (it != files_.end()) return it->second;
-  fs::path path = streamPath(group, stream);
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  std::FILE* f = std::fopen(path.c_str(), "a");
-  if (f) files_.emplace(key, f);
-  return f;
+uint64_t LogStore::droppedLines() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
 }
 
 void LogStore::printToConsole(const LogLine& line) {
   // One record may hold several lines: Lambda's Node.js runtime writes a record's inner line
-  // breaks as '\r' so that the record stays one line in the stream. A terminal would return
+  // breaks as '\r' so that the record stays one event in the stream. A terminal would return
   // the cursor and overwrite the record, so the console shows them as indented lines.
   std::fprintf(console_, "[%s] ", line.consolePrefix.c_str());
   size_t start = 0;
@@ -69,31 +111,84 @@ void LogStore::printToConsole(const LogLine& line) {
   std::fputc('\n', console_);
 }
 
-void LogStore::run() {
-  std::deque<LogLine> batch;
+// Stores runs of lines in one transaction each; a task runs between them in queue order.
+void LogStore::store(std::deque<Item>& batch, const std::function<void(const LogLine&)>& observer) {
+  std::vector<NewEvent> events;
+  auto flushEvents = [&] {
+    if (writerDb_ && !events.empty()) writerDb_->insert(events, nowMs());
+    events.clear();
+  };
+  for (auto& item : batch) {
+    if (item.task) {
+      flushEvents();
+      item.task(writerDb_.get());
+      continue;
+    }
+    LogLine& line = item.line;
+    if (console_ && !line.consolePrefix.empty()) printToConsole(line);
+    if (observer) observer(line);
+    events.push_back(NewEvent{std::move(line.group), std::move(line.stream), line.timestampMs,
+                              std::move(line.text), true});
+  }
+  flushEvents();
+  if (console_) std::fflush(console_);
+}
+
+void LogStore::runWriter() {
+  std::deque<Item> batch;
+  auto nextRetention = std::chrono::steady_clock::now();
   for (;;) {
+    std::map<std::pair<std::string, std::string>, uint64_t> dropped;
+    std::function<void(const LogLine&)> observer;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      wake_.wait_until(lock, nextRetention, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
       batch.swap(queue_);
+      queuedBytes_ = 0;
+      dropped.swap(droppedByStream_);
+      observer = lineObserver_;
     }
-    for (const auto& line : batch) {
-      if (console_)
-        std::fprintf(console_, "[%s] %s\n", line.consolePrefix.c_str(), line.text.c_str());
-      if (std::FILE* f = open(line.group, line.stream)) {
-        std::fwrite(line.text.data(), 1, line.text.size(), f);
-        std::fputc('\n', f);
-      }
+    // Said in the stream that lost lines, after the lines that made it, and on the console.
+    for (const auto& [where, count] : dropped) {
+      LogLine note{where.first, where.second, "nimbus", "", nowMs()};
+      note.text = fmt::format(
+          "nimbus: {} log line{} of this stream dropped: output came faster than it could be "
+          "stored",
+          count, count == 1 ? "" : "s");
+      batch.push_back(Item{std::move(note), {}});
     }
-    if (console_) std::fflush(console_);
-    for (auto& [_, f] : files_) std::fflush(f);
+    size_t handled = batch.size() - dropped.size();
+    store(batch, observer);
+    if (std::chrono::steady_clock::now() >= nextRetention) {
+      if (writerDb_) writerDb_->applyRetention(nowMs());
+      nextRetention = std::chrono::steady_clock::now() + limits_.retentionInterval;
+    }
     {
       std::lock_guard lock(mutex_);
-      written_ += batch.size();
+      written_ += handled;
     }
     batch.clear();
     drained_.notify_all();
+    readerWake_.notify_all();
+  }
+}
+
+void LogStore::runReader() {
+  for (;;) {
+    std::function<void(LogDatabase*)> task;
+    {
+      std::unique_lock lock(mutex_);
+      readerWake_.wait(
+          lock, [&] { return stopping_ || (!reads_.empty() && written_ >= reads_.front().first); });
+      if (stopping_) {
+        // Queries still waiting are answered from what is stored.
+        if (reads_.empty()) return;
+      }
+      task = std::move(reads_.front().second);
+      reads_.pop_front();
+    }
+    task(readerDb_.get());
   }
 }
 

@@ -14,6 +14,7 @@
 #include "gateway/resource_policy.h"
 #include "gateway/verified_jwt_cache.h"
 #include "lambda/invoker.h"
+#include "observe/function_metrics.h"
 
 namespace nimbus::server {
 
@@ -39,10 +40,20 @@ struct Exchange {
   std::unique_ptr<gateway::MappingContext> mapping;
   std::atomic<bool> answered{false};
   std::unique_ptr<boost::asio::steady_timer> timer;
+  // The matched route's counters (null when no route matched), and when the request arrived.
+  std::shared_ptr<observe::RouteCounters> route;
+  observe::FunctionMetrics* metrics = nullptr;
+  std::chrono::steady_clock::time_point arrived;
 
   void answer(HttpResponse&& response) {
     if (answered.exchange(true)) return;
     if (timer) timer->cancel();
+    if (route) {
+      double latencyMs =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - arrived)
+              .count();
+      metrics->recordGatewayRequest(*route, response.status, latencyMs, -1);
+    }
     // API Gateway's CORS headers go on every HTTP API answer, its own errors included.
     if (kind == ApiKind::Http && deployment->httpApiCors) {
       gateway::applyHttpApiCors(*deployment->httpApiCors, origin, response);
@@ -374,6 +385,7 @@ void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
   exchange->responder = std::move(responder);
   exchange->deployment = deployment;
   exchange->usagePlans = usagePlans_;
+  exchange->arrived = std::chrono::steady_clock::now();
   auto& info = exchange->info;
   info.apiId = deployment->apiId;
   info.stage = deployment->project.stage;
@@ -408,6 +420,15 @@ void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
         gateway::errorResponse(routed.kind, GatewayError::NoRoute, gateway::responseIds(info)));
     return;
   }
+  exchange->metrics = &lambda_.metrics();
+  // CloudWatch names an HTTP API by its id, a REST API by its name (the Framework's default,
+  // "{stage}-{service}").
+  exchange->route =
+      routed.kind == ApiKind::Http
+          ? exchange->metrics->route("http", deployment->apiId, routed.match->routeKey)
+          : exchange->metrics->route(
+                "rest", deployment->project.stage + "-" + deployment->project.service,
+                routed.match->routeKey);
   if (auto refusal = protect(*deployment, request, routed, info)) {
     exchange->answer(std::move(*refusal));
     return;

@@ -11,9 +11,11 @@
 #include <set>
 #include <thread>
 
+#include "aws/cloudwatch/cloudwatch_service.h"
 #include "aws/dynamodb/dynamodb_service.h"
 #include "aws/events/events_service.h"
 #include "aws/lambda/lambda_api.h"
+#include "aws/logs/logs_service.h"
 #include "aws/request_identity.h"
 #include "aws/s3/s3_service.h"
 #include "aws/scheduler/schedule_runner.h"
@@ -32,9 +34,14 @@
 #include "lambda/function_spec.h"
 #include "lambda/invoker.h"
 #include "lambda/runtime_catalog.h"
+#include "observe/dashboard.h"
+#include "observe/live_events.h"
 #include "observe/log_store.h"
+#include "server/aws_metrics.h"
 #include "server/deployment.h"
 #include "server/gateway_frontend.h"
+#include "server/live_feed.h"
+#include "server/metrics_page.h"
 #include "server/nimbus_info.h"
 #include "server/project_resources.h"
 #include "server/service_bridges.h"
@@ -230,6 +237,10 @@ int serve(const ServeOptions& options) {
   // for the orderly stop below instead of killing the process with its environments orphaned.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   observe::LogStore logs(dataDir, stdout);
+  if (!logs.error().empty()) {
+    fmt::print(stderr, "warning: cannot open the log store in {}: {}; logs are only printed\n",
+               dataDir.string(), logs.error());
+  }
 
   lambda::LambdaOptions lambdaOptions;
   lambdaOptions.runtimesDir = lambda::locateRuntimesDir();
@@ -298,6 +309,28 @@ int serve(const ServeOptions& options) {
   s3Settings.dataDir = dataDir / "s3";
   aws::s3::S3Service s3(*store, s3Targets, s3Settings);
   for (const auto& w : s3.load()) fmt::print(stderr, "warning: {}\n", w);
+  // CloudWatch metrics: what clients put, and the AWS/ metrics nimbus publishes about its own
+  // work, kept across restarts.
+  aws::cloudwatch::CloudWatchSettings cloudwatchSettings;
+  cloudwatchSettings.region = deployment->project.region;
+  cloudwatchSettings.dataDir = dataDir.string();
+  aws::cloudwatch::CloudWatchService cloudwatch(cloudwatchSettings);
+  for (const auto& w : cloudwatch.load()) fmt::print(stderr, "warning: {}\n", w);
+  // Metric alarms, evaluated on their periods, notifying SNS topics.
+  AlarmTopics alarmTopics(sns);
+  aws::cloudwatch::AlarmService alarms(
+      io, *store,
+      [&cloudwatch](const aws::cloudwatch::MetricIdentity& metric, const std::string& statistic,
+                    int64_t periodSec, int periods, int64_t endMs, const std::string& unit) {
+        return cloudwatch.recentStatistics(metric, statistic, periodSec, periods, endMs, unit);
+      },
+      alarmTopics, {deployment->project.region, "000000000000", {}});
+  for (const auto& w : alarms.load()) fmt::print(stderr, "warning: {}\n", w);
+  cloudwatch.setAlarms(&alarms);
+  AwsMetricsPublisher awsMetrics(io, cloudwatch, lambda, sqs, deployment->project.stage);
+  // The dashboard's live feed, and what feeds it and the AWS/ metrics.
+  observe::LiveEvents liveEvents;
+  LiveFeed liveFeed(liveEvents, awsMetrics);
   // serverless.yml's tables, queues, topics, subscriptions, buckets, buses and rules; the event
   // source mappings start once the tables and queues they read exist.
   ProjectResources resources(io, dynamodb, sqs, sns, s3, events, *store);
@@ -358,6 +391,8 @@ int serve(const ServeOptions& options) {
   lambdaApiSettings.maxAsyncPayloadBytes = options.maxAsyncPayloadBytes;
   lambdaApiSettings.maxSyncPayloadBytes = options.maxSyncPayloadBytes;
   aws::LambdaApi lambdaApi(lambda, registry, code, mappings, &async, lambdaApiSettings);
+  // CloudWatch Logs reads what functions print, kept in the log store.
+  aws::logs::LogsService logsApi(logs, {deployment->project.region, "000000000000"});
   // The AWS endpoint: one port for every service, told apart by the request's signature scope.
   // Its largest requests are CreateFunction's direct uploads.
   http::ServerLimits awsLimits;
@@ -386,6 +421,19 @@ int serve(const ServeOptions& options) {
                            {{"Content-Type", "application/json"}},
                            isReady ? R"({"status":"ready"})" : R"({"status":"starting"})"});
         }
+        if (request.method == "GET" && request.target == kMetricsPath) {
+          return responder.send(metricsPage(lambda, sqs, logs));
+        }
+        if (request.method == "GET" &&
+            (request.target == "/_nimbus/" || request.target == "/_nimbus")) {
+          return responder.send(HttpResponse{
+              200,
+              {{"Content-Type", "text/html; charset=utf-8"}, {"Cache-Control", "no-cache"}},
+              std::string(observe::kDashboardHtml)});
+        }
+        if (request.method == "GET" && request.target == "/_nimbus/events") {
+          return responder.send(observe::liveEventsResponse(liveEvents));
+        }
         if (request.method == "GET" && request.target == kNimbusInfoPath) {
           auto current = frontend.deployment();
           auto keys = usagePlans.gate();
@@ -406,6 +454,10 @@ int serve(const ServeOptions& options) {
           events.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "scheduler") {
           scheduler.handle(std::move(request), identity, std::move(responder));
+        } else if (identity.service == "monitoring") {
+          cloudwatch.handle(std::move(request), identity, std::move(responder));
+        } else if (identity.service == "logs") {
+          logsApi.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "s3") {
           s3.handle(std::move(request), identity, std::move(responder));
         } else {
@@ -447,6 +499,10 @@ int serve(const ServeOptions& options) {
   dynamodb.start();
   scheduler.start();
   ruleRunner.start();
+  lambda.metrics().setSink(&liveFeed);
+  logs.setLineObserver([&liveFeed](const observe::LogLine& line) { liveFeed.logLine(line); });
+  awsMetrics.start();
+  alarms.start();
   ready.store(true, std::memory_order_release);
   fmt::print("nimbus serving on http://{}:{} (AWS endpoint http://{}:{})\n", options.host, port,
              options.host, awsPort);
@@ -486,6 +542,7 @@ int serve(const ServeOptions& options) {
     fmt::print("received {}, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     std::fflush(stdout);
     gatewayServer.stop();
+    liveEvents.closeAll();
     awsServer.stop();
     mappings.stop();
     sqs.stop();
@@ -495,6 +552,8 @@ int serve(const ServeOptions& options) {
     dynamodb.stop();
     s3.stop();
     scheduler.stop();
+    awsMetrics.stop();
+    alarms.stop();
     async.stop();
     lambda.stop();
     work.reset();
@@ -512,6 +571,11 @@ int serve(const ServeOptions& options) {
   usagePlans.stop();  // Writes the last quota counts.
   store->stop();
   logs.flush();
+  // Nothing reaches the publisher once this returns.
+  logs.setLineObserver(nullptr);
+  lambda.metrics().setSink(nullptr);
+  cloudwatch.stop();
+  liveEvents.closeAll();
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "server/service_bridges.h"
 
+#include <fmt/format.h>
+
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -224,6 +226,17 @@ void SchedulerTargets::sendMessage(const std::string& queueArn, std::string body
 void SchedulerTargets::publish(const std::string& topicArn, std::string message,
                                aws::scheduler::TargetDone done) {
   sns_.publishMessage(topicArn, std::move(message), {}, std::move(done));
+}
+
+void AlarmTopics::notify(const std::string& topicArn, const std::string& subject,
+                         const std::string& message) {
+  sns_.publishMessage(
+      topicArn, message, {},
+      [topicArn](std::string error) {
+        if (!error.empty())
+          fmt::print(stderr, "warning: alarm action on {}: {}\n", topicArn, error);
+      },
+      subject);
 }
 
 void S3Targets::sendToQueue(const std::string& queueArn, std::string body,

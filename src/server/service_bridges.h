@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "aws/cloudwatch/alarm_service.h"
 #include "aws/events/delivery_targets.h"
 #include "aws/s3/event_targets.h"
 #include "aws/scheduler/schedule_targets.h"
@@ -166,6 +167,19 @@ class RuleScheduleRunner : public aws::events::RuleSchedules {
 
  private:
   aws::scheduler::ScheduleRunner& runner_;
+};
+
+// CloudWatch alarms' notifications: SNS Publish with the alarm's subject. A topic that no longer
+// exists is noted on stderr, as CloudWatch records a failed action.
+class AlarmTopics : public aws::cloudwatch::AlarmNotifier {
+ public:
+  explicit AlarmTopics(aws::sns::SnsService& sns) : sns_(sns) {}
+
+  void notify(const std::string& topicArn, const std::string& subject,
+              const std::string& message) override;
+
+ private:
+  aws::sns::SnsService& sns_;
 };
 
 // Asynchronous invocations' destinations and dead-letter targets that are SQS queues or SNS

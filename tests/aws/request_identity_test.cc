@@ -125,5 +125,30 @@ TEST(Url, DecodesEscapesAndQueryParameters) {
   EXPECT_EQ(queryParameter("x=1", "Qualifier"), "");
 }
 
+TEST(RequestIdentity, UnsignedCloudWatchRequestsAreMonitoring) {
+  HttpRequest cbor{"POST",
+                   "/service/GraniteServiceVersion20100801/operation/PutMetricData",
+                   {{"smithy-protocol", "rpc-v2-cbor"}, {"Content-Type", "application/cbor"}},
+                   "",
+                   "",
+                   "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(cbor).service, "monitoring");
+  HttpRequest json{"POST", "/", {{"X-Amz-Target", "GraniteServiceVersion20100801.ListMetrics"}},
+                   "{}",   "",  "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(json).service, "monitoring");
+  HttpRequest query{"POST",
+                    "/",
+                    {{"Content-Type", "application/x-www-form-urlencoded"}},
+                    "Action=PutMetricData&Version=2010-08-01&Namespace=App",
+                    "",
+                    "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(query).service, "monitoring");
+  HttpRequest alarms{"GET", "/?Action=DescribeAlarms&Version=2010-08-01", {}, "", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(alarms).service, "monitoring");
+  // Shared with SNS: an unsigned TagResource stays SNS's.
+  HttpRequest tag{"GET", "/?Action=TagResource", {}, "", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(tag).service, "sns");
+}
+
 }  // namespace
 }  // namespace nimbus::aws

@@ -121,6 +121,19 @@ def burst(port, method, path, count, headers=None):
     return results
 
 
+def poll(what, check, timeout=30):
+    """Calls `check` until it returns something truthy and returns that; fails naming `what` once
+    `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("%s did not happen in %s s" % (what, timeout))
+        time.sleep(0.05)
+
+
 def aws_port(n):
     """The AWS endpoint port a `nimbus serve` printed."""
     return int(n.wait_for(r"AWS endpoint http://[\d.]+:(\d+)").rsplit(":", 1)[1].rstrip(")"))

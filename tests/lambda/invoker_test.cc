@@ -86,18 +86,21 @@ class InvokerTest : public ::testing::Test {
     return logs;
   }
 
-  // Every log line written for the function so far, across its streams.
+  // Every log line written for the function so far, across its streams, oldest first.
   std::string allLogs() {
-    logs_->flush();
-    std::string out;
-    for (const auto& entry : fs::recursive_directory_iterator(dataDir_ / "logs")) {
-      if (!entry.is_regular_file()) continue;
-      std::ifstream in(entry.path());
-      std::stringstream ss;
-      ss << in.rdbuf();
-      out += ss.str();
-    }
-    return out;
+    std::promise<std::string> found;
+    logs_->read([&found](observe::LogDatabase* db) {
+      std::string out;
+      for (const auto& group : db->groups("", "", 1000)) {
+        observe::FilterQuery query;
+        query.group = group.name;
+        auto page = db->filter(query);
+        if (!page) continue;
+        for (const auto& event : page->events) out += event.message + "\n";
+      }
+      found.set_value(std::move(out));
+    });
+    return found.get_future().get();
   }
 
   fs::path dataDir_;

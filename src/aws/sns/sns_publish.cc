@@ -259,8 +259,10 @@ void SnsService::publish(Call& call) {
 
 void SnsService::publishMessage(const std::string& topicArn, std::string text,
                                 std::vector<MessageAttribute> attributes,
-                                std::function<void(std::string error)> done) {
+                                std::function<void(std::string error)> done,
+                                std::optional<std::string> subject) {
   auto message = std::make_shared<PublishedMessage>();
+  message->subject = std::move(subject);
   std::vector<std::shared_ptr<const Subscription>> subscriptions;
   {
     std::lock_guard lock(mutex_);

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,9 +70,11 @@ class SnsService {
   // Publishes from inside nimbus (asynchronous invocations' destinations and dead-letter
   // topics) to a standard topic, as a Publish with `message` and `attributes` would. `done`
   // gets an empty error once every subscriber's delivery is durable, or why it could not be.
+  // `subject` is the Subject subscribers see (CloudWatch's alarm notifications have one).
   void publishMessage(const std::string& topicArn, std::string message,
                       std::vector<MessageAttribute> attributes,
-                      std::function<void(std::string error)> done);
+                      std::function<void(std::string error)> done,
+                      std::optional<std::string> subject = std::nullopt);
 
   struct Call;
 

@@ -1,5 +1,5 @@
-// RAII owners for SQLite handles, private to the SQLite backend. Neither can be copied: each
-// handle is finalized or closed exactly once.
+// RAII owners for SQLite handles, for the SQLite backend and the log store. Neither can be copied:
+// each handle is finalized or closed exactly once.
 #pragma once
 
 #include <sqlite3.h>

@@ -1,6 +1,7 @@
-// The client side of the Lambda API (REST-JSON, 2015-03-31) of a running nimbus, shared by the
-// commands: requests carry a SigV4-shaped Authorization header whose credential scope names the
-// service (the AWS endpoint routes by it), and errors are read as AWS spells them.
+// The client side of a running nimbus's AWS APIs, shared by the commands: the Lambda API
+// (REST-JSON, 2015-03-31) and JSON 1.1 services such as CloudWatch Logs. Requests carry a
+// SigV4-shaped Authorization header whose credential scope names the service (the AWS endpoint
+// routes by it), and errors are read as AWS spells them.
 #pragma once
 
 #include <chrono>
@@ -30,9 +31,10 @@ struct ApiResponse {
   std::string errorText() const;
 };
 
-class LambdaApi {
+class ApiClient {
  public:
-  LambdaApi(Endpoint endpoint, std::string url, std::string region);
+  // `service` is the SigV4 name the requests are scoped to: "lambda", "logs", ...
+  ApiClient(Endpoint endpoint, std::string url, std::string region, std::string service = "lambda");
 
   // Sends one request. `target` is the path (and query) as sent; `body`, when given, goes as
   // application/json.
@@ -41,6 +43,9 @@ class LambdaApi {
                    std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
   // The same with a raw body and extra headers (Invoke).
   ApiResponse send(HttpRequest request, std::chrono::milliseconds timeout) const;
+  // One operation of a JSON 1.1 service: `target` is the X-Amz-Target ("Logs_20140328.X").
+  ApiResponse callJson11(const std::string& target, const nlohmann::json& body,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
 
   const std::string& url() const { return url_; }
   const std::string& region() const { return region_; }
@@ -49,6 +54,7 @@ class LambdaApi {
   Endpoint endpoint_;
   std::string url_;
   std::string region_;
+  std::string service_;
 };
 
 // Percent-encodes a path segment (a function name or ARN) as the AWS SDKs do.

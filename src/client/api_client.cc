@@ -1,4 +1,4 @@
-#include "client/lambda_api.h"
+#include "client/api_client.h"
 
 #include <fmt/format.h>
 
@@ -29,10 +29,24 @@ std::string ApiResponse::errorText() const {
   return message.empty() ? type : fmt::format("{}: {}", type, message);
 }
 
-LambdaApi::LambdaApi(Endpoint endpoint, std::string url, std::string region)
-    : endpoint_(std::move(endpoint)), url_(std::move(url)), region_(std::move(region)) {}
+ApiClient::ApiClient(Endpoint endpoint, std::string url, std::string region, std::string service)
+    : endpoint_(std::move(endpoint)),
+      url_(std::move(url)),
+      region_(std::move(region)),
+      service_(std::move(service)) {}
 
-ApiResponse LambdaApi::call(const std::string& method, const std::string& target,
+ApiResponse ApiClient::callJson11(const std::string& target, const nlohmann::json& body,
+                                  std::chrono::milliseconds timeout) const {
+  HttpRequest request;
+  request.method = "POST";
+  request.target = "/";
+  request.headers.push_back({"Content-Type", "application/x-amz-json-1.1"});
+  request.headers.push_back({"X-Amz-Target", target});
+  request.body = body.dump();
+  return send(std::move(request), timeout);
+}
+
+ApiResponse ApiClient::call(const std::string& method, const std::string& target,
                             const std::optional<nlohmann::json>& body,
                             std::chrono::milliseconds timeout) const {
   HttpRequest request;
@@ -45,14 +59,14 @@ ApiResponse LambdaApi::call(const std::string& method, const std::string& target
   return send(std::move(request), timeout);
 }
 
-ApiResponse LambdaApi::send(HttpRequest request, std::chrono::milliseconds timeout) const {
+ApiResponse ApiClient::send(HttpRequest request, std::chrono::milliseconds timeout) const {
   // Signatures are not checked by nimbus; the scope (region and service) routes the request.
   std::string date = amzDate();
   request.headers.push_back({"X-Amz-Date", date});
   request.headers.push_back(
-      {"Authorization", fmt::format("AWS4-HMAC-SHA256 Credential=test/{}/{}/lambda/aws4_request, "
+      {"Authorization", fmt::format("AWS4-HMAC-SHA256 Credential=test/{}/{}/{}/aws4_request, "
                                     "SignedHeaders=host;x-amz-date, Signature=0",
-                                    date.substr(0, 8), region_)});
+                                    date.substr(0, 8), region_, service_)});
   ApiResponse response;
   auto result = http::sendRequest(endpoint_.host, endpoint_.port, request, timeout);
   if (!result.ok) {
