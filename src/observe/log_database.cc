@@ -156,6 +156,7 @@ Status LogDatabase::deleteGroup(const std::string& name) {
   if (!db_->exec("COMMIT", error)) return failure();
   std::erase_if(streamIds_,
                 [&](const auto& entry) { return entry.first.starts_with(name + '\n'); });
+  last_.reset();
   return ok();
 }
 
@@ -260,6 +261,7 @@ Status LogDatabase::deleteStream(const std::string& group, const std::string& st
   }
   if (!db_->exec("COMMIT", error)) return failure();
   streamIds_.erase(streamKey(group, stream));
+  last_.reset();
   return ok();
 }
 
@@ -291,9 +293,16 @@ bool LogDatabase::streamExists(const std::string& group, const std::string& stre
   return gid && streamId(*gid, stream);
 }
 
-std::optional<int64_t> LogDatabase::resolveStream(const NewEvent& event, int64_t nowMs) {
+std::optional<LogDatabase::StreamRef> LogDatabase::resolveStream(const NewEvent& event,
+                                                                int64_t nowMs) {
+  if (last_ && event.stream == lastStream_ && event.group == lastGroup_) return last_;
   std::string key = streamKey(event.group, event.stream);
-  if (auto it = streamIds_.find(key); it != streamIds_.end()) return it->second;
+  if (auto it = streamIds_.find(key); it != streamIds_.end()) {
+    lastGroup_ = event.group;
+    lastStream_ = event.stream;
+    last_ = it->second;
+    return last_;
+  }
   auto gid = groupId(event.group);
   if (!gid) {
     if (!event.autoCreate || !createGroup(event.group, {}, nowMs)) return std::nullopt;
@@ -306,8 +315,9 @@ std::optional<int64_t> LogDatabase::resolveStream(const NewEvent& event, int64_t
     sid = streamId(*gid, event.stream);
     if (!sid) return std::nullopt;
   }
-  streamIds_.emplace(std::move(key), *sid);
-  return sid;
+  StreamRef ref{*gid, *sid};
+  streamIds_.emplace(std::move(key), ref);
+  return ref;
 }
 
 void LogDatabase::insert(const std::vector<NewEvent>& events, int64_t ingestionMs) {
@@ -316,7 +326,7 @@ void LogDatabase::insert(const std::vector<NewEvent>& events, int64_t ingestionM
   if (!db_->exec("BEGIN", error)) return;
   Statement add = db_->prepare(
       "INSERT INTO log_events(group_id, stream_id, ts, ingested, message)"
-      " VALUES((SELECT group_id FROM log_streams WHERE id = ?1), ?1, ?2, ?3, ?4)",
+      " VALUES(?5, ?1, ?2, ?3, ?4)",
       error);
   struct StreamTotals {
     int64_t first = INT64_MAX;
@@ -325,15 +335,16 @@ void LogDatabase::insert(const std::vector<NewEvent>& events, int64_t ingestionM
   };
   std::unordered_map<int64_t, StreamTotals> totals;
   for (const auto& event : events) {
-    auto sid = resolveStream(event, ingestionMs);
-    if (!sid) continue;
+    auto ref = resolveStream(event, ingestionMs);
+    if (!ref) continue;
     add.reset();
-    add.bind(1, *sid);
+    add.bind(1, ref->streamId);
+    add.bind(5, ref->groupId);
     add.bind(2, event.timestampMs);
     add.bind(3, ingestionMs);
     add.bind(4, event.message);
     if (add.step() != SQLITE_DONE) continue;
-    auto& t = totals[*sid];
+    auto& t = totals[ref->streamId];
     t.first = std::min(t.first, event.timestampMs);
     t.last = std::max(t.last, event.timestampMs);
     t.bytes += static_cast<int64_t>(event.message.size());

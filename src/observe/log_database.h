@@ -145,15 +145,23 @@ class LogDatabase {
   bool prepareSchema();
   std::optional<int64_t> groupId(const std::string& name);
   std::optional<int64_t> streamId(int64_t groupId, const std::string& name);
+  struct StreamRef {
+    int64_t groupId = 0;
+    int64_t streamId = 0;
+  };
   // Finds or creates the stream for an event; nullopt when missing and not to be created.
-  std::optional<int64_t> resolveStream(const NewEvent& event, int64_t nowMs);
+  std::optional<StreamRef> resolveStream(const NewEvent& event, int64_t nowMs);
   ServiceError missingGroup() const;
   ServiceError failure() const;
 
   std::unique_ptr<store::sqlite::Connection> db_;
   std::string error_;
-  // Ids of the streams seen by insert(), so that a line costs no lookup. Cleared by deletes.
-  std::unordered_map<std::string, int64_t> streamIds_;  // group + '\n' + stream -> id
+  // Ids of the streams seen by insert(), so that a line costs no lookup: the last one (a batch
+  // is mostly one environment's lines), then by group + '\n' + stream. Cleared by deletes.
+  std::unordered_map<std::string, StreamRef> streamIds_;
+  std::string lastGroup_;
+  std::string lastStream_;
+  std::optional<StreamRef> last_;
 };
 
 }  // namespace nimbus::observe

@@ -48,6 +48,7 @@ LogStore::~LogStore() {
 void LogStore::append(LogLine line) {
   if (line.timestampMs == 0) line.timestampMs = nowMs();
   size_t bytes = lineBytes(line);
+  bool wasEmpty;
   {
     std::lock_guard lock(mutex_);
     if (queuedBytes_ + bytes > limits_.maxQueuedBytes) {
@@ -56,10 +57,13 @@ void LogStore::append(LogLine line) {
       return;
     }
     queuedBytes_ += bytes;
+    wasEmpty = queue_.empty();
     queue_.push_back(Item{std::move(line), {}});
     ++queued_;
   }
-  wake_.notify_one();
+  // The writer sleeps only on an empty queue: one wake-up (a system call) per batch, not per
+  // line, and lines written while it stores a batch make the next batch.
+  if (wasEmpty) wake_.notify_one();
 }
 
 void LogStore::write(std::function<void(LogDatabase*)> task) {

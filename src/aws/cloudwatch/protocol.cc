@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "aws/cloudwatch/cbor_reader.h"
 #include "core/url.h"
 #include "core/xml_text.h"
 
@@ -163,13 +164,11 @@ Result<WireRequest> readRequest(const HttpRequest& request, Protocol protocol) {
     case Protocol::Cbor: {
       out.operation = std::string(pathOf(request).substr(kCborPathPrefix.size()));
       if (body.empty()) return out;
-      // Tags are dropped: the only one clients send is 1 (epoch seconds) around timestamps,
-      // which the operations read as numbers of seconds anyway.
-      out.input =
-          json::from_cbor(body.begin(), body.end(), true, false, json::cbor_tag_handler_t::ignore);
-      if (out.input.is_discarded() || !out.input.is_object()) {
+      auto input = readCbor(body);
+      if (!input || !input->is_object()) {
         return serializationError("The request body is not a CBOR map");
       }
+      out.input = std::move(*input);
       return out;
     }
     case Protocol::Json: {

@@ -293,6 +293,19 @@ TEST_F(CloudWatchServiceTest, JsonProtocolTakesGzipBodies) {
   EXPECT_EQ(list["Metrics"][0]["MetricName"], "Zipped");
 }
 
+TEST_F(CloudWatchServiceTest, PayloadsAboveOneMegabyteAreRefused) {
+  json datum = {{"MetricName", "M"}, {"Value", 1}, {"Dimensions", json::array()}};
+  for (int i = 0; i < 30; ++i) {
+    datum["Dimensions"].push_back(
+        {{"Name", fmt::format("d{}", i)}, {"Value", std::string(1000, 'v')}});
+  }
+  json put = {{"Namespace", "App"}, {"MetricData", json::array()}};
+  for (int i = 0; i < 40; ++i) put["MetricData"].push_back(datum);
+  auto answer = call(service, jsonRequest("PutMetricData", put));
+  EXPECT_EQ(answer.status, 413);
+  EXPECT_EQ(header(answer, "x-amzn-query-error"), "RequestEntityTooLarge;Sender");
+}
+
 TEST_F(CloudWatchServiceTest, CborProtocolPutsReadsAndLists) {
   int64_t t = kNowMs - 120'000;  // 11:58:00
   WireValue dims = WireValue::list().push(WireValue::structure()

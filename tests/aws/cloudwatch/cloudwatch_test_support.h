@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "aws/cloudwatch/cbor_reader.h"
 #include "aws/cloudwatch/cloudwatch_service.h"
 #include "aws/cloudwatch/wire_value.h"
 
@@ -88,7 +89,7 @@ inline HttpRequest cborRequest(std::string_view operation, const WireValue& inpu
 }
 
 inline nlohmann::json decodeCbor(const std::string& body) {
-  return nlohmann::json::from_cbor(body, true, false, nlohmann::json::cbor_tag_handler_t::ignore);
+  return readCbor(body).value_or(nlohmann::json());
 }
 
 inline std::string gzip(const std::string& data) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "aws/cloudwatch/cbor_reader.h"
 #include "aws/cloudwatch/wire_value.h"
 
 namespace nimbus::aws::cloudwatch {
@@ -35,7 +36,7 @@ TEST(WireValue, CborTimestampsAreTagOne) {
   EXPECT_NE(cbor.find(std::string("\xc1\x1a\x65\x53\xf1\x00", 6)), std::string::npos);
   // A fractional second is a float64 under the tag.
   EXPECT_NE(cbor.find("\xc1\xfb"), std::string::npos);
-  json back = json::from_cbor(cbor, true, false, json::cbor_tag_handler_t::ignore);
+  json back = readCbor(cbor).value_or(json());
   EXPECT_EQ(back["T"], 1700000000);
   EXPECT_EQ(back["F"], 1700000000.5);
   EXPECT_EQ(back["L"], json({1.5}));
@@ -65,6 +66,24 @@ TEST(Protocol, DetectsEachProtocol) {
   auto missing = readRequest(none, Protocol::Query);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, "MissingAction");
+}
+
+TEST(CborReader, ReadsWhatClientsSend) {
+  // {"a": 1(1.5), "b": [_ -2, 0.5 (half), true], "c": (_ "x" "y"), "d": h'01'}
+  std::string bytes(
+      "\xa4\x61\x61\xc1\xfb\x3f\xf8\x00\x00\x00\x00\x00\x00"
+      "\x61\x62\x9f\x21\xf9\x38\x00\xf5\xff"
+      "\x61\x63\x7f\x61\x78\x61\x79\xff\x61\x64\x41\x01",
+      34);
+  auto j = readCbor(bytes);
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ((*j)["a"], 1.5);
+  EXPECT_EQ((*j)["b"], json({-2, 0.5, true}));
+  EXPECT_EQ((*j)["c"], "xy");
+  EXPECT_TRUE((*j)["d"].is_binary());
+  EXPECT_FALSE(readCbor(bytes.substr(0, 20)).has_value());
+  EXPECT_FALSE(readCbor(bytes + std::string(1, '\0')).has_value());
+  EXPECT_FALSE(readCbor(std::string(100, '\x81')).has_value());  // Nested too deep.
 }
 
 }  // namespace
