@@ -193,6 +193,13 @@ RequestIdentity identifyRequest(const HttpRequest& request) {
     identity.service = "sqs";
     return identity;
   }
+  // X-Ray's REST API, unsigned (the dashboard reads traces this way).
+  if (request.method == "POST" &&
+      (request.target == "/TraceSegments" || request.target == "/TraceSummaries" ||
+       request.target == "/Traces")) {
+    identity.service = "xray";
+    return identity;
+  }
   if (request.target.rfind("/2015-03-31/", 0) == 0 ||
       request.target.rfind("/2016-08-19/", 0) == 0 ||
       request.target.rfind("/2017-03-31/", 0) == 0 ||

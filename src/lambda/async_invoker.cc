@@ -15,6 +15,7 @@
 #include "core/json_writer.h"
 #include "core/time_format.h"
 #include "lambda/function_registry.h"
+#include "observe/function_metrics.h"
 #include "store/store.h"
 
 namespace nimbus::lambda {
@@ -68,6 +69,8 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
     auto maximumAge = spec ? std::chrono::seconds(spec->asyncConfig().eventAgeSeconds())
                            : options.maximumEventAge;
     auto age = std::chrono::milliseconds(nowMs() - event.receivedAtMs);
+    lambda.metrics().recordFunctionMetric(event.functionName, "AsyncEventAge",
+                                          static_cast<double>(age.count()), "Milliseconds");
     if (age > maximumAge) {
       InvokeResult expired;
       expired.status = InvokeStatus::FunctionError;
@@ -174,8 +177,13 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
     auto self = shared_from_this();
     for (auto& d : deliveries) {
       std::string target = d.targetArn;
-      auto done = [self, event, why, remaining, target](const std::string& error) {
+      // The dead-letter queue is the one delivery whose message attributes say why.
+      bool deadLetter = !d.attributes.empty();
+      auto done = [self, event, why, remaining, target, deadLetter](const std::string& error) {
         if (!error.empty()) {
+          self->lambda.metrics().recordFunctionMetric(
+              event.functionName, deadLetter ? "DeadLetterErrors" : "DestinationDeliveryFailures",
+              1, "Count");
           std::fprintf(stderr, "async event %s for %s: delivery to %s failed: %s\n",
                        event.id.c_str(), event.functionName.c_str(), target.c_str(), error.c_str());
         }
@@ -237,6 +245,9 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
               std::function<void(const std::string&, const std::string&)> accepted);
 
   void finish(const store::AsyncEvent& event, const std::string& why) {
+    if (why.starts_with("dropped")) {
+      lambda.metrics().recordFunctionMetric(event.functionName, "AsyncEventsDropped", 1, "Count");
+    }
     if (!why.empty()) {
       std::fprintf(stderr, "async event %s for %s %s\n", event.id.c_str(),
                    event.functionName.c_str(), why.c_str());
@@ -295,11 +306,12 @@ void AsyncContext::accept(const std::string& functionName, const std::string& qu
   event.receivedAtMs = nowMs();
   event.notBeforeMs = event.receivedAtMs;
   std::string id = event.id;
-  store.enqueueAsyncEvent(std::move(event), [weak = weak_from_this(), id,
+  store.enqueueAsyncEvent(std::move(event), [weak = weak_from_this(), id, functionName,
                                              accepted = std::move(accepted)](std::string error) {
     accepted(id, error);
     auto self = weak.lock();
     if (error.empty() && self) {
+      self->lambda.metrics().recordFunctionMetric(functionName, "AsyncEventsReceived", 1, "Count");
       boost::asio::post(self->io, [weak] {
         if (auto again = weak.lock()) again->pump();
       });

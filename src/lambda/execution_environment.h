@@ -31,6 +31,11 @@ struct Invocation {
   std::string requestId;
   InvokeRequest request;
   InvokeCallback done;
+  // The invocation's span in its trace, set when it is delivered.
+  std::string traceRoot;
+  std::string spanId;
+  std::string parentSpanId;
+  int64_t startedNs = 0;
 };
 
 class ExecutionEnvironment : public std::enable_shared_from_this<ExecutionEnvironment> {

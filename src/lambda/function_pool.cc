@@ -9,6 +9,8 @@
 #include "core/ids.h"
 #include "core/json_writer.h"
 #include "core/time_format.h"
+#include "observe/trace.h"
+#include "observe/trace_recorder.h"
 
 namespace nimbus::lambda {
 
@@ -36,8 +38,10 @@ std::string platformError(std::string_view errorType, std::string_view requestId
   return out;
 }
 
-std::string traceId() {
-  return newTraceRoot() + ";Parent=" + randomHex(16) + ";Sampled=0";
+int64_t unixNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 HttpResponse accepted() {
@@ -340,7 +344,15 @@ void FunctionPool::deliver(const std::shared_ptr<ExecutionEnvironment>& env,
   next.headers.push_back(
       {"Lambda-Runtime-Invoked-Function-Arn",
        inv.request.qualifier.empty() ? spec_->arn() : spec_->arn() + ":" + inv.request.qualifier});
-  next.headers.push_back({"Lambda-Runtime-Trace-Id", traceId()});
+  // The function's own span continues the caller's trace (or starts one); what the function
+  // calls next is its child.
+  auto caller = observe::TraceContext::parse(inv.request.traceHeader);
+  observe::TraceContext trace = caller ? *caller : observe::TraceContext::start();
+  inv.traceRoot = trace.root;
+  inv.parentSpanId = trace.parent;
+  inv.spanId = observe::newSpanId();
+  inv.startedNs = unixNanos();
+  next.headers.push_back({"Lambda-Runtime-Trace-Id", trace.child(inv.spanId).header()});
   if (!inv.request.clientContext.empty()) {
     next.headers.push_back({"Lambda-Runtime-Client-Context", inv.request.clientContext});
   }
@@ -410,6 +422,26 @@ void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, In
     sample.memorySizeMb = memorySize;
     sample.billedMs = static_cast<int64_t>(billed);
     self->context_.metrics.recordInvocation(*self->counters_, sample);
+    if (auto* traces = self->context_.traces.load(std::memory_order_acquire);
+        traces && !inv.spanId.empty()) {
+      observe::Span span;
+      span.traceRoot = inv.traceRoot;
+      span.spanId = inv.spanId;
+      span.parentId = inv.parentSpanId;
+      span.name = self->spec_->name;
+      span.kind = "server";
+      span.origin = "AWS::Lambda::Function";
+      span.startNs = inv.startedNs;
+      span.endNs = unixNanos();
+      span.error = failed;
+      span.attributes = {{"faas.name", self->spec_->name},
+                         {"faas.version", self->spec_->version},
+                         {"faas.invocation_id", requestId},
+                         {"faas.coldstart", sample.coldStart ? "true" : "false"},
+                         {"cloud.provider", "aws"},
+                         {"cloud.region", self->spec_->region}};
+      traces->record(std::move(span));
+    }
     if (tail) {
       // Lambda's LogResult: the last 4 KB of the invocation's log.
       result.logTail = env->takeCapture(4096);

@@ -40,6 +40,7 @@ struct ServiceContext {
   boost::asio::io_context& io;
   observe::LogStore& logs;
   observe::FunctionMetrics metrics;
+  std::atomic<observe::TraceRecorder*> traces{nullptr};
   LambdaOptions options;
   RuntimeCatalog catalog;
   MemoryLimiter memory;

@@ -279,6 +279,10 @@ observe::FunctionMetrics& LambdaService::metrics() {
   return context_->metrics;
 }
 
+void LambdaService::setTraceRecorder(observe::TraceRecorder* traces) {
+  context_->traces.store(traces, std::memory_order_release);
+}
+
 size_t LambdaService::coldStarts(const std::string& functionName,
                                  const std::string& version) const {
   std::lock_guard lock(context_->registryMutex);

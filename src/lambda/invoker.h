@@ -21,6 +21,7 @@ class io_context;
 namespace nimbus::observe {
 class FunctionMetrics;
 class LogStore;
+class TraceRecorder;
 }  // namespace nimbus::observe
 
 namespace nimbus::lambda {
@@ -40,6 +41,9 @@ struct InvokeRequest {
   // 202 answer gave through every attempt, as Lambda does (context.awsRequestId tells retries
   // from new events).
   std::string requestId;
+  // The caller's X-Ray trace header (an Invoke's X-Amzn-Trace-Id, an SQS message's
+  // AWSTraceHeader, API Gateway's): the invocation continues that trace; empty starts one.
+  std::string traceHeader;
 };
 
 enum class InvokeStatus {
@@ -125,6 +129,8 @@ class LambdaService {
   // Invocations, errors, throttles and durations per function, for /_nimbus/metrics and
   // CloudWatch's AWS/Lambda metrics.
   observe::FunctionMetrics& metrics();
+  // Where invocations' spans go; null (the default) records none. Set before invocations run.
+  void setTraceRecorder(observe::TraceRecorder* traces);
 
   // Counters for tests and `nimbus info`, per function version.
   size_t environmentCount(const std::string& functionName,

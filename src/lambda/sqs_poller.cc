@@ -181,6 +181,12 @@ struct SqsPollerState : std::enable_shared_from_this<SqsPollerState> {
     InvokeRequest request;
     request.functionName = mapping.functionName;
     request.payload = buildSqsEvent(*batch, mapping.eventSourceArn, region);
+    // The invocation continues the trace of the batch's first message that carries one.
+    for (const auto& m : *batch) {
+      for (const auto& [name, value] : m.attributes) {
+        if (name == "AWSTraceHeader" && request.traceHeader.empty()) request.traceHeader = value;
+      }
+    }
     lambda.invoke(std::move(request), [self = shared_from_this(), batch](InvokeResult&& result) {
       self->settle(*batch, result);
     });

@@ -75,6 +75,13 @@ void FunctionMetrics::recordGatewayRequest(RouteCounters& route, int status, dou
   }
 }
 
+void FunctionMetrics::recordFunctionMetric(std::string_view function, std::string_view name,
+                                           double value, std::string_view unit) {
+  if (auto* sink = sink_.load(std::memory_order_acquire)) {
+    sink->functionMetric(function, name, value, unit);
+  }
+}
+
 std::vector<std::shared_ptr<const FunctionCounters>> FunctionMetrics::functions() const {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<const FunctionCounters>> out;

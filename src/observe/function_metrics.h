@@ -74,6 +74,10 @@ class MetricSink {
   virtual void throttle(const FunctionCounters& function) = 0;
   virtual void gatewayRequest(const RouteCounters& route, int status, double latencyMs,
                               double integrationMs) = 0;
+  // Any other per-function figure Lambda publishes (AsyncEventsReceived, AsyncEventAge,
+  // DeadLetterErrors, DestinationDeliveryFailures, IteratorAge, ...), by its AWS/Lambda name.
+  virtual void functionMetric(std::string_view function, std::string_view name, double value,
+                              std::string_view unit) = 0;
 };
 
 class FunctionMetrics {
@@ -91,6 +95,10 @@ class FunctionMetrics {
   // `integrationMs` < 0 when no integration ran (a 403 from an authorizer, a 404 route).
   void recordGatewayRequest(RouteCounters& route, int status, double latencyMs,
                             double integrationMs);
+
+  // A figure of a function other than its invocations' (see MetricSink::functionMetric).
+  void recordFunctionMetric(std::string_view function, std::string_view name, double value,
+                            std::string_view unit);
 
   // Every function's and route's counters, by name.
   std::vector<std::shared_ptr<const FunctionCounters>> functions() const;

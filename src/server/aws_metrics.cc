@@ -81,6 +81,13 @@ void AwsMetricsPublisher::gatewayRequest(const observe::RouteCounters& route, in
   }
 }
 
+void AwsMetricsPublisher::functionMetric(std::string_view function, std::string_view name,
+                                         double value, std::string_view unit) {
+  cloudwatch_.putServiceMetric("AWS/Lambda", name, {{"FunctionName", std::string(function)}}, value,
+                               unit);
+  cloudwatch_.putServiceMetric("AWS/Lambda", name, {}, value, unit);
+}
+
 void AwsMetricsPublisher::logLine(std::string_view line) {
   if (!observe::mayBeEmf(line)) return;
   for (const auto& m : observe::parseEmf(line)) {

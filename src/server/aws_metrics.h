@@ -39,6 +39,8 @@ class AwsMetricsPublisher : public observe::MetricSink {
   void throttle(const observe::FunctionCounters& function) override;
   void gatewayRequest(const observe::RouteCounters& route, int status, double latencyMs,
                       double integrationMs) override;
+  void functionMetric(std::string_view function, std::string_view name, double value,
+                      std::string_view unit) override;
   // One line of a function's output: its Embedded Metric Format metrics, if any.
   void logLine(std::string_view line);
 

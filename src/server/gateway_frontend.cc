@@ -15,6 +15,8 @@
 #include "gateway/verified_jwt_cache.h"
 #include "lambda/invoker.h"
 #include "observe/function_metrics.h"
+#include "observe/trace.h"
+#include "observe/trace_recorder.h"
 
 namespace nimbus::server {
 
@@ -44,6 +46,15 @@ struct Exchange {
   std::shared_ptr<observe::RouteCounters> route;
   observe::FunctionMetrics* metrics = nullptr;
   std::chrono::steady_clock::time_point arrived;
+  // The request's span: it continues the caller's X-Amzn-Trace-Id or starts a trace, and the
+  // integration's invocation is its child.
+  observe::TraceRecorder* traces = nullptr;
+  observe::TraceContext trace;
+  std::string spanId;
+  int64_t arrivedNs = 0;
+  std::string spanName;
+
+  std::string childTraceHeader() const { return trace.child(spanId).header(); }
 
   void answer(HttpResponse&& response) {
     if (answered.exchange(true)) return;
@@ -53,6 +64,24 @@ struct Exchange {
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - arrived)
               .count();
       metrics->recordGatewayRequest(*route, response.status, latencyMs, -1);
+    }
+    if (traces) {
+      observe::Span span;
+      span.traceRoot = trace.root;
+      span.spanId = spanId;
+      span.parentId = trace.parent;
+      span.name = spanName;
+      span.kind = "server";
+      span.origin = "AWS::ApiGateway::Stage";
+      span.startNs = arrivedNs;
+      span.endNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+      span.error = response.status >= 500;
+      span.attributes = {{"http.response.status_code", std::to_string(response.status)},
+                         {"aws.api_gateway.api_id", info.apiId},
+                         {"aws.api_gateway.stage", info.stage}};
+      traces->record(std::move(span));
     }
     // API Gateway's CORS headers go on every HTTP API answer, its own errors included.
     if (kind == ApiKind::Http && deployment->httpApiCors) {
@@ -209,6 +238,7 @@ void authorizeWithLambda(boost::asio::io_context& io, lambda::LambdaService& lam
   lambda::InvokeRequest invoke;
   invoke.functionName = spec.functionName;
   invoke.qualifier = spec.qualifier;
+  invoke.traceHeader = exchange->childTraceHeader();
   invoke.payload = spec.tokenType ? gateway::tokenAuthorizerEvent((*identity)[0], arn)
                                   : requestAuthorizerEvent(spec, request, routed, exchange->info,
                                                            arn, *identity);
@@ -317,6 +347,7 @@ void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
   lambda::InvokeRequest invoke;
   invoke.functionName = target.functionName;
   invoke.payload = std::move(event);
+  invoke.traceHeader = exchange->childTraceHeader();
   lambda.invoke(std::move(invoke), [exchange](lambda::InvokeResult&& result) {
     if (exchange->answered.load()) return;
     auto ids = gateway::responseIds(exchange->info);
@@ -395,12 +426,23 @@ void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
 
   gateway::RoutedRequest routed = deployment->routes.route(request.method, request.target);
   exchange->kind = routed.kind;
+  // API Gateway continues the caller's trace (X-Amzn-Trace-Id) or starts one; its own span is
+  // the parent of the integration's invocation.
+  const HttpHeader* incomingTrace = findHeader(request.headers, "X-Amzn-Trace-Id");
+  auto callerTrace = incomingTrace ? observe::TraceContext::parse(incomingTrace->value)
+                                   : std::optional<observe::TraceContext>();
+  exchange->trace = callerTrace ? *callerTrace : observe::TraceContext::start();
+  exchange->spanId = observe::newSpanId();
+  exchange->traces = traces_;
+  exchange->arrivedNs =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(info.time.time_since_epoch()).count();
+  exchange->spanName = request.method + " " + request.target.substr(0, request.target.find('?'));
   if (routed.kind == ApiKind::Http) {
     info.requestId = gateway::newGatewayRequestId();
   } else {
     info.requestId = newUuid();
     info.extendedRequestId = gateway::newGatewayRequestId();
-    info.traceId = newTraceRoot();
+    info.traceId = exchange->childTraceHeader();
   }
   if (routed.kind == ApiKind::Http && deployment->httpApiCors) {
     if (const HttpHeader* origin = findHeader(request.headers, "Origin")) {
@@ -426,9 +468,9 @@ void GatewayFrontend::handle(HttpRequest&& request, http::Responder responder) {
   exchange->route =
       routed.kind == ApiKind::Http
           ? exchange->metrics->route("http", deployment->apiId, routed.match->routeKey)
-          : exchange->metrics->route(
-                "rest", deployment->project.stage + "-" + deployment->project.service,
-                routed.match->routeKey);
+          : exchange->metrics->route("rest",
+                                     deployment->project.stage + "-" + deployment->project.service,
+                                     routed.match->routeKey);
   if (auto refusal = protect(*deployment, request, routed, info)) {
     exchange->answer(std::move(*refusal));
     return;

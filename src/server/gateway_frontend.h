@@ -19,6 +19,10 @@ namespace nimbus::lambda {
 class LambdaService;
 }
 
+namespace nimbus::observe {
+class TraceRecorder;
+}
+
 namespace nimbus::server {
 
 class GatewayFrontend {
@@ -29,6 +33,8 @@ class GatewayFrontend {
   std::shared_ptr<const Deployment> deployment() const;
   // The API keys and usage plans that private REST methods check (set before serving).
   void setUsagePlans(const UsagePlans* usagePlans) { usagePlans_ = usagePlans; }
+  // Where each request's API Gateway span goes; null records none (set before serving).
+  void setTraceRecorder(observe::TraceRecorder* traces) { traces_ = traces; }
 
   void handle(HttpRequest&& request, http::Responder responder);
 
@@ -38,6 +44,7 @@ class GatewayFrontend {
   mutable std::mutex mutex_;  // Guards the pointer swap only.
   std::shared_ptr<const Deployment> deployment_;
   const UsagePlans* usagePlans_ = nullptr;
+  observe::TraceRecorder* traces_ = nullptr;
 };
 
 }  // namespace nimbus::server

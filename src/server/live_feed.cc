@@ -56,4 +56,9 @@ void LiveFeed::gatewayRequest(const observe::RouteCounters& route, int status, d
   metrics_.gatewayRequest(route, status, latencyMs, integrationMs);
 }
 
+void LiveFeed::functionMetric(std::string_view function, std::string_view name, double value,
+                              std::string_view unit) {
+  metrics_.functionMetric(function, name, value, unit);
+}
+
 }  // namespace nimbus::server

@@ -26,6 +26,8 @@ class LiveFeed : public observe::MetricSink {
   void throttle(const observe::FunctionCounters& function) override;
   void gatewayRequest(const observe::RouteCounters& route, int status, double latencyMs,
                       double integrationMs) override;
+  void functionMetric(std::string_view function, std::string_view name, double value,
+                      std::string_view unit) override;
 
  private:
   observe::LiveEvents& events_;

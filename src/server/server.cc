@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include "aws/sns/sns_service.h"
 #include "aws/sqs/sqs_api.h"
 #include "aws/sqs/sqs_service.h"
+#include "aws/xray/xray_service.h"
 #include "build/project_build.h"
 #include "config/project.h"
 #include "core/time_format.h"
@@ -37,6 +39,8 @@
 #include "observe/dashboard.h"
 #include "observe/live_events.h"
 #include "observe/log_store.h"
+#include "observe/otlp_exporter.h"
+#include "observe/trace_recorder.h"
 #include "server/aws_metrics.h"
 #include "server/deployment.h"
 #include "server/gateway_frontend.h"
@@ -251,6 +255,19 @@ int serve(const ServeOptions& options) {
   lambdaOptions.maxRequestBytes = options.maxSyncPayloadBytes;
   lambdaOptions.maxResponseBytes = options.maxSyncPayloadBytes;
   lambda::LambdaService lambda(io, logs, lambdaOptions);
+  // Recent traces in memory, exported over OTLP when the OpenTelemetry variables ask for it.
+  std::string otlpWarning;
+  auto otlp = observe::OtlpConfig::fromEnvironment(
+      [](const char* name) { return std::getenv(name); }, otlpWarning);
+  if (!otlpWarning.empty()) fmt::print(stderr, "warning: {}\n", otlpWarning);
+  std::unique_ptr<observe::SpanExporter> exporter;
+  if (otlp) {
+    fmt::print("exporting traces to {} ({})\n", otlp->endpoint,
+               otlp->protocol == observe::OtlpProtocol::kJson ? "http/json" : "http/protobuf");
+    exporter = std::make_unique<observe::OtlpExporter>(std::move(*otlp));
+  }
+  observe::TraceRecorder traces({}, std::move(exporter));
+  lambda.setTraceRecorder(&traces);
 
   std::string storeError;
   auto store = store::openSqliteStore(dataDir / "nimbus.db", storeError);
@@ -373,6 +390,9 @@ int serve(const ServeOptions& options) {
   };
 
   GatewayFrontend frontend(io, lambda);
+  frontend.setTraceRecorder(&traces);
+  // X-Ray's API: segments SDKs put join the same traces; the dashboard reads them back.
+  aws::xray::XRayService xray(traces, {deployment->project.region, "000000000000"});
   frontend.setDeployment(deployment);
   // API keys (generated values kept in the store) and usage plan quotas, counted across restarts.
   UsagePlans usagePlans(*store);
@@ -454,6 +474,8 @@ int serve(const ServeOptions& options) {
           events.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "scheduler") {
           scheduler.handle(std::move(request), identity, std::move(responder));
+        } else if (identity.service == "xray") {
+          xray.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "monitoring") {
           cloudwatch.handle(std::move(request), identity, std::move(responder));
         } else if (identity.service == "logs") {
@@ -576,6 +598,8 @@ int serve(const ServeOptions& options) {
   lambda.metrics().setSink(nullptr);
   cloudwatch.stop();
   liveEvents.closeAll();
+  lambda.setTraceRecorder(nullptr);
+  traces.stop();  // Sends the spans still queued for the collector.
   return 0;
 }
 

@@ -82,6 +82,9 @@ void SqsQueueSource::receive(const std::string& queueArn, int maxMessages,
                    if (!c.dedupId.empty()) {
                      m.attributes.emplace_back("MessageDeduplicationId", c.dedupId);
                    }
+                   for (const auto& a : c.systemAttributes) {
+                     if (a.name == "AWSTraceHeader") m.attributes.emplace_back(a.name, a.value);
+                   }
                    for (const auto& a : c.attributes) {
                      m.messageAttributes.push_back({a.name, a.dataType, a.value, a.binary()});
                    }
@@ -185,6 +188,9 @@ void SnsTargets::sendToQueue(aws::sns::QueueDelivery delivery, aws::sns::Deliver
   message.groupId = std::move(delivery.messageGroupId);
   message.dedupId = std::move(delivery.messageDeduplicationId);
   message.senderId = delivery.topicArn;
+  if (!delivery.traceHeader.empty()) {
+    message.systemAttributes.push_back({"AWSTraceHeader", "String", delivery.traceHeader});
+  }
   std::vector<sqs::OutgoingMessage> batch;
   batch.push_back(std::move(message));
   sqs_.send(name, std::move(batch),

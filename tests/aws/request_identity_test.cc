@@ -150,5 +150,15 @@ TEST(RequestIdentity, UnsignedCloudWatchRequestsAreMonitoring) {
   EXPECT_EQ(identifyRequest(tag).service, "sns");
 }
 
+TEST(RequestIdentity, UnsignedXRayRequestsAreXRay) {
+  HttpRequest summaries{"POST", "/TraceSummaries", {}, "{}", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(summaries).service, "xray");
+  HttpRequest traces{"POST", "/Traces", {}, "{}", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(traces).service, "xray");
+  // A GET of an object with that key is S3's.
+  HttpRequest object{"GET", "/Traces", {}, "", "", "HTTP/1.1"};
+  EXPECT_EQ(identifyRequest(object).service, "s3");
+}
+
 }  // namespace
 }  // namespace nimbus::aws

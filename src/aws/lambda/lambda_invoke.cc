@@ -100,6 +100,10 @@ void LambdaApi::invoke(Call& call, HttpRequest&& request) {
   if (const HttpHeader* h = findHeader(request.headers, "X-Amz-Client-Context")) {
     if (auto decoded = base64Decode(h->value)) invoke.clientContext = *decoded;
   }
+  // A caller inside a trace (a function calling another through the SDK) continues it.
+  if (const HttpHeader* h = findHeader(request.headers, "X-Amzn-Trace-Id")) {
+    invoke.traceHeader = h->value;
+  }
   size_t size = invoke.payload.size();
   lambda_.invoke(std::move(invoke), [call, size, qualifier,
                                      settings = settings_](lambda::InvokeResult&& result) {

@@ -42,6 +42,7 @@ struct QueueDelivery {
   std::string topicArn;
   std::string subscriptionArn;
   std::string messageId;
+  std::string traceHeader;  // The publisher's X-Ray header; empty when none.
 };
 
 class SnsDeliveryTargets {

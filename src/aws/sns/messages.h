@@ -29,6 +29,8 @@ struct PublishedMessage {
   std::string messageDeduplicationId;
   std::string sequenceNumber;  // FIFO topics only.
   std::string signatureVersion = "1";
+  // The publisher's X-Ray trace header, kept with what SQS subscribers receive (AWSTraceHeader).
+  std::string traceHeader;
 
   const std::string& messageFor(std::string_view protocol) const;
 };

@@ -20,6 +20,7 @@ struct SnsService::Call {
   std::string requestId;
   std::string action;
   QueryParams params;
+  std::string traceHeader;  // The request's X-Amzn-Trace-Id, when it had one.
   // Shared: answers often come from a store or delivery callback on another thread.
   std::shared_ptr<http::Responder> responder;
 

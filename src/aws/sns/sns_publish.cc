@@ -182,6 +182,7 @@ void SnsService::fanOut(std::shared_ptr<const PublishedMessage> message,
       q.topicArn = message->topicArn;
       q.subscriptionArn = s->arn;
       q.messageId = message->messageId;
+      q.traceHeader = message->traceHeader;
       targets_.sendToQueue(std::move(q), std::move(handed));
     } else if (s->protocol == "lambda") {
       targets_.invokeFunction(s->endpoint, lambdaEventJson(*message, body, s->arn, endpoint),
@@ -231,6 +232,7 @@ void SnsService::publish(Call& call) {
   }
   // The message is read and checked without holding the lock: it may be 256 KB of JSON.
   auto message = std::make_shared<PublishedMessage>();
+  message->traceHeader = call.traceHeader;
   if (auto e = readMessage(call.params, "messageAttributes", topic, *message)) {
     return call.fail(*e);
   }
@@ -345,6 +347,7 @@ void SnsService::publishBatch(Call& call) {
     Outcome& o = (*outcomes)[i];
     o.id = entries[i].get("Id");
     o.message = std::make_shared<PublishedMessage>();
+    o.message->traceHeader = call.traceHeader;
     std::string fieldPath =
         fmt::format("publishBatchRequestEntries.{}.member.messageAttributes", i + 1);
     o.error = readMessage(entries[i], fieldPath, topic, *o.message);

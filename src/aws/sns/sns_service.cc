@@ -232,12 +232,17 @@ void SnsService::call(std::vector<std::pair<std::string, std::string>> params,
 void SnsService::handle(HttpRequest&& request, const RequestIdentity& identity,
                         http::Responder responder) {
   (void)identity;
-  dispatch(QueryParams::fromRequest(request), std::move(responder));
+  const HttpHeader* trace = findHeader(request.headers, "X-Amzn-Trace-Id");
+  dispatch(QueryParams::fromRequest(request), std::move(responder),
+           trace ? trace->value : std::string());
 }
 
-void SnsService::dispatch(QueryParams params, http::Responder responder) {
-  Call call{
-      newUuid(), {}, std::move(params), std::make_shared<http::Responder>(std::move(responder))};
+void SnsService::dispatch(QueryParams params, http::Responder responder, std::string traceHeader) {
+  Call call{newUuid(),
+            {},
+            std::move(params),
+            std::move(traceHeader),
+            std::make_shared<http::Responder>(std::move(responder))};
   call.action = call.params.get("Action");
   using Handler = void (SnsService::*)(Call&);
   static const std::map<std::string, Handler, std::less<>> kActions = {

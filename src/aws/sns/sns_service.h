@@ -93,7 +93,7 @@ class SnsService {
     std::map<std::string, Seen> deduplication;
   };
 
-  void dispatch(QueryParams params, http::Responder responder);
+  void dispatch(QueryParams params, http::Responder responder, std::string traceHeader = {});
   // Topics.
   void createTopic(Call& call);
   void deleteTopic(Call& call);

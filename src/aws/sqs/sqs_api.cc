@@ -124,6 +124,17 @@ Result<OutgoingMessage> readOutgoing(const Params& p) {
   return m;
 }
 
+// SQS keeps the sender's X-Ray trace header with the message as its AWSTraceHeader system
+// attribute (unless the sender set that attribute itself), so that the trace continues in
+// whoever receives it.
+void keepTraceHeader(OutgoingMessage& m, const HttpHeader* traceHeader) {
+  if (!traceHeader || traceHeader->value.empty()) return;
+  for (const auto& a : m.systemAttributes) {
+    if (a.name == "AWSTraceHeader") return;
+  }
+  m.systemAttributes.push_back({"AWSTraceHeader", "String", traceHeader->value});
+}
+
 // Which attributes a receiver asked for.
 struct Selection {
   std::set<std::string> system;         // Message system attribute names; "All" for all.
@@ -251,6 +262,7 @@ void SqsApi::handle(HttpRequest&& request, const RequestIdentity& identity,
   }
   const Params& p = *params;
   const std::string& action = call.action;
+  const HttpHeader* traceHeader = findHeader(request.headers, "X-Amzn-Trace-Id");
 
   // The queue an operation names: QueueUrl, or (older clients) the path it was posted to.
   auto queue = [&]() -> std::string {
@@ -409,6 +421,7 @@ void SqsApi::handle(HttpRequest&& request, const RequestIdentity& identity,
     return withQueue([&](const std::string& name) {
       auto message = readOutgoing(p);
       if (!message.ok()) return call.fail(message.error());
+      keepTraceHeader(message.value(), traceHeader);
       std::vector<OutgoingMessage> one;
       one.push_back(std::move(message.value()));
       service_.send(name, std::move(one), [call](Result<std::vector<Result<SentMessage>>> r) {
@@ -437,6 +450,7 @@ void SqsApi::handle(HttpRequest&& request, const RequestIdentity& identity,
           failed.emplace_back(id, message.error());
           continue;
         }
+        keepTraceHeader(message.value(), traceHeader);
         const OutgoingMessage& m = message.value();
         total += m.body.size();
         for (const auto& a : m.attributes)
