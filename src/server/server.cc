@@ -345,6 +345,14 @@ int serve(const ServeOptions& options) {
   for (const auto& w : alarms.load()) fmt::print(stderr, "warning: {}\n", w);
   cloudwatch.setAlarms(&alarms);
   AwsMetricsPublisher awsMetrics(io, cloudwatch, lambda, sqs, deployment->project.stage);
+  sqs.setMetricSink([&cloudwatch](const std::string& queue, std::string_view metric, double value,
+                                  std::string_view unit) {
+    cloudwatch.putServiceMetric("AWS/SQS", metric, {{"QueueName", queue}}, value, unit);
+  });
+  sns.setMetricSink([&cloudwatch](const std::string& topic, std::string_view metric, double value,
+                                  std::string_view unit) {
+    cloudwatch.putServiceMetric("AWS/SNS", metric, {{"TopicName", topic}}, value, unit);
+  });
   // The dashboard's live feed, and what feeds it and the AWS/ metrics.
   observe::LiveEvents liveEvents;
   LiveFeed liveFeed(liveEvents, awsMetrics);
@@ -599,6 +607,8 @@ int serve(const ServeOptions& options) {
   cloudwatch.stop();
   liveEvents.closeAll();
   lambda.setTraceRecorder(nullptr);
+  sqs.setMetricSink(nullptr);
+  sns.setMetricSink(nullptr);
   traces.stop();  // Sends the spans still queued for the collector.
   return 0;
 }

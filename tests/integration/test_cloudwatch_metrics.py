@@ -173,6 +173,15 @@ def test_alarm_goes_to_alarm_and_notifies_a_queue_through_sns(server):
     assert message["NewStateReason"].startswith("Threshold Crossed: 1 out of the last 1 datapoints [9.0")
     alarm = cw.describe_alarms(StateValue="ALARM")["MetricAlarms"][0]
     assert alarm["AlarmName"] == "too-slow"
+    # The notification's way shows in the services' own metrics.
+    assert total(cw, "AWS/SNS", "NumberOfMessagesPublished",
+                 [{"Name": "TopicName", "Value": "ops"}]) >= 1
+    assert total(cw, "AWS/SNS", "NumberOfNotificationsDelivered",
+                 [{"Name": "TopicName", "Value": "ops"}]) >= 1
+    assert total(cw, "AWS/SQS", "NumberOfMessagesSent",
+                 [{"Name": "QueueName", "Value": "pager"}]) >= 1
+    assert total(cw, "AWS/SQS", "NumberOfMessagesReceived",
+                 [{"Name": "QueueName", "Value": "pager"}]) >= 1
     history = cw.describe_alarm_history(AlarmName="too-slow", HistoryItemType="StateUpdate")
     assert any("to ALARM" in h["HistorySummary"] for h in history["AlarmHistoryItems"])
 

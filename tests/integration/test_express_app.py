@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from conftest import SOURCE_DIR
+from conftest import SOURCE_DIR, aws_client, aws_port
 
 
 @pytest.fixture
@@ -47,9 +47,12 @@ def test_cold_then_warm_and_logs_framed_as_lambda(express_app, serve):
     report = n.wait_for(r"\[app\] REPORT RequestId: ", start=mark)
     assert "Init Duration" not in report
     n.wait_for(r"\[app\] START RequestId: [0-9a-f-]{36} Version: \$LATEST")
-    # Logs are kept under the data dir, as CloudWatch streams.
-    logs_dir = express_app / ".nimbus" / "logs" / "aws" / "lambda" / "serverless-express-app-dev-app"
-    assert logs_dir.is_dir()
+    # Logs are kept as CloudWatch keeps them: the function's group, the environment's stream.
+    logs = aws_client("logs", aws_port(n))
+    streams = logs.describe_log_streams(
+        logGroupName="/aws/lambda/serverless-express-app-dev-app")["logStreams"]
+    assert len(streams) == 1 and "[$LATEST]" in streams[0]["logStreamName"]
+    assert (express_app / ".nimbus" / "logs.db").is_file()
 
 
 def test_unknown_express_route_is_the_apps_own_404(express_app, serve):

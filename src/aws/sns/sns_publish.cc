@@ -152,13 +152,25 @@ void SnsService::fanOut(std::shared_ptr<const PublishedMessage> message,
   std::string endpoint = endpointUrl();
   auto completion =
       Completion::make([done = std::move(done)](const std::string& error) { done(error.empty()); });
+  // The metrics name a topic by its name, the ARN's last part.
+  std::string topicName = message->topicArn.substr(message->topicArn.rfind(':') + 1);
+  if (metricSink_) {
+    metricSink_(topicName, "NumberOfMessagesPublished", 1, "Count");
+    metricSink_(topicName, "PublishSize", static_cast<double>(message->message.size()), "Bytes");
+  }
   for (const auto& s : subscriptions) {
     if (s->pendingConfirmation) continue;
     const std::string& body = message->messageFor(s->protocol);
     if (s->filter && !s->filter->matches(message->attributes, body)) continue;
     bool raw = s->rawMessageDelivery();
     completion->add();
-    auto handed = [completion, message, s](DeliveryResult result) {
+    auto handed = [completion, message, s, sink = metricSink_, topicName](DeliveryResult result) {
+      if (sink) {
+        sink(topicName,
+             result.status == DeliveryResult::Status::Accepted ? "NumberOfNotificationsDelivered"
+                                                               : "NumberOfNotificationsFailed",
+             1, "Count");
+      }
       switch (result.status) {
         case DeliveryResult::Status::Accepted:
           return completion->complete("");

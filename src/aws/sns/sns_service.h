@@ -76,6 +76,13 @@ class SnsService {
                       std::function<void(std::string error)> done,
                       std::optional<std::string> subject = std::nullopt);
 
+  // Where the AWS/SNS counters go (NumberOfMessagesPublished, PublishSize,
+  // NumberOfNotificationsDelivered, NumberOfNotificationsFailed), by topic name. Set before the
+  // service is used.
+  using MetricSink = std::function<void(const std::string& topic, std::string_view metric,
+                                        double value, std::string_view unit)>;
+  void setMetricSink(MetricSink sink) { metricSink_ = std::move(sink); }
+
   struct Call;
 
  private:
@@ -144,6 +151,7 @@ class SnsService {
   std::string endpointUrl_;
   std::map<std::string, TopicEntry> topics_;               // By ARN.
   std::map<std::string, std::string> subscriptionTopics_;  // Subscription ARN -> topic ARN.
+  MetricSink metricSink_;
 };
 
 }  // namespace nimbus::aws::sns

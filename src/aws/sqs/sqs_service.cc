@@ -638,6 +638,8 @@ void SqsService::send(const std::string& name, std::vector<OutgoingMessage> mess
   store::SqsWrite write;
   std::vector<int64_t> added;
   Deferred deferred;
+  size_t sentCount = 0;
+  size_t sentBytes = 0;
   {
     std::lock_guard lock(q->mutex);
     if (q->deleted) return fail(s.io, std::move(done), queueDoesNotExist());
@@ -651,6 +653,10 @@ void SqsService::send(const std::string& name, std::vector<OutgoingMessage> mess
         continue;
       }
       anyAccepted = true;
+      ++sentCount;
+      sentBytes += m.body.size();
+      for (const auto& a : m.attributes)
+        sentBytes += a.name.size() + a.dataType.size() + a.value.size();
       auto content = std::make_shared<MessageContent>();
       content->messageId = newUuid();
       content->body = std::move(m.body);
@@ -706,11 +712,28 @@ void SqsService::send(const std::string& name, std::vector<OutgoingMessage> mess
     afterChangeLocked(q, now, deferred);
   }
   runDeferred(deferred);
+  if (metricSink_ && sentCount > 0) {
+    metricSink_(name, "NumberOfMessagesSent", static_cast<double>(sentCount), "Count");
+    metricSink_(name, "SentMessageSize", static_cast<double>(sentBytes) / sentCount, "Bytes");
+  }
 }
 
 void SqsService::receive(const std::string& name, ReceiveOptions options,
                          std::function<void(Result<std::vector<Delivery>>)> done) {
   auto& s = *shared_;
+  if (metricSink_) {
+    done = [done = std::move(done), sink = metricSink_, name](Result<std::vector<Delivery>> r) {
+      if (r.ok()) {
+        size_t n = r.value().size();
+        if (n > 0) {
+          sink(name, "NumberOfMessagesReceived", static_cast<double>(n), "Count");
+        } else {
+          sink(name, "NumberOfEmptyReceives", 1, "Count");
+        }
+      }
+      done(std::move(r));
+    };
+  }
   auto q = find(name);
   if (!q) return fail(s.io, std::move(done), queueDoesNotExist());
   Deferred deferred;
@@ -757,6 +780,7 @@ void SqsService::deleteMessages(const std::string& name, std::vector<std::string
   if (!q) return fail(s.io, std::move(done), queueDoesNotExist());
   EntryErrors errors(receiptHandles.size());
   Deferred deferred;
+  size_t deleted = 0;
   {
     std::lock_guard lock(q->mutex);
     if (q->deleted) return fail(s.io, std::move(done), queueDoesNotExist());
@@ -773,6 +797,7 @@ void SqsService::deleteMessages(const std::string& name, std::vector<std::string
       switch (q->engine.remove(decoded->ref, now)) {
         case QueueEngine::DeleteResult::kDeleted:
           write.deletes.push_back(decoded->ref.seq);
+          ++deleted;
           break;
         case QueueEngine::DeleteResult::kIgnored:
           break;
@@ -797,6 +822,9 @@ void SqsService::deleteMessages(const std::string& name, std::vector<std::string
     }
     // A FIFO group whose in-flight messages are deleted delivers its next one.
     if (q->engine.fifo()) afterChangeLocked(q, now, deferred);
+  }
+  if (metricSink_ && deleted > 0) {
+    metricSink_(name, "NumberOfMessagesDeleted", static_cast<double>(deleted), "Count");
   }
   runDeferred(deferred);
 }

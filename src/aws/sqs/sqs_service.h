@@ -114,6 +114,13 @@ class SqsService {
   void stop();
 
   const SqsSettings& settings() const { return settings_; }
+
+  // Where the AWS/SQS counters go (NumberOfMessagesSent, SentMessageSize,
+  // NumberOfMessagesReceived, NumberOfEmptyReceives, NumberOfMessagesDeleted), by queue name.
+  // Set before the service is used; called outside the queues' locks.
+  using MetricSink = std::function<void(const std::string& queue, std::string_view metric,
+                                        double value, std::string_view unit)>;
+  void setMetricSink(MetricSink sink) { metricSink_ = std::move(sink); }
   std::string queueArn(std::string_view name) const;
   // The queue name in a QueueUrl (any host, with or without /queue/{region}/ before the
   // account), an ARN, or a bare name.
@@ -169,6 +176,7 @@ class SqsService {
 
   SqsSettings settings_;
   std::shared_ptr<Shared> shared_;
+  MetricSink metricSink_;
 };
 
 }  // namespace nimbus::aws::sqs
