@@ -27,12 +27,7 @@ bool useColour() {
 
 // "2026-12-08 01:02:03.456 (+00:00)": how `serverless logs` shows an event's time.
 std::string eventTime(int64_t epochMs) {
-  std::time_t seconds = static_cast<std::time_t>(epochMs / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &utc);
-  return fmt::format("{}.{:03} (+00:00)", text, epochMs % 1000);
+  return fmt::format("{}.{:03} (+00:00)", utcText(epochMs, "%Y-%m-%d %H:%M:%S"), epochMs % 1000);
 }
 
 // One event as a line: the runtime's own lines ("<ISO time>\t<request id>\tINFO\t...") keep their

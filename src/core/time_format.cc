@@ -41,6 +41,17 @@ std::string isoTimeMillis(WallTime t) {
                      p.tm_mday, p.tm_hour, p.tm_min, p.tm_sec, millis);
 }
 
+std::string utcText(int64_t epochMs, const char* format) {
+  // Floor division: a time before 1970 still names the second it falls in.
+  int64_t seconds = epochMs / 1000 - (epochMs % 1000 < 0 ? 1 : 0);
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm parts{};
+  gmtime_r(&t, &parts);
+  char text[64];
+  size_t n = std::strftime(text, sizeof text, format, &parts);
+  return std::string(text, n);
+}
+
 std::string logStreamDate(WallTime t) {
   std::tm p = utcParts(t);
   return fmt::format("{:04}/{:02}/{:02}", p.tm_year + 1900, p.tm_mon + 1, p.tm_mday);

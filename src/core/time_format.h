@@ -23,4 +23,8 @@ std::string isoTimeMillis(WallTime t);
 // "2020/04/21": the date prefix of Lambda log stream names.
 std::string logStreamDate(WallTime t);
 
+// The UTC time of `epochMs` (to the second) written by strftime's `format`
+// ("%Y-%m-%dT%H:%M:%SZ", "%d/%m/%y %H:%M:%S"): the forms AWS's texts use beside the ones above.
+std::string utcText(int64_t epochMs, const char* format);
+
 }  // namespace nimbus

@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <ctime>
 #include <nlohmann/json.hpp>
+
+#include "core/time_format.h"
 
 namespace nimbus::aws::cloudwatch {
 
@@ -26,12 +27,7 @@ std::string decimal(double v) {
 
 // "(08/12/26 01:00:00)": a datapoint's period start in a reason.
 std::string reasonTime(int64_t epochMs) {
-  std::time_t seconds = static_cast<std::time_t>(epochMs / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%d/%m/%y %H:%M:%S", &utc);
-  return text;
+  return utcText(epochMs, "%d/%m/%y %H:%M:%S");
 }
 
 std::string plural(size_t n, const char* word) {
@@ -41,12 +37,7 @@ std::string plural(size_t n, const char* word) {
 }  // namespace
 
 std::string alarmTimestamp(int64_t epochMs) {
-  std::time_t seconds = static_cast<std::time_t>(epochMs / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:03}+0000", text, epochMs % 1000);
+  return fmt::format("{}.{:03}+0000", utcText(epochMs, "%Y-%m-%dT%H:%M:%S"), epochMs % 1000);
 }
 
 std::optional<AlarmDecision> evaluateAlarm(const MetricAlarm& alarm,

@@ -143,12 +143,7 @@ std::string EventsService::Call::string(const char* name) const {
 }
 
 std::string eventTime(int64_t epochMs) {
-  std::time_t seconds = static_cast<std::time_t>(epochMs / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+  return utcText(epochMs, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 EventsService::EventsService(boost::asio::io_context& io, store::Store& store,
