@@ -46,6 +46,8 @@ struct Exchange {
   std::shared_ptr<observe::RouteCounters> route;
   observe::FunctionMetrics* metrics = nullptr;
   std::chrono::steady_clock::time_point arrived;
+  // How long the integration (the function's invocation) took; negative when none answered.
+  std::atomic<double> integrationMs{-1};
   // The request's span: it continues the caller's X-Amzn-Trace-Id or starts a trace, and the
   // integration's invocation is its child.
   observe::TraceRecorder* traces = nullptr;
@@ -63,7 +65,7 @@ struct Exchange {
       double latencyMs =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - arrived)
               .count();
-      metrics->recordGatewayRequest(*route, response.status, latencyMs, -1);
+      metrics->recordGatewayRequest(*route, response.status, latencyMs, integrationMs.load());
     }
     if (traces) {
       observe::Span span;
@@ -348,7 +350,11 @@ void dispatch(boost::asio::io_context& io, lambda::LambdaService& lambda,
   invoke.functionName = target.functionName;
   invoke.payload = std::move(event);
   invoke.traceHeader = exchange->childTraceHeader();
-  lambda.invoke(std::move(invoke), [exchange](lambda::InvokeResult&& result) {
+  auto integrationStarted = std::chrono::steady_clock::now();
+  lambda.invoke(std::move(invoke), [exchange, integrationStarted](lambda::InvokeResult&& result) {
+    exchange->integrationMs = std::chrono::duration<double, std::milli>(
+                                  std::chrono::steady_clock::now() - integrationStarted)
+                                  .count();
     if (exchange->answered.load()) return;
     auto ids = gateway::responseIds(exchange->info);
     switch (result.status) {

@@ -88,6 +88,7 @@ def test_lambda_and_gateway_metrics_after_known_work(server):
     apis = cw.list_metrics(Namespace="AWS/ApiGateway", MetricName="Count")["Metrics"]
     api = [d for m in apis for d in m["Dimensions"] if d["Name"] == "ApiId"][0]
     assert total(cw, "AWS/ApiGateway", "Count", [api]) == 3
+    assert total(cw, "AWS/ApiGateway", "IntegrationLatency", [api], "SampleCount") == 3
 
 
 def test_embedded_metric_format_becomes_a_metric(server):
