@@ -10,6 +10,7 @@
 #include "lambda/sqs_poller.h"
 #include "lambda/stream_poller.h"
 #include "lambda/stream_source.h"
+#include "observe/function_metrics.h"
 #include "store/store.h"
 
 namespace nimbus::lambda {
@@ -329,8 +330,12 @@ void EventSourceMappings::reconcileLocked() {
       auto invoke = [&lambda](InvokeRequest request, InvokeCallback done) {
         lambda.invoke(std::move(request), std::move(done));
       };
+      StreamPollerOptions options;
+      options.onIteratorAge = [&lambda, function = m->functionName](double ageMs) {
+        lambda.metrics().recordFunctionMetric(function, "IteratorAge", ageMs, "Milliseconds");
+      };
       auto poller = std::make_unique<StreamPoller>(io_, invoke, *streams_, checkpoints_, onFailure_,
-                                                   *m, region_);
+                                                   *m, region_, std::move(options));
       poller->start();
       streamPollers_.emplace(m->uuid, std::move(poller));
     }

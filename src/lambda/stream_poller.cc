@@ -308,6 +308,9 @@ struct StreamPollerState : std::enable_shared_from_this<StreamPollerState> {
   }
 
   void run(std::vector<StreamRecordData> batch) {
+    if (options.onIteratorAge && !batch.empty()) {
+      options.onIteratorAge(static_cast<double>(nowMs() - batch.back().createdAtMs));
+    }
     InvokeRequest request;
     request.functionName = mapping.functionName;
     request.payload = buildStreamEvent(batch, streamId);

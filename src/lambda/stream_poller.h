@@ -44,6 +44,9 @@ struct StreamPollerOptions {
   // The delay before a failed batch is retried: doubles with each attempt, up to retryMax.
   std::chrono::milliseconds retryBase = std::chrono::milliseconds(500);
   std::chrono::milliseconds retryMax = std::chrono::seconds(30);
+  // Told, for each batch sent to the function, the age of its last record (Lambda's
+  // IteratorAge); may be empty.
+  std::function<void(double ageMs)> onIteratorAge;
 };
 
 // Runs one synchronous invocation (LambdaService::invoke, or a test's stand-in).

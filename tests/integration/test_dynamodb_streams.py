@@ -4,6 +4,7 @@ and REMOVE records in order with their images; a record the Python function repo
 (ReportBatchItemFailures) comes back to it; the AWS CLI's `dynamodbstreams get-records` sees the
 same records; and a restart resumes after the last record processed. Mappings made through the
 Lambda API take a stream ARN, with LATEST, FilterCriteria and an OnFailure queue."""
+import datetime
 import json
 import os
 import re
@@ -164,6 +165,15 @@ def test_a_table_stream_feeds_python_and_node_functions_in_order(project, serve,
     failures = re.findall(r"\[pyrecorder\].*FAIL (\d+)", n.output())
     assert failures == [py[3]["seq"]]
     assert os.listdir(scratch) == [py[3]["seq"]]
+
+    # Each batch's IteratorAge (the age of its last record) is in AWS/Lambda.
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ages = aws_client("cloudwatch", port).get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="IteratorAge",
+        Dimensions=[{"Name": "FunctionName", "Value": "streams-dev-pyrecorder"}],
+        StartTime=now - datetime.timedelta(minutes=10), EndTime=now + datetime.timedelta(minutes=2),
+        Period=60, Statistics=["SampleCount", "Maximum"])["Datapoints"]
+    assert sum(p["SampleCount"] for p in ages) >= 2 and all(p["Maximum"] >= 0 for p in ages)
 
     # The AWS CLI reads the same stream through the DynamoDB Streams API.
     [stream] = cli(port, "list-streams", "--table-name", "items")["Streams"]
