@@ -85,6 +85,7 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
     request.qualifier = event.qualifier == "$LATEST" ? std::string() : event.qualifier;
     request.payload = event.payload;
     request.requestId = event.id;
+    request.traceHeader = event.traceHeader;
     lambda.invoke(std::move(request),
                   [self = shared_from_this(), event = std::move(event)](
                       InvokeResult&& result) mutable { self->onResult(std::move(event), result); });
@@ -242,7 +243,8 @@ struct AsyncContext : std::enable_shared_from_this<AsyncContext> {
   }
 
   void accept(const std::string& functionName, const std::string& qualifier, std::string payload,
-              std::function<void(const std::string&, const std::string&)> accepted);
+              std::function<void(const std::string&, const std::string&)> accepted,
+              std::string traceHeader = {});
 
   void finish(const store::AsyncEvent& event, const std::string& why) {
     if (why.starts_with("dropped")) {
@@ -297,8 +299,10 @@ AsyncInvoker::~AsyncInvoker() {
 
 void AsyncContext::accept(const std::string& functionName, const std::string& qualifier,
                           std::string payload,
-                          std::function<void(const std::string&, const std::string&)> accepted) {
+                          std::function<void(const std::string&, const std::string&)> accepted,
+                          std::string traceHeader) {
   store::AsyncEvent event;
+  event.traceHeader = std::move(traceHeader);
   event.id = newUuid();
   event.functionName = functionName;
   event.qualifier = qualifier.empty() ? std::string("$LATEST") : qualifier;
@@ -327,8 +331,10 @@ void AsyncInvoker::accept(
 
 void AsyncInvoker::accept(
     const std::string& functionName, const std::string& qualifier, std::string payload,
-    std::function<void(const std::string& requestId, const std::string& error)> accepted) {
-  context_->accept(functionName, qualifier, std::move(payload), std::move(accepted));
+    std::function<void(const std::string& requestId, const std::string& error)> accepted,
+    std::string traceHeader) {
+  context_->accept(functionName, qualifier, std::move(payload), std::move(accepted),
+                   std::move(traceHeader));
 }
 
 void AsyncInvoker::setDestinationSender(DestinationSender sender) {

@@ -64,9 +64,11 @@ class AsyncInvoker {
   void accept(const std::string& functionName, std::string payload,
               std::function<void(const std::string& requestId, const std::string& error)> accepted);
   // The same for the version or alias `qualifier` names ("$LATEST", "3", "live"); an alias's
-  // version is chosen when the event runs, by the routing in force then.
+  // version is chosen when the event runs, by the routing in force then. `traceHeader` is the
+  // sender's X-Ray header: each attempt continues its trace.
   void accept(const std::string& functionName, const std::string& qualifier, std::string payload,
-              std::function<void(const std::string& requestId, const std::string& error)> accepted);
+              std::function<void(const std::string& requestId, const std::string& error)> accepted,
+              std::string traceHeader = {});
 
   // Where records and dead letters for SQS and SNS targets go. Call before start().
   void setDestinationSender(DestinationSender sender);

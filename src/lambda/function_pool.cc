@@ -311,6 +311,7 @@ FunctionPool::Provisioned FunctionPool::provisioned() const {
   for (const auto& env : environments_) {
     if (env->provisioned && env->initialized && env->state != ExecutionEnvironment::State::Dead) {
       ++p.available;
+      if (env->state == ExecutionEnvironment::State::Busy) ++p.busy;
     }
   }
   return p;
@@ -382,13 +383,17 @@ void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, In
   }
   result.executedVersion = spec_->version;
   int memorySize = spec_->memorySizeMb;
+  // Served by provisioned concurrency, or by a standard environment while the version has some:
+  // Lambda counts these apart (ProvisionedConcurrencyInvocations, ...SpilloverInvocations).
+  bool provisioned = env->provisioned;
+  bool spillover = !provisioned && provisionTarget_ > 0;
   // The caller is answered first; the log lines follow. Until they are written the environment
   // may take its next invocation but does not deliver it, so that its START never precedes
   // this END and REPORT in the stream.
   env->finishing = true;
   later.push_back([self = shared_from_this(), env, inv = std::move(inv), result = std::move(result),
                    duration, initDuration, memorySize, status = std::move(reportStatus),
-                   wasDelivered]() mutable {
+                   wasDelivered, provisioned, spillover]() mutable {
     std::string requestId = inv.requestId;
     bool failed = result.status != InvokeStatus::Ok;
     bool tail = inv.request.tailLog;
@@ -421,6 +426,8 @@ void FunctionPool::complete(const std::shared_ptr<ExecutionEnvironment>& env, In
     sample.error = failed;
     sample.memorySizeMb = memorySize;
     sample.billedMs = static_cast<int64_t>(billed);
+    sample.provisioned = provisioned;
+    sample.spillover = spillover;
     self->context_.metrics.recordInvocation(*self->counters_, sample);
     if (auto* traces = self->context_.traces.load(std::memory_order_acquire);
         traces && !inv.spanId.empty()) {

@@ -91,6 +91,7 @@ class FunctionPool : public std::enable_shared_from_this<FunctionPool> {
     int requested = 0;
     int available = 0;  // Initialized and alive.
     int failed = 0;     // Inits that failed since the last provision().
+    int busy = 0;       // Of the available ones, those running an invocation.
   };
   Provisioned provisioned() const;
 

@@ -136,7 +136,7 @@ std::optional<LambdaService::ProvisionedFigures> LambdaService::provisionedConcu
   ProvisionedFigures figures;
   if (pool) {
     auto p = pool->provisioned();
-    figures = {p.requested, p.available, p.failed};
+    figures = {p.requested, p.available, p.failed, p.busy};
   }
   return figures;
 }

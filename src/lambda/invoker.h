@@ -145,6 +145,7 @@ class LambdaService {
     int requested = 0;
     int available = 0;
     int failed = 0;
+    int busy = 0;  // Provisioned environments running an invocation now.
   };
   std::optional<ProvisionedFigures> provisionedConcurrency(const std::string& functionName,
                                                            const std::string& version) const;

@@ -63,6 +63,8 @@ struct InvocationSample {
   bool error = false;
   int memorySizeMb = 128;
   int64_t billedMs = 0;
+  bool provisioned = false;  // Served by a provisioned environment.
+  bool spillover = false;    // Served by a standard one while the version has provisioned ones.
 };
 
 // Where recordings go besides the counters (CloudWatch's AWS/ metrics). Called on the request

@@ -51,6 +51,13 @@ void AwsMetricsPublisher::invocation(const observe::FunctionCounters& function,
     cloudwatch_.putServiceMetric("AWS/Lambda", "Errors", *dims, sample.error ? 1 : 0, "Count");
     cloudwatch_.putServiceMetric("AWS/Lambda", "Duration", *dims, sample.durationMs,
                                  "Milliseconds");
+    if (sample.provisioned) {
+      cloudwatch_.putServiceMetric("AWS/Lambda", "ProvisionedConcurrencyInvocations", *dims, 1,
+                                   "Count");
+    } else if (sample.spillover) {
+      cloudwatch_.putServiceMetric("AWS/Lambda", "ProvisionedConcurrencySpilloverInvocations",
+                                   *dims, 1, "Count");
+    }
   }
 }
 
@@ -110,6 +117,15 @@ void AwsMetricsPublisher::sample() {
     if (!figures.reserved) unreserved += figures.inflight;
     cloudwatch_.putServiceMetric("AWS/Lambda", "ConcurrentExecutions", {{"FunctionName", f.name}},
                                  figures.inflight, "Count");
+    if (auto provisioned = lambda_.provisionedConcurrency(f.name, f.version);
+        provisioned && provisioned->requested > 0) {
+      std::vector<Dimension> dims{{"FunctionName", f.name}};
+      cloudwatch_.putServiceMetric("AWS/Lambda", "ProvisionedConcurrentExecutions", dims,
+                                   provisioned->busy, "Count");
+      cloudwatch_.putServiceMetric("AWS/Lambda", "ProvisionedConcurrencyUtilization", dims,
+                                   static_cast<double>(provisioned->busy) / provisioned->requested,
+                                   "None");
+    }
   }
   cloudwatch_.putServiceMetric("AWS/Lambda", "ConcurrentExecutions", {}, total, "Count");
   cloudwatch_.putServiceMetric("AWS/Lambda", "UnreservedConcurrentExecutions", {}, unreserved,

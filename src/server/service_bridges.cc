@@ -207,13 +207,15 @@ void SnsTargets::sendToQueue(aws::sns::QueueDelivery delivery, aws::sns::Deliver
 }
 
 void SnsTargets::invokeFunction(const std::string& functionArn, std::string eventJson,
-                                aws::sns::DeliveryCallback done) {
+                                const std::string& traceHeader, aws::sns::DeliveryCallback done) {
   auto function = lambda::parseFunctionReference(functionArn);
-  async_.accept(function.name, std::move(eventJson),
-                [done = std::move(done)](const std::string&, const std::string& error) {
-                  done(error.empty() ? aws::sns::DeliveryResult::accepted()
-                                     : aws::sns::DeliveryResult::unavailable(error));
-                });
+  async_.accept(
+      function.name, function.qualifier, std::move(eventJson),
+      [done = std::move(done)](const std::string&, const std::string& error) {
+        done(error.empty() ? aws::sns::DeliveryResult::accepted()
+                           : aws::sns::DeliveryResult::unavailable(error));
+      },
+      traceHeader);
 }
 
 void SchedulerTargets::invokeFunction(const std::string& functionArn, std::string payload,

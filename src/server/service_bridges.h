@@ -78,7 +78,7 @@ class SnsTargets : public aws::sns::SnsDeliveryTargets {
 
   void sendToQueue(aws::sns::QueueDelivery delivery, aws::sns::DeliveryCallback done) override;
   void invokeFunction(const std::string& functionArn, std::string eventJson,
-                      aws::sns::DeliveryCallback done) override;
+                      const std::string& traceHeader, aws::sns::DeliveryCallback done) override;
 
  private:
   aws::sqs::SqsService& sqs_;

@@ -24,6 +24,8 @@ struct AsyncEvent {
   int attempts = 0;          // Invocations attempted so far.
   int64_t receivedAtMs = 0;  // Epoch ms when accepted; MaximumEventAgeInSeconds counts from it.
   int64_t notBeforeMs = 0;   // Epoch ms before which it must not run (retry backoff).
+  // The X-Ray trace header of the request that sent it; every attempt continues that trace.
+  std::string traceHeader;
 };
 
 // A durable document kept by kind and key: a function created through the Lambda API, its

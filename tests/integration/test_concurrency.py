@@ -3,6 +3,7 @@ within its reservation and is throttled beyond it with Lambda's Reason, 0 thrott
 invocation, the account's unreserved pool shrinks by the reservations, and asynchronous events
 throttled by a reservation are retried until they all run."""
 import concurrent.futures
+import datetime
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import NIMBUS, ROLE, aws_port, lambda_client, python_package
+from conftest import NIMBUS, ROLE, aws_client, aws_port, lambda_client, python_package
 
 # Records each invocation's start, waits until the test releases it (a file appears), then
 # records its end: the file shows whether two invocations ever ran at once.
@@ -245,3 +246,11 @@ def test_serverless_yml_provisioned_concurrency(project, serve):
     assert "environments 2  cold starts 0  throttles 0  provisioned 2/2" in info, info
     payload, log = invoke_with_log(lam, "warmth-dev-api")
     assert payload["init"] == "provisioned-concurrency" and "Init Duration" not in log, log
+    # CloudWatch counts it as served by provisioned concurrency.
+    now = datetime.datetime.now(datetime.timezone.utc)
+    points = aws_client("cloudwatch", aws_port(n)).get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="ProvisionedConcurrencyInvocations",
+        Dimensions=[{"Name": "FunctionName", "Value": "warmth-dev-api"}],
+        StartTime=now - datetime.timedelta(minutes=10), EndTime=now + datetime.timedelta(minutes=2),
+        Period=60, Statistics=["Sum"])["Datapoints"]
+    assert sum(p["Sum"] for p in points) == 1

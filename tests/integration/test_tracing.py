@@ -4,6 +4,7 @@ triggers, exported as OTLP/HTTP JSON spans to a small receiver in the test (the 
 OTEL_EXPORTER_OTLP_* variables on `nimbus serve`) and linked parent to child; the trace id inside
 both functions; segments an SDK puts with X-Ray's PutTraceSegments read back with the nimbus
 spans of the same trace."""
+import http.client
 import http.server
 import json
 import threading
@@ -52,6 +53,7 @@ def worker(event, context):
 """
 
 ROOT = "1-6756e3a0-0123456789abcdef01234567"
+ASYNC_ROOT = "1-6756e3a1-89abcdef0123456789abcdef"
 CALLER = "53995c3f42cd8ad8"
 
 
@@ -108,6 +110,22 @@ def test_one_trace_through_gateway_function_sqs_and_function(project, serve):
         line = n.wait_for(r"worker trace Root=" + ROOT)
         assert ";Parent=%s" % worker["spanId"] in line
         assert "front trace Root=%s;Parent=%s" % (ROOT, front["spanId"]) in n.output()
+
+        # An asynchronous invocation continues its caller's trace too, through the event queue.
+        conn = http.client.HTTPConnection("127.0.0.1", aws_port(n), timeout=30)
+        conn.request("POST", "/2015-03-31/functions/traceit-dev-worker/invocations", body=b"{}",
+                     headers={"X-Amz-Invocation-Type": "Event",
+                              "X-Amzn-Trace-Id": "Root=%s;Parent=%s;Sampled=1" % (ASYNC_ROOT,
+                                                                                   CALLER)})
+        assert conn.getresponse().status == 202
+        async_id = ASYNC_ROOT[2:].replace("-", "")
+
+        def async_span():
+            with Receiver.lock:
+                return [s for s in Receiver.spans
+                        if s["traceId"] == async_id and s["name"] == "traceit-dev-worker"]
+        [span] = poll("the asynchronous invocation's span", async_span, timeout=45)
+        assert span["parentSpanId"] == CALLER
     finally:
         receiver.shutdown()
 

@@ -78,6 +78,7 @@ void LambdaApi::invoke(Call& call, HttpRequest&& request) {
     }
     // 202 only once the event is durable: an acknowledged event is never lost.
     if (request.body.empty()) request.body = "{}";
+    const HttpHeader* trace = findHeader(request.headers, "X-Amzn-Trace-Id");
     async_->accept(
         call.functionName, qualifier, std::move(request.body),
         [responder = call.responder](const std::string& eventId, const std::string& error) {
@@ -88,7 +89,8 @@ void LambdaApi::invoke(Call& call, HttpRequest&& request) {
             return;
           }
           responder->send(restJsonResponse(202, "", eventId));
-        });
+        },
+        trace ? trace->value : std::string());
     return;
   }
   lambda::InvokeRequest invoke;

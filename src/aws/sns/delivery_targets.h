@@ -56,8 +56,9 @@ class SnsDeliveryTargets {
   // Invokes a function asynchronously (InvocationType Event) with an SNS event. `functionArn`
   // is the subscription's endpoint, possibly with a version or alias. `done` runs once the event
   // is accepted durably (Lambda then retries it as it retries any asynchronous event).
+  // `traceHeader` is the publisher's X-Ray header (empty when none): the function continues it.
   virtual void invokeFunction(const std::string& functionArn, std::string eventJson,
-                              DeliveryCallback done) = 0;
+                              const std::string& traceHeader, DeliveryCallback done) = 0;
 };
 
 }  // namespace nimbus::aws::sns

@@ -198,7 +198,7 @@ void SnsService::fanOut(std::shared_ptr<const PublishedMessage> message,
       targets_.sendToQueue(std::move(q), std::move(handed));
     } else if (s->protocol == "lambda") {
       targets_.invokeFunction(s->endpoint, lambdaEventJson(*message, body, s->arn, endpoint),
-                              std::move(handed));
+                              message->traceHeader, std::move(handed));
     } else {
       HttpDelivery d;
       d.subscriptionArn = s->arn;

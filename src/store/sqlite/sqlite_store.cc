@@ -83,15 +83,34 @@ CREATE INDEX IF NOT EXISTS dynamodb_stream_by_age ON dynamodb_stream (table_id, 
 PRAGMA user_version = 4;
 )sql";
 
+// Version 5: asynchronous events keep the trace header of the request that sent them. SQLite
+// has no ADD COLUMN IF NOT EXISTS, so the column is added only to a file that lacks it.
+bool addColumnsOfVersion5(Connection& db, std::string& error) {
+  Statement columns = db.prepare(
+      "SELECT 1 FROM pragma_table_info('async_events') "
+      "WHERE name = 'trace_header'",
+      error);
+  if (!columns.valid()) return false;
+  bool present = columns.step() == SQLITE_ROW;
+  columns = {};
+  if (!present &&
+      !db.exec("ALTER TABLE async_events ADD COLUMN trace_header TEXT NOT NULL DEFAULT ''",
+               error)) {
+    return false;
+  }
+  return db.exec("PRAGMA user_version = 5", error);
+}
+
 constexpr const char* kInsertEvent =
     "INSERT INTO async_events (id, function_name, qualifier, payload, attempts, received_at_ms, "
-    "not_before_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "not_before_ms, trace_header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 constexpr const char* kDeleteEvent = "DELETE FROM async_events WHERE id = ?1";
 constexpr const char* kRescheduleEvent =
     "UPDATE async_events SET attempts = ?2, not_before_ms = ?3 WHERE id = ?1";
 constexpr const char* kDueEvents =
-    "SELECT id, function_name, qualifier, payload, attempts, received_at_ms, not_before_ms "
-    "FROM async_events WHERE not_before_ms <= ?1 ORDER BY received_at_ms, seq LIMIT ?2";
+    "SELECT id, function_name, qualifier, payload, attempts, received_at_ms, not_before_ms, "
+    "trace_header FROM async_events WHERE not_before_ms <= ?1 ORDER BY received_at_ms, seq "
+    "LIMIT ?2";
 constexpr const char* kCountEvents = "SELECT count(*) FROM async_events";
 constexpr const char* kPutRecord =
     "INSERT OR REPLACE INTO records (kind, key, value) VALUES (?1, ?2, ?3)";
@@ -290,7 +309,8 @@ bool SqliteStore::open(const std::filesystem::path& file, std::string& error) {
   writer_ = openConnection(file, error);
   if (!writer_) return false;
   if (!writer_->exec("BEGIN IMMEDIATE", error)) return false;
-  if (!writer_->exec(kSchema, error) || !writer_->exec("COMMIT", error)) {
+  if (!writer_->exec(kSchema, error) || !addColumnsOfVersion5(*writer_, error) ||
+      !writer_->exec("COMMIT", error)) {
     std::string ignored;
     writer_->exec("ROLLBACK", ignored);
     error = "creating the schema in " + file.string() + ": " + error;
@@ -563,6 +583,7 @@ std::string SqliteStore::apply(const WriteOp& op) {
       statement->bind(5, event.attempts);
       statement->bind(6, event.receivedAtMs);
       statement->bind(7, event.notBeforeMs);
+      statement->bind(8, event.traceHeader);
       break;
     case WriteOp::Kind::kDelete:
       statement = &delete_;
@@ -613,7 +634,8 @@ std::vector<AsyncEvent> SqliteStore::leaseDueAsyncEvents(int64_t nowMs, size_t l
                              .payload = due_.columnText(3),
                              .attempts = static_cast<int>(due_.columnInt(4)),
                              .receivedAtMs = due_.columnInt(5),
-                             .notBeforeMs = due_.columnInt(6)});
+                             .notBeforeMs = due_.columnInt(6),
+                             .traceHeader = due_.columnText(7)});
   }
   // Ends the read transaction, so the reader never holds the WAL back from a checkpoint.
   due_.reset();

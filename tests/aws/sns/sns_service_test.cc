@@ -40,7 +40,7 @@ class FakeTargets : public SnsDeliveryTargets {
     }
     done(DeliveryResult{status, status == DeliveryResult::Status::Accepted ? "" : "refused"});
   }
-  void invokeFunction(const std::string& functionArn, std::string eventJson,
+  void invokeFunction(const std::string& functionArn, std::string eventJson, const std::string&,
                       DeliveryCallback done) override {
     {
       std::lock_guard lock(mutex);
