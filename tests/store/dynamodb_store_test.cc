@@ -308,17 +308,28 @@ TEST_F(DynamoStoreTest, AVersion3FileIsUpgradedInPlace) {
               }),
               "");
   }
-  // Version 3's schema is version 4's without the DynamoDB tables: taking them away leaves the
-  // file exactly as the previous release wrote it.
+  // Version 3's schema is version 5's without the DynamoDB tables and the asynchronous events'
+  // trace header: taking them away leaves the file exactly as that release wrote it.
   ASSERT_EQ(execOnFile(file_,
                        "DROP TABLE dynamodb_items; DROP TABLE dynamodb_stream; "
+                       "ALTER TABLE async_events DROP COLUMN trace_header; "
                        "PRAGMA user_version = 3;"),
             "");
   ASSERT_EQ(userVersion(file_), 3);
 
   auto store = open();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(userVersion(file_), 4);
+  EXPECT_EQ(userVersion(file_), 5);
+  AsyncEvent event;
+  event.id = "e1";
+  event.functionName = "f";
+  event.qualifier = "$LATEST";
+  event.payload = "{}";
+  event.traceHeader = "Root=1-6756e3a0-0123456789abcdef01234567";
+  ASSERT_EQ(await([&](CommitCallback cb) { store->enqueueAsyncEvent(event, std::move(cb)); }), "");
+  auto leased = store->leaseDueAsyncEvents(INT64_MAX, 10);
+  ASSERT_EQ(leased.size(), 1u);
+  EXPECT_EQ(leased[0].traceHeader, event.traceHeader);
   auto functions = store->records("lambda.function");
   ASSERT_EQ(functions.size(), 1u);
   EXPECT_EQ(functions[0].value, "code");
