@@ -7,6 +7,7 @@ import shutil
 import uuid
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -50,7 +51,10 @@ def browser():
 def cell(driver, function, column):
     """The text of one cell of the functions table, or None while the row is not there."""
     found = driver.find_elements(By.CSS_SELECTOR, 'tr[data-function="%s"] td.%s' % (function, column))
-    return found[0].text if found else None
+    try:
+        return found[0].text if found else None
+    except StaleElementReferenceException:  # Redrawn since it was found.
+        return None
 
 
 def drawn_lines(driver):
@@ -80,20 +84,23 @@ def test_dashboard_shows_functions_charts_and_live_logs(project, serve, tmp_path
     driver = browser()
     try:
         driver.get("http://127.0.0.1:%d/_nimbus/" % port)
-        wait = WebDriverWait(driver, 30, poll_frequency=0.2)
+        # The page redraws its table every few seconds: an element found just before a redraw
+        # goes stale, and the wait looks again.
+        wait = WebDriverWait(driver, 30, poll_frequency=0.2,
+                             ignored_exceptions=(StaleElementReferenceException,))
         # The header names the service; the table lists both functions with their counts.
         wait.until(lambda d: d.find_element(By.ID, "svc-name").text == "dashit")
         wait.until(lambda d: cell(d, "dashit-dev-hello", "c-inv") == "3")
         wait.until(lambda d: cell(d, "dashit-dev-echo", "c-inv") == "2")
-        assert cell(driver, "dashit-dev-hello", "c-err") == "0"
-        names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#fn-rows .fn-name")]
-        assert names == ["echo", "hello"]
+        wait.until(lambda d: cell(d, "dashit-dev-hello", "c-err") == "0")
+        wait.until(lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, "#fn-rows .fn-name")]
+                   == ["echo", "hello"])
         # More traffic while the page is open: the charts draw lines through the points.
         for _ in range(2):
             assert n.request("GET", "/hello")[0] == 200
         wait.until(lambda d: cell(d, "dashit-dev-hello", "c-inv") == "5")
         wait.until(lambda d: len(drawn_lines(d)) >= 4)
-        assert driver.find_element(By.ID, "k-inv").text == "7"
+        wait.until(lambda d: d.find_element(By.ID, "k-inv").text == "7")
         # A shorter window redraws the same charts; selecting a function draws its own.
         driver.find_element(By.CSS_SELECTOR, '#range button[data-range="300"]').click()
         assert driver.find_element(By.ID, "charts").is_displayed()
