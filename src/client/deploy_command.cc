@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "build/project_build.h"
-#include "client/command_project.h"
 #include "client/api_client.h"
+#include "client/command_project.h"
 #include "client/package.h"
 #include "client/server_info.h"
 #include "core/base64.h"

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/endpoint.h"
 #include "client/api_client.h"
+#include "client/endpoint.h"
 #include "client/server_info.h"
 
 namespace nimbus::client {

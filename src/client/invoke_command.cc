@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "client/api_client.h"
 #include "client/command_project.h"
 #include "client/endpoint.h"
-#include "client/api_client.h"
 #include "core/base64.h"
 
 namespace nimbus::client {

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "client/command_project.h"
 #include "client/api_client.h"
+#include "client/command_project.h"
 
 namespace nimbus::client {
 

@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/api_client.h"
 #include "client/command_project.h"
 #include "client/endpoint.h"
-#include "client/api_client.h"
 
 namespace nimbus::client {
 

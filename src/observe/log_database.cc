@@ -294,7 +294,7 @@ bool LogDatabase::streamExists(const std::string& group, const std::string& stre
 }
 
 std::optional<LogDatabase::StreamRef> LogDatabase::resolveStream(const NewEvent& event,
-                                                                int64_t nowMs) {
+                                                                 int64_t nowMs) {
   if (last_ && event.stream == lastStream_ && event.group == lastGroup_) return last_;
   std::string key = streamKey(event.group, event.stream);
   if (auto it = streamIds_.find(key); it != streamIds_.end()) {
